@@ -1,0 +1,90 @@
+//! Frame sources and the capture thread.
+//!
+//! In: a video file, a camera index or a GStreamer pipeline string. Out: [`Frame`]s with
+//! a monotonic id, a media timestamp and the capture instant, sent down a bounded channel
+//! from a thread named `capture`.
+
+pub mod camera;
+mod opencv_source;
+pub mod pipeline;
+pub mod video_file;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use crossbeam_channel::Sender;
+
+use crate::frame::Frame;
+use crate::timing::StageTimes;
+
+pub use opencv_source::OpencvSource;
+
+/// Anything that yields frames: files, cameras, pipelines.
+pub trait FrameSource: Send {
+    /// Human-readable name for messages, e.g. `video 'clip.mp4'`.
+    fn describe(&self) -> String;
+    /// The next frame, or `None` at the end of the stream.
+    fn next_frame(&mut self) -> Result<Option<Frame>>;
+    /// Frames the container says it holds (files only).
+    fn frame_count_hint(&self) -> Option<u64>;
+    /// Nominal frame rate; live sources often report nonsense, so treat it as a hint.
+    fn fps_hint(&self) -> Option<f64>;
+    /// Frame size in pixels (width, height).
+    fn frame_size(&self) -> (i32, i32);
+}
+
+/// Where frames come from, as the user named it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceSpec {
+    File(std::path::PathBuf),
+    Camera(i32),
+    Pipeline(String),
+}
+
+impl SourceSpec {
+    pub fn open(&self) -> Result<Box<dyn FrameSource>> {
+        Ok(match self {
+            SourceSpec::File(path) => Box::new(video_file::open(path)?),
+            SourceSpec::Camera(index) => Box::new(camera::open(*index)?),
+            SourceSpec::Pipeline(p) => Box::new(pipeline::open(p)?),
+        })
+    }
+}
+
+/// What the capture thread saw.
+#[derive(Debug, Default)]
+pub struct CaptureStats {
+    pub frames: u64,
+    pub times: StageTimes,
+}
+
+/// Runs `source` on a thread named `capture`, sending every frame to `tx` (blocking when
+/// the next stage is busy: no frame of a file is ever skipped). Stops at the end of the
+/// stream, when `stop` is set, or when the receiver hangs up.
+pub fn spawn_reader(
+    mut source: Box<dyn FrameSource>,
+    tx: Sender<Frame>,
+    stop: Arc<AtomicBool>,
+) -> Result<JoinHandle<Result<CaptureStats>>> {
+    thread::Builder::new()
+        .name("capture".into())
+        .spawn(move || {
+            let mut stats = CaptureStats::default();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let Some(frame) = source.next_frame()? else {
+                    break;
+                };
+                stats.times.record("decode", started.elapsed());
+                stats.frames += 1;
+                if tx.send(frame).is_err() {
+                    break;
+                }
+            }
+            Ok(stats)
+        })
+        .context("starting the capture thread")
+}

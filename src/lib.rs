@@ -1,0 +1,18 @@
+//! gaitcue: treadmill running-gait analysis from a side-view camera.
+//!
+//! The pipeline, one stage per module: [`capture`] reads frames from a video file, a
+//! camera or a GStreamer pipeline on its own thread; [`pose`] finds the runner and their
+//! 33 BlazePose keypoints (hips, knees, ankles, heels, toes …) with ONNX Runtime;
+//! [`overlay`] draws the pose on the frame it was computed from; [`record`] writes the
+//! annotated clip and the per-frame keypoints as they are produced; [`app`] wires the
+//! stages together with bounded channels, and [`bench`] times each stage.
+
+pub mod app;
+pub mod bench;
+pub mod capture;
+pub mod config;
+pub mod frame;
+pub mod overlay;
+pub mod pose;
+pub mod record;
+pub mod timing;

@@ -1,0 +1,132 @@
+//! Drawing a pose into the frame it was computed from (no window involved).
+//!
+//! Left limbs are drawn in orange, right limbs in blue, heels and toes larger; points the
+//! model thinks are hidden are drawn hollow, so the clinician sees what is guessed.
+
+use anyhow::Result;
+use opencv::core::{Mat, Point, Scalar};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::pose::keypoints::{is_left, SKELETON};
+use crate::pose::Pose;
+
+/// Points at or above this visibility are drawn solid (MediaPipe draws from 0.5).
+pub const MIN_SOLID_VISIBILITY: f32 = 0.5;
+const LEFT: (f64, f64, f64) = (0.0, 140.0, 255.0); // BGR orange
+const RIGHT: (f64, f64, f64) = (255.0, 160.0, 0.0); // BGR blue
+const CENTRE: (f64, f64, f64) = (230.0, 230.0, 230.0);
+const FOOT_POINTS: [usize; 4] = [29, 30, 31, 32];
+
+fn colour(c: (f64, f64, f64)) -> Scalar {
+    Scalar::new(c.0, c.1, c.2, 0.0)
+}
+
+fn side_colour(index: usize) -> Scalar {
+    match is_left(index) {
+        Some(true) => colour(LEFT),
+        Some(false) => colour(RIGHT),
+        None => colour(CENTRE),
+    }
+}
+
+/// Line and marker sizes that stay readable from 480p to 4K.
+fn scale_for(image: &Mat) -> i32 {
+    (image.rows().max(image.cols()) / 640).max(1)
+}
+
+/// Draws `pose` onto `image` (8-bit BGR) in place.
+pub fn draw_pose(image: &mut Mat, pose: &Pose) -> Result<()> {
+    let s = scale_for(image);
+    let at = |i: usize| {
+        Point::new(
+            pose.keypoints[i].x.round() as i32,
+            pose.keypoints[i].y.round() as i32,
+        )
+    };
+    for &(a, b) in SKELETON.iter() {
+        let seen = pose.keypoints[a].visibility.min(pose.keypoints[b].visibility) >= MIN_SOLID_VISIBILITY;
+        let thickness = if seen { 2 * s } else { s };
+        imgproc::line(
+            image,
+            at(a),
+            at(b),
+            side_colour(b),
+            thickness,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    for (i, kp) in pose.keypoints.iter().enumerate() {
+        let radius = if FOOT_POINTS.contains(&i) { 5 * s } else { 3 * s };
+        let fill = if kp.visibility >= MIN_SOLID_VISIBILITY {
+            imgproc::FILLED
+        } else {
+            s
+        };
+        imgproc::circle(image, at(i), radius, side_colour(i), fill, imgproc::LINE_AA, 0)?;
+    }
+    Ok(())
+}
+
+/// Writes one line of status text at the top left, on a dark band for contrast.
+pub fn draw_status(image: &mut Mat, text: &str) -> Result<()> {
+    let s = scale_for(image);
+    let scale = 0.6 * s as f64;
+    let mut baseline = 0;
+    let size = imgproc::get_text_size(text, imgproc::FONT_HERSHEY_SIMPLEX, scale, s, &mut baseline)?;
+    let band = opencv::core::Rect::new(0, 0, size.width + 16 * s, size.height + baseline + 12 * s);
+    imgproc::rectangle(
+        image,
+        band,
+        Scalar::new(0.0, 0.0, 0.0, 0.0),
+        imgproc::FILLED,
+        imgproc::LINE_8,
+        0,
+    )?;
+    imgproc::put_text(
+        image,
+        text,
+        Point::new(8 * s, size.height + 6 * s),
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        scale,
+        Scalar::all(255.0),
+        s,
+        imgproc::LINE_AA,
+        false,
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::{Keypoint, Roi};
+    use opencv::core::{Vec3b, CV_8UC3};
+
+    #[test]
+    fn pose_is_drawn_where_its_points_are_and_nowhere_else() -> Result<()> {
+        let mut image = Mat::new_rows_cols_with_default(480, 640, CV_8UC3, Scalar::all(0.0))?;
+        let mut keypoints = [Keypoint::default(); 33];
+        for (i, kp) in keypoints.iter_mut().enumerate() {
+            *kp = Keypoint {
+                x: 100.0 + 10.0 * (i % 4) as f32,
+                y: 100.0 + 8.0 * i as f32,
+                z: 0.0,
+                visibility: 0.9,
+                presence: 0.9,
+            };
+        }
+        let pose = Pose {
+            keypoints,
+            presence: 0.9,
+            roi: Roi::letterbox(640, 480),
+        };
+        draw_pose(&mut image, &pose)?;
+        let left_heel = *image.at_2d::<Vec3b>(pose.keypoints[29].y as i32, pose.keypoints[29].x as i32)?;
+        assert_eq!(left_heel, Vec3b::from([0, 140, 255]));
+        let far = *image.at_2d::<Vec3b>(450, 600)?;
+        assert_eq!(far, Vec3b::from([0, 0, 0]));
+        Ok(())
+    }
+}

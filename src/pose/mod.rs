@@ -1,0 +1,46 @@
+//! Pose estimation: from a BGR frame to the runner's 33 named keypoints in image pixels.
+//!
+//! In: a [`Frame`]'s image. Out: `Option<Pose>` — `None` when no runner is in view.
+//! ONNX Runtime is used only inside this module.
+
+pub mod blazepose;
+mod crop;
+pub mod detector;
+pub mod keypoints;
+pub mod landmarks;
+pub mod roi;
+pub mod runtime;
+
+use anyhow::Result;
+use opencv::core::Mat;
+
+use crate::timing::StageTimes;
+pub use keypoints::{Keypoint, KEYPOINT_NAMES, NUM_KEYPOINTS};
+pub use roi::Roi;
+
+/// The runner's pose in one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pose {
+    /// The 33 BlazePose body keypoints, indexed as [`KEYPOINT_NAMES`], in image pixels.
+    pub keypoints: [Keypoint; NUM_KEYPOINTS],
+    /// The model's confidence that a person fills the crop, 0..1.
+    pub presence: f32,
+    /// The crop the keypoints were computed in.
+    pub roi: Roi,
+}
+
+impl Pose {
+    /// The keypoint called `name` (one of [`KEYPOINT_NAMES`]).
+    pub fn get(&self, name: &str) -> Option<&Keypoint> {
+        keypoints::index_of(name).map(|i| &self.keypoints[i])
+    }
+}
+
+/// Estimates the runner's pose frame by frame; implementations may track between frames.
+pub trait PoseEstimator: Send {
+    fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>>;
+    /// Forgets any tracking state (a cut in the video, a new runner).
+    fn reset(&mut self);
+    /// Time spent per sub-stage since creation.
+    fn times(&self) -> &StageTimes;
+}

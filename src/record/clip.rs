@@ -1,0 +1,71 @@
+//! Annotated video clips through OpenCV's FFmpeg writer.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use opencv::core::{Mat, Size};
+use opencv::prelude::*;
+use opencv::videoio::{self, VideoWriter};
+
+/// MPEG-4 Part 2: ~3 ms per 720p frame on a 2-core CPU, playable everywhere. (x264
+/// through OpenCV is stuck on preset "medium": 10× slower, too slow for live use.)
+const FOURCC: [char; 4] = ['m', 'p', '4', 'v'];
+
+pub struct ClipWriter {
+    writer: VideoWriter,
+    path: PathBuf,
+    size: Size,
+    frames: u64,
+}
+
+impl ClipWriter {
+    pub fn create(path: &Path, fps: f64, width: i32, height: i32) -> Result<Self> {
+        let shown = path.display();
+        let fourcc = VideoWriter::fourcc(FOURCC[0], FOURCC[1], FOURCC[2], FOURCC[3])?;
+        let size = Size::new(width, height);
+        let writer = VideoWriter::new_with_backend(path, videoio::CAP_FFMPEG, fourcc, fps, size, true)
+            .with_context(|| format!("creating clip '{shown}'"))?;
+        if !writer.is_opened()? {
+            bail!("clip '{shown}' cannot be created: check the folder is writable and the disk has space");
+        }
+        Ok(Self {
+            writer,
+            path: path.to_path_buf(),
+            size,
+            frames: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    pub fn write(&mut self, image: &Mat) -> Result<()> {
+        if image.size()? != self.size {
+            bail!(
+                "frame size {}x{} differs from clip '{}' ({}x{}): the source changed resolution",
+                image.cols(),
+                image.rows(),
+                self.path.display(),
+                self.size.width,
+                self.size.height
+            );
+        }
+        self.writer
+            .write(image)
+            .with_context(|| format!("writing clip '{}'", self.path.display()))?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Writes the container's index; without it some players refuse the file.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer
+            .release()
+            .with_context(|| format!("finishing clip '{}'", self.path.display()))
+    }
+}

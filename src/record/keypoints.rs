@@ -1,0 +1,75 @@
+//! `keypoints.jsonl`: one JSON object per frame, flushed as it is written, so a crash
+//! keeps every frame up to the last one.
+//!
+//! `{"frame": n, "t": s, "width": w, "height": h, "keypoints": {"nose": [x, y, visibility], …}}`
+//! with all 33 BlazePose names in model order, or `"keypoints": null` without a runner.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::pose::{Pose, KEYPOINT_NAMES};
+
+/// One line of the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeypointsRecord {
+    pub frame: u64,
+    pub t: f64,
+    pub width: i32,
+    pub height: i32,
+    /// name → [x, y, visibility], or `None` when no runner was found.
+    pub keypoints: Option<Map<String, Value>>,
+}
+
+impl KeypointsRecord {
+    pub fn new(frame: u64, t: f64, width: i32, height: i32, pose: Option<&Pose>) -> Self {
+        let keypoints = pose.map(|p| {
+            KEYPOINT_NAMES
+                .iter()
+                .zip(p.keypoints.iter())
+                .map(|(name, kp)| {
+                    let v = serde_json::json!([round(kp.x, 2), round(kp.y, 2), round(kp.visibility, 4)]);
+                    (name.to_string(), v)
+                })
+                .collect()
+        });
+        Self {
+            frame,
+            t: (t * 1e6).round() / 1e6,
+            width,
+            height,
+            keypoints,
+        }
+    }
+}
+
+fn round(v: f32, decimals: i32) -> f64 {
+    let k = 10f64.powi(decimals);
+    (v as f64 * k).round() / k
+}
+
+pub struct KeypointsWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+}
+
+impl KeypointsWriter {
+    pub fn create(path: &Path) -> Result<Self> {
+        let file = File::create(path).with_context(|| format!("creating '{}'", path.display()))?;
+        Ok(Self {
+            out: BufWriter::new(file),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn write(&mut self, record: &KeypointsRecord) -> Result<()> {
+        let context = || format!("writing '{}' (is the disk full?)", self.path.display());
+        serde_json::to_writer(&mut self.out, record).with_context(context)?;
+        self.out.write_all(b"\n").with_context(context)?;
+        self.out.flush().with_context(context)
+    }
+}

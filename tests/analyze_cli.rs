@@ -1,0 +1,109 @@
+//! `gaitcue analyze` end to end on the real demo clip: real decode, inference and encode.
+
+mod common;
+
+use common::*;
+use gaitcue::pose::KEYPOINT_NAMES;
+use opencv::core::{self, Mat, Rect};
+use opencv::prelude::*;
+use opencv::videoio::{self, VideoCapture};
+use serde_json::Value;
+
+fn read_frames(path: &std::path::Path) -> Vec<Mat> {
+    let mut cap = VideoCapture::from_file(path.to_str().unwrap(), videoio::CAP_FFMPEG).unwrap();
+    assert!(cap.is_opened().unwrap(), "{} does not open", path.display());
+    let mut frames = Vec::new();
+    let mut m = Mat::default();
+    while cap.read(&mut m).unwrap() {
+        frames.push(m.clone());
+    }
+    frames
+}
+
+/// Mean absolute difference of two frames inside `r`.
+fn mean_diff(a: &Mat, b: &Mat, r: Rect) -> f64 {
+    let (ra, rb) = (Mat::roi(a, r).unwrap(), Mat::roi(b, r).unwrap());
+    let mut d = Mat::default();
+    core::absdiff(&ra, &rb, &mut d).unwrap();
+    let m = core::mean_def(&d).unwrap();
+    (m[0] + m[1] + m[2]) / 3.0
+}
+
+#[test]
+fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
+    let out = tempfile::tempdir().unwrap();
+    let video = data("demo.mp4");
+    let result = gaitcue(&[
+        "analyze",
+        video.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--zone",
+        "0,0.45,1,1",
+        "--quiet",
+    ]);
+    assert!(result.status.success(), "analyze failed: {}", stderr(&result));
+
+    // keypoints.jsonl: one object per frame, in order, all 33 names when a runner is found.
+    let text = std::fs::read_to_string(out.path().join("keypoints.jsonl")).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 230);
+    let mut last_t = -1.0;
+    let mut with_runner = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["frame"].as_u64(), Some(i as u64));
+        let t = line["t"].as_f64().unwrap();
+        assert!(t > last_t, "time goes backwards at frame {i}");
+        last_t = t;
+        assert_eq!(
+            (line["width"].as_i64(), line["height"].as_i64()),
+            (Some(1768), Some(994))
+        );
+        match &line["keypoints"] {
+            Value::Null => {}
+            Value::Object(kps) => {
+                let names: Vec<&str> = kps.keys().map(|k| k.as_str()).collect();
+                assert_eq!(names, KEYPOINT_NAMES);
+                for v in kps.values() {
+                    let v = v.as_array().unwrap();
+                    assert_eq!(v.len(), 3);
+                    assert!((0.0..=1.0).contains(&v[2].as_f64().unwrap()));
+                }
+                with_runner.push(i);
+            }
+            other => panic!("frame {i}: keypoints is {other}"),
+        }
+    }
+    // The walker is in view from ~2 s to 6.5 s at 30 fps; before ~1.9 s nobody is in the zone.
+    assert!(
+        with_runner.len() >= 120,
+        "runner in only {} frames",
+        with_runner.len()
+    );
+    assert!(
+        lines[10]["keypoints"].is_null(),
+        "someone found before the walker enters"
+    );
+    assert!((lines[229]["t"].as_f64().unwrap() - 229.0 / 30.0).abs() < 0.05);
+
+    // annotated.mp4 decodes to the same number of frames, with the skeleton drawn where the
+    // keypoints say and the rest of the picture unchanged (up to codec noise).
+    let annotated = read_frames(&out.path().join("annotated.mp4"));
+    let original = read_frames(&video);
+    assert_eq!(annotated.len(), original.len());
+    let f = 120;
+    let kps = lines[f]["keypoints"]
+        .as_object()
+        .expect("walker found at frame 120");
+    let heel = kps["left_heel"].as_array().unwrap();
+    let (x, y) = (heel[0].as_f64().unwrap() as i32, heel[1].as_f64().unwrap() as i32);
+    let near_heel = Rect::new(x - 4, y - 4, 9, 9);
+    let corner = Rect::new(20, 20, 60, 60);
+    let drawn = mean_diff(&annotated[f], &original[f], near_heel);
+    let untouched = mean_diff(&annotated[f], &original[f], corner);
+    assert!(drawn > 40.0, "no overlay at the heel (diff {drawn:.1})");
+    assert!(
+        untouched < 12.0,
+        "the picture changed away from the pose (diff {untouched:.1})"
+    );
+}

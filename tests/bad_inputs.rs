@@ -1,0 +1,226 @@
+//! Every bad input gives one clear line naming the file and what to do, a non-zero exit,
+//! no panic, and leaves earlier output alone.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// Runs `analyze` and returns (exit code, stderr), checking the error is a single line.
+fn analyze_fails(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .arg("analyze")
+        .args(args)
+        .arg("--quiet")
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    let code = out.status.code().expect("exited, not killed");
+    assert_ne!(code, 0, "expected failure, got success; stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("gaitcue: error: "), "{err}");
+    (code, err)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn missing_video() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, err) = analyze_fails(&["no/such/clip.mp4", "--out", s(out.path())], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("video 'no/such/clip.mp4' not found: check the path"),
+        "{err}"
+    );
+}
+
+#[test]
+fn corrupt_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("garbage.mp4");
+    std::fs::write(
+        &bad,
+        (0..200_000u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let (code, err) = analyze_fails(&[s(&bad), "--out", s(&dir.path().join("out"))], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("video '{}' cannot be decoded", bad.display())),
+        "{err}"
+    );
+    assert!(err.contains("corrupt"), "{err}");
+}
+
+#[test]
+fn truncated_video_keeps_what_was_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(data("demo.mp4")).unwrap();
+    let cut = dir.path().join("cut.mp4");
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    let out = dir.path().join("out");
+    let (code, err) = analyze_fails(&[s(&cut), "--out", s(&out), "--zone", "0,0.45,1,1"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("video '{}'", cut.display())), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    // Whatever was decoded before the cut is on disk, one line per frame.
+    if err.contains("ended at frame") {
+        let lines = std::fs::read_to_string(out.join("keypoints.jsonl"))
+            .unwrap()
+            .lines()
+            .count();
+        assert!(
+            lines > 0 && err.contains(&format!("ended at frame {lines} of 230")),
+            "{lines}: {err}"
+        );
+    }
+}
+
+#[test]
+fn missing_model_and_previous_results_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("keypoints.jsonl"), "earlier session\n").unwrap();
+    let empty = dir.path().join("models");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, err) = analyze_fails(
+        &[s(&data("demo.mp4")), "--out", s(&out), "--models", s(&empty)],
+        &[],
+    );
+    assert_eq!(code, 1);
+    let expected = format!(
+        "model '{}' not found",
+        empty.join("pose_detection.onnx").display()
+    );
+    assert!(err.contains(&expected), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("keypoints.jsonl")).unwrap(),
+        "earlier session\n"
+    );
+}
+
+#[test]
+fn wrong_model_is_named_with_its_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    // The landmark model where the detector should be: right format, wrong input shape.
+    std::fs::copy(
+        root().join("models/pose_landmark_full.onnx"),
+        models.join("pose_detection.onnx"),
+    )
+    .unwrap();
+    let (_, err) = analyze_fails(
+        &[
+            s(&data("demo.mp4")),
+            "--out",
+            s(&dir.path().join("o")),
+            "--models",
+            s(&models),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("takes input [1, 256, 256, 3] but the BlazePose person detector takes [1, 224, 224, 3]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn corrupt_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(models.join("pose_detection.onnx"), b"this is not an onnx file").unwrap();
+    let (_, err) = analyze_fails(
+        &[
+            s(&data("demo.mp4")),
+            "--out",
+            s(&dir.path().join("o")),
+            "--models",
+            s(&models),
+        ],
+        &[],
+    );
+    let path = models.join("pose_detection.onnx");
+    assert!(
+        err.contains(&format!("model '{}' cannot be loaded", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("corrupt or not an ONNX model"), "{err}");
+}
+
+#[test]
+fn missing_runtime_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, err) = analyze_fails(
+        &[s(&data("demo.mp4")), "--out", s(dir.path())],
+        &[("GAITCUE_ORT_LIB", "/nonexistent/libonnxruntime.so")],
+    );
+    assert!(
+        err.contains("ONNX Runtime library '/nonexistent/libonnxruntime.so' not found: run scripts/setup.sh"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runtime_library_that_is_not_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("libonnxruntime.so");
+    std::fs::write(&fake, b"not a shared library").unwrap();
+    let (_, err) = analyze_fails(
+        &[s(&data("demo.mp4")), "--out", s(&dir.path().join("o"))],
+        &[("GAITCUE_ORT_LIB", s(&fake))],
+    );
+    assert!(
+        err.contains(&format!(
+            "ONNX Runtime library '{}' cannot be loaded",
+            fake.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn unwritable_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("results");
+    let (_, err) = analyze_fails(&[s(&data("demo.mp4")), "--out", s(&out)], &[]);
+    assert!(
+        err.contains(&format!("output folder '{}' cannot be created", out.display())),
+        "{err}"
+    );
+    assert!(err.contains("choose a writable --out"), "{err}");
+    let (_, err) = analyze_fails(&[s(&data("demo.mp4")), "--out", s(&file)], &[]);
+    assert!(err.contains("is a file"), "{err}");
+}
+
+#[test]
+fn bad_zone_and_config() {
+    let (code, err) = analyze_fails(&[s(&data("demo.mp4")), "--zone", "0.9,0,0.1,1"], &[]);
+    assert_eq!(code, 2, "usage errors exit with 2");
+    assert!(
+        err.contains("runner zone [0.9, 0, 0.1, 1] must satisfy 0 <= x0 < x1 <= 1"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gaitcue.toml");
+    std::fs::write(&cfg, "[pose]\nmodle = \"full\"\n").unwrap();
+    let (_, err) = analyze_fails(&["--config", s(&cfg), s(&data("demo.mp4"))], &[]);
+    assert!(
+        err.contains(&format!("config file '{}' is not valid", cfg.display())),
+        "{err}"
+    );
+}

@@ -1,0 +1,86 @@
+//! Shared helpers for the integration tests: real files from `scripts/setup.sh`, the
+//! committed reference fixtures, and the built `gaitcue` binary.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use gaitcue::config::{PoseConfig, RunnerZone};
+use serde::Deserialize;
+
+/// The zone that keeps the demo clip's walker and excludes the man on the electrical box
+/// (his hips are in the upper half of the frame).
+pub const DEMO_ZONE: RunnerZone = RunnerZone {
+    x0: 0.0,
+    y0: 0.45,
+    x1: 1.0,
+    y1: 1.0,
+};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file fetched by `scripts/setup.sh` into `data/`.
+pub fn data(name: &str) -> PathBuf {
+    let p = root().join("data").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup.sh first",
+        p.display()
+    );
+    p
+}
+
+pub fn pose_config() -> PoseConfig {
+    PoseConfig {
+        models_dir: root().join("models"),
+        ..PoseConfig::default()
+    }
+}
+
+/// A keypoint as the fixtures store it: [x, y, visibility] in image pixels.
+pub type RefPoint = [f32; 3];
+
+#[derive(Deserialize)]
+pub struct ImageReference {
+    pub width: i32,
+    pub height: i32,
+    pub keypoints: HashMap<String, RefPoint>,
+}
+
+#[derive(Deserialize)]
+pub struct VideoReference {
+    pub fps: f64,
+    pub frames: Vec<FrameReference>,
+}
+
+#[derive(Deserialize)]
+pub struct FrameReference {
+    pub frame: u64,
+    pub keypoints: HashMap<String, RefPoint>,
+}
+
+pub fn fixture<T: for<'de> Deserialize<'de>>(name: &str) -> T {
+    let path = root().join("tests/fixtures").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs the built binary with `args`.
+pub fn gaitcue(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("running gaitcue")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn distance(a: (f32, f32), b: (f32, f32)) -> f32 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
