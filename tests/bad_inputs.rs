@@ -42,6 +42,19 @@ fn missing_video() {
 }
 
 #[test]
+fn folder_given_as_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, err) = analyze_fails(&[s(dir.path()), "--out", s(&dir.path().join("out"))], &[]);
+    assert!(
+        err.contains(&format!(
+            "video '{}' is a folder: give the path of a video file",
+            dir.path().display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn corrupt_video() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("garbage.mp4");
