@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::AnalysisConfig;
 use crate::pose::landmarks::ModelVariant;
 use crate::pose::runtime;
 
@@ -170,6 +171,7 @@ fn default_models_dir() -> PathBuf {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub pose: PoseConfig,
+    pub analysis: AnalysisConfig,
 }
 
 impl Config {

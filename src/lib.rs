@@ -7,6 +7,7 @@
 //! annotated clip and the per-frame keypoints as they are produced; [`app`] wires the
 //! stages together with bounded channels, and [`bench`] times each stage.
 
+pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod capture;

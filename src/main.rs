@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use gaitcue::app::analyze::{self, AnalyzeOptions};
+use gaitcue::analysis::scale::BeltSpeed;
+use gaitcue::analysis::AnalysisConfig;
+use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
 use gaitcue::bench::{self, BenchOptions};
 use gaitcue::config::{Config, PoseConfig, RunnerZone};
 use gaitcue::pose::landmarks::ModelVariant;
@@ -23,10 +25,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse a recorded clip: writes DIR/annotated.mp4 and DIR/keypoints.jsonl.
+    /// Analyse a recorded clip: writes DIR/annotated.mp4, keypoints.jsonl, steps.csv and
+    /// summary.json (or, with --keypoints, replays recorded keypoints: steps and summary).
     Analyze {
         /// The video file (side view of the runner).
-        video: PathBuf,
+        #[arg(required_unless_present = "keypoints", conflicts_with = "keypoints")]
+        video: Option<PathBuf>,
+        /// Replay a keypoints.jsonl instead of analysing a video.
+        #[arg(long)]
+        keypoints: Option<PathBuf>,
         /// Output folder (created if needed) [default: out/<video name>].
         #[arg(long)]
         out: Option<PathBuf>,
@@ -35,6 +42,8 @@ enum Command {
         quiet: bool,
         #[command(flatten)]
         pose: PoseFlags,
+        #[command(flatten)]
+        gait: GaitFlags,
     },
     /// Time every stage on a clip and print medians and frames per second.
     Bench {
@@ -66,6 +75,40 @@ struct PoseFlags {
     zone: Option<RunnerZone>,
 }
 
+#[derive(Args)]
+struct GaitFlags {
+    /// Treadmill belt speed, e.g. "10 km/h" or "6.2 mph": gives step length and a cm scale.
+    #[arg(long)]
+    belt_speed: Option<BeltSpeed>,
+    /// Runner height in cm: a cm scale when no belt speed is given.
+    #[arg(long)]
+    height_cm: Option<f64>,
+    /// Track coloured ASIS/PSIS stickers for pelvic tilt (see README).
+    #[arg(long)]
+    markers: bool,
+    /// Pelvic tilt measured standing, degrees (from `gaitcue calibrate`).
+    #[arg(long, allow_hyphen_values = true)]
+    standing_tilt: Option<f64>,
+}
+
+impl GaitFlags {
+    fn apply(self, mut a: AnalysisConfig) -> AnalysisConfig {
+        if self.belt_speed.is_some() {
+            a.belt_speed = self.belt_speed;
+        }
+        if self.height_cm.is_some() {
+            a.runner_height_cm = self.height_cm;
+        }
+        if self.markers {
+            a.pelvis.markers = true;
+        }
+        if self.standing_tilt.is_some() {
+            a.pelvis.standing_tilt_deg = self.standing_tilt;
+        }
+        a
+    }
+}
+
 impl PoseFlags {
     fn apply(self, mut pose: PoseConfig) -> PoseConfig {
         if let Some(m) = self.model {
@@ -89,28 +132,45 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Analyze {
             video,
+            keypoints,
             out,
             quiet,
             pose,
+            gait,
         } => {
-            let out = out.unwrap_or_else(|| analyze::default_out_dir(&video));
+            let input = match (video, keypoints) {
+                (_, Some(k)) => AnalyzeInput::Keypoints(k),
+                (Some(v), None) => AnalyzeInput::Video(v),
+                (None, None) => anyhow::bail!("give a video file or --keypoints FILE"),
+            };
+            let out = out.unwrap_or_else(|| match &input {
+                AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p) => analyze::default_out_dir(p),
+            });
             let opts = AnalyzeOptions {
-                video,
+                input,
                 out,
                 pose: pose.apply(config.pose),
+                analysis: gait.apply(config.analysis),
                 progress: !quiet,
             };
             let s = analyze::run(&opts)?;
             println!(
-                "analysed {} frames in {:.1} s ({:.1} frames/s); runner found in {} ({:.0} %)",
+                "analysed {} frames in {:.1} s ({:.1} frames/s); runner found in {} ({:.0} %); {} steps",
                 s.frames,
                 s.wall_s,
-                s.frames as f64 / s.wall_s,
+                s.frames as f64 / s.wall_s.max(1e-9),
                 s.frames_with_runner,
-                100.0 * s.frames_with_runner as f64 / s.frames as f64
+                100.0 * s.frames_with_runner as f64 / s.frames.max(1) as f64,
+                s.gait.steps.len()
             );
-            println!("annotated clip: {}", s.clip.display());
-            println!("keypoints:      {}", s.keypoints.display());
+            if let Some(clip) = &s.clip {
+                println!("annotated clip: {}", clip.display());
+            }
+            if let Some(k) = &s.keypoints {
+                println!("keypoints:      {}", k.display());
+            }
+            println!("steps:          {}", s.gait.steps_csv.display());
+            println!("summary:        {}", s.gait.summary_json.display());
         }
         Command::Bench {
             video,

@@ -8,6 +8,7 @@ use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
 use opencv::prelude::*;
 
+use crate::analysis::StepRecord;
 use crate::pose::keypoints::{is_left, SKELETON};
 use crate::pose::Pose;
 
@@ -98,6 +99,61 @@ pub fn draw_status(image: &mut Mat, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The clinician's one-line summary: time, last step, its overstride and cadence.
+pub fn status_line(t: f64, last: Option<&StepRecord>) -> String {
+    let mut text = format!("t {t:6.2} s");
+    if let Some(s) = last {
+        text += &format!("  step {} ({})", s.step, s.side.name());
+        if let Some(c) = s.cadence_spm {
+            text += &format!("  cadence {c:.0} spm");
+        }
+        match s.overstride_ratio {
+            Some(o) => text += &format!("  overstride {:.0}% leg", o * 100.0),
+            None => text += "  overstride unknown",
+        }
+    }
+    text
+}
+
+/// The cue as a large banner across the bottom of the frame, readable from the treadmill.
+pub fn draw_cue(image: &mut Mat, cue: &str) -> Result<()> {
+    let s = scale_for(image);
+    let font_scale = 1.4 * s as f64;
+    let thickness = 3 * s;
+    let mut baseline = 0;
+    let size = imgproc::get_text_size(
+        cue,
+        imgproc::FONT_HERSHEY_DUPLEX,
+        font_scale,
+        thickness,
+        &mut baseline,
+    )?;
+    let band_h = size.height + baseline + 24 * s;
+    let top = image.rows() - band_h;
+    let band = opencv::core::Rect::new(0, top, image.cols(), band_h);
+    imgproc::rectangle(
+        image,
+        band,
+        Scalar::new(0.0, 90.0, 230.0, 0.0),
+        imgproc::FILLED,
+        imgproc::LINE_8,
+        0,
+    )?;
+    let x = ((image.cols() - size.width) / 2).max(8);
+    imgproc::put_text(
+        image,
+        cue,
+        Point::new(x, top + 12 * s + size.height),
+        imgproc::FONT_HERSHEY_DUPLEX,
+        font_scale,
+        Scalar::all(255.0),
+        thickness,
+        imgproc::LINE_AA,
+        false,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +177,7 @@ mod tests {
             keypoints,
             presence: 0.9,
             roi: Roi::letterbox(640, 480),
+            track: 1,
         };
         draw_pose(&mut image, &pose)?;
         let left_heel = *image.at_2d::<Vec3b>(pose.keypoints[29].y as i32, pose.keypoints[29].x as i32)?;

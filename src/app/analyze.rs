@@ -1,8 +1,10 @@
-//! `gaitcue analyze VIDEO --out DIR`: every frame of a recorded clip through the pose
-//! stage, written out as an annotated clip and per-frame keypoints.
+//! `gaitcue analyze VIDEO --out DIR`: every frame of a recorded clip through the pose and
+//! analysis stages, written out as an annotated clip, per-frame keypoints, per-step rows
+//! and a summary. `gaitcue analyze --keypoints FILE.jsonl --out DIR` replays recorded
+//! keypoints through the analysis stage alone.
 //!
-//! Threads: `capture` (decode) → `pose` → this thread (draw, encode, write). Channels are
-//! bounded and blocking: a file is analysed frame by frame, nothing is skipped.
+//! Threads: `capture` (decode) → `pose` → this thread (analysis, draw, encode, write).
+//! Channels are bounded and blocking: a file is analysed frame by frame, nothing skipped.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +17,10 @@ use crossbeam_channel::bounded;
 use indicatif::{ProgressBar, ProgressStyle};
 use tracing::info;
 
+use super::gait_stage::{GaitOutputs, GaitStage};
 use super::join_stage;
+use crate::analysis::{AnalysisConfig, PoseSample};
+use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
 use crate::config::PoseConfig;
 use crate::frame::Frame;
@@ -33,10 +38,19 @@ const CHANNEL_DEPTH: usize = 4;
 /// reported as truncated.
 const MIN_FRAME_SHARE: f64 = 0.95;
 
+/// What to analyse.
+#[derive(Debug, Clone)]
+pub enum AnalyzeInput {
+    Video(PathBuf),
+    /// A `keypoints.jsonl` written by an earlier analysis (or another tool).
+    Keypoints(PathBuf),
+}
+
 pub struct AnalyzeOptions {
-    pub video: PathBuf,
+    pub input: AnalyzeInput,
     pub out: PathBuf,
     pub pose: PoseConfig,
+    pub analysis: AnalysisConfig,
     pub progress: bool,
 }
 
@@ -46,15 +60,87 @@ pub struct AnalyzeSummary {
     pub frames: u64,
     pub frames_with_runner: u64,
     pub detector_runs: u64,
-    pub clip: PathBuf,
-    pub keypoints: PathBuf,
+    /// Annotated clip and keypoints (video input only).
+    pub clip: Option<PathBuf>,
+    pub keypoints: Option<PathBuf>,
+    pub gait: GaitOutputs,
     pub wall_s: f64,
     pub times: StageTimes,
 }
 
 pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
+    opts.analysis.validate()?;
+    match &opts.input {
+        AnalyzeInput::Video(video) => run_video(video, opts),
+        AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
+    }
+}
+
+fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
+    serde_json::json!({
+        "source": source,
+        "created_unix_s": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "gaitcue_version": env!("CARGO_PKG_VERSION"),
+        "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
+        "belt_speed": opts.analysis.belt_speed.map(String::from),
+        "runner_height_cm": opts.analysis.runner_height_cm,
+        "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
+    })
+}
+
+/// Replays `keypoints.jsonl` through the analysis stage; on a bad line the steps before it
+/// are kept (written and summarised) and the error names the line.
+fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
+    let started = Instant::now();
+    let mut replay = KeypointsReplay::open(file)?;
+    prepare_output_dir(&opts.out)?;
+    let mut gait = GaitStage::create(
+        &opts.out,
+        &opts.analysis,
+        session_facts(&file.display().to_string(), opts),
+    )?;
+    let (mut frames, mut with_runner) = (0u64, 0u64);
+    let mut failure = None;
+    for sample in replay.by_ref() {
+        let step = sample.and_then(|s| {
+            with_runner += u64::from(s.keypoints.is_some());
+            gait.process(&s, None)
+        });
+        if let Err(e) = step {
+            failure = Some(e);
+            break;
+        }
+        frames += 1;
+    }
+    let gait = gait.finish(serde_json::json!({"frames": frames, "frames_with_runner": with_runner}))?;
+    if let Some(e) = failure {
+        bail!(
+            "{e:#}; the {} steps before it were saved in '{}'",
+            gait.steps.len(),
+            opts.out.display()
+        );
+    }
+    if frames == 0 {
+        bail!("keypoints file '{}' is empty: nothing to analyse", file.display());
+    }
+    Ok(AnalyzeSummary {
+        frames,
+        frames_with_runner: with_runner,
+        detector_runs: 0,
+        clip: None,
+        keypoints: None,
+        gait,
+        wall_s: started.elapsed().as_secs_f64(),
+        times: StageTimes::default(),
+    })
+}
+
+fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     opts.pose.validate()?;
-    let source = SourceSpec::File(opts.video.clone()).open()?;
+    let source = SourceSpec::File(video.to_path_buf()).open()?;
     let estimator = BlazePose::new(&opts.pose)?;
     prepare_output_dir(&opts.out)?;
     let started = Instant::now();
@@ -65,6 +151,11 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let keypoints_path = opts.out.join("keypoints.jsonl");
     let mut clip = ClipWriter::create(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
+    let mut gait = GaitStage::create(
+        &opts.out,
+        &opts.analysis,
+        session_facts(&video.display().to_string(), opts),
+    )?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let (frame_tx, frame_rx) = bounded::<Frame>(CHANNEL_DEPTH);
@@ -80,9 +171,22 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let mut write_result = Ok(());
     for (mut frame, pose) in pose_rx.iter() {
         let step = (|| -> Result<()> {
+            let t_analysis = Instant::now();
+            gait.process(
+                &PoseSample::from_pose(frame.id, frame.pts_s, (width, height), pose.as_ref()),
+                Some(&frame.image),
+            )?;
+            times.record("analysis", t_analysis.elapsed());
             let t0 = Instant::now();
             if let Some(p) = &pose {
                 overlay::draw_pose(&mut frame.image, p)?;
+            }
+            overlay::draw_status(
+                &mut frame.image,
+                &overlay::status_line(frame.pts_s, gait.last_step()),
+            )?;
+            if let Some(cue) = gait.current_cue() {
+                overlay::draw_cue(&mut frame.image, cue)?;
             }
             let t1 = Instant::now();
             clip.write(&frame.image)?;
@@ -111,10 +215,12 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     drop(pose_rx);
     progress.finish_and_clear();
     let finish = clip.finish();
+    let gait = gait.finish(serde_json::json!({"frames": frames, "frames_with_runner": frames_with_runner}));
     let capture_stats = join_stage("capture", capture);
     let pose_stats = join_stage("pose", pose_stage);
     write_result?;
     finish?;
+    let gait = gait?;
     let capture_stats = capture_stats?;
     let (pose_times, detector_runs) = pose_stats?;
     times.merge(&capture_stats.times);
@@ -136,8 +242,9 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         frames,
         frames_with_runner,
         detector_runs,
-        clip: clip_path,
-        keypoints: keypoints_path,
+        clip: Some(clip_path),
+        keypoints: Some(keypoints_path),
+        gait,
         wall_s: started.elapsed().as_secs_f64(),
         times,
     })

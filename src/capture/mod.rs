@@ -7,6 +7,7 @@
 pub mod camera;
 mod opencv_source;
 pub mod pipeline;
+pub mod replay;
 pub mod video_file;
 
 use std::sync::atomic::{AtomicBool, Ordering};

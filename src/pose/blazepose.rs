@@ -28,6 +28,7 @@ pub struct BlazePose {
     min_presence: f32,
     max_person_height: f32,
     tracked: Option<Roi>,
+    track: u64,
     detector_runs: u64,
     people_in_view: usize,
     times: StageTimes,
@@ -54,6 +55,7 @@ impl BlazePose {
             min_presence: config.min_presence,
             max_person_height: config.max_person_height,
             tracked: None,
+            track: 0,
             detector_runs: 0,
             people_in_view: 0,
             times: StageTimes::default(),
@@ -84,11 +86,15 @@ impl BlazePose {
             self.tracked = None;
             return Ok(None);
         }
+        if self.tracked.is_none() {
+            self.track += 1;
+        }
         self.tracked = Some(lm.next_roi);
         Ok(Some(Pose {
             keypoints: lm.keypoints,
             presence: lm.presence,
             roi: *roi,
+            track: self.track,
         }))
     }
 

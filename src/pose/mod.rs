@@ -27,6 +27,9 @@ pub struct Pose {
     pub presence: f32,
     /// The crop the keypoints were computed in.
     pub roi: Roi,
+    /// Which continuous track this pose belongs to: a new number each time the runner
+    /// is found again by the detector after being lost.
+    pub track: u64,
 }
 
 impl Pose {

@@ -2,7 +2,8 @@
 //! keeps every frame up to the last one.
 //!
 //! `{"frame": n, "t": s, "width": w, "height": h, "keypoints": {"nose": [x, y, visibility], …}}`
-//! with all 33 BlazePose names in model order, or `"keypoints": null` without a runner.
+//! with all 33 BlazePose names in model order, or `"keypoints": null` without a runner,
+//! then `"track": n`, which changes when the runner was lost and someone was found again.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -23,6 +24,9 @@ pub struct KeypointsRecord {
     pub height: i32,
     /// name → [x, y, visibility], or `None` when no runner was found.
     pub keypoints: Option<Map<String, Value>>,
+    /// Track number: changes when the runner was lost and someone was found again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track: Option<u64>,
 }
 
 impl KeypointsRecord {
@@ -43,6 +47,7 @@ impl KeypointsRecord {
             width,
             height,
             keypoints,
+            track: pose.map(|p| p.track),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod clip;
 pub mod keypoints;
+pub mod steps;
+pub mod summary;
 
 use std::path::Path;
 

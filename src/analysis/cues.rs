@@ -1,0 +1,422 @@
+//! Choosing the cue to show from rolling per-step metrics.
+//!
+//! Each rule watches one metric over the last `window` steps and becomes active when at
+//! least `min_count` of them cross its threshold — a fixed value, or the runner's own
+//! baseline (median of their first steps) plus a margin. It is released, with
+//! hysteresis, only when `release_count` or fewer cross. Among active rules the one with
+//! the best priority is the cue; a shown cue rests for `cooldown_steps` steps, and a
+//! faded-feedback schedule lowers the share of steps that show a cue over the session
+//! [Willy 2012; Crowell & Davis 2011].
+
+use std::collections::VecDeque;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+
+/// Whom the session is for: hip-flexor patients get posture and overstride cues before
+/// cadence cues, because a cadence increase raises hip-flexor load slightly [Lenhart 2014].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    #[default]
+    HipFlexor,
+    General,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The fault is the metric being too high.
+    Above,
+    /// The fault is the metric being too low.
+    Below,
+}
+
+/// One cue rule, as written in the TOML configuration under `[[cues.rules]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CueRule {
+    /// Text shown to the runner, e.g. "Land under your hips".
+    pub cue: String,
+    /// A column of steps.csv: overstride_ratio, cadence_spm, pelvic_tilt_deg, trunk_lean_deg …
+    pub metric: String,
+    pub when: Direction,
+    /// Fixed threshold; or, with `baseline_steps`, a margin added to (or, for `below`,
+    /// taken from) the runner's baseline.
+    pub threshold: f64,
+    /// Judge against the median of the runner's first N measured steps instead of a fixed
+    /// value (0 = fixed threshold).
+    #[serde(default)]
+    pub baseline_steps: usize,
+    /// Lower number = more important. Defaults depend on the profile.
+    #[serde(default)]
+    pub priority: Option<u32>,
+}
+
+/// `[cues]` in the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CueConfig {
+    pub enabled: bool,
+    pub profile: Profile,
+    /// Steps looked at (Dingenen 2018: judge a runner on at least 7 steps per side).
+    pub window: usize,
+    pub min_count: usize,
+    pub release_count: usize,
+    pub cooldown_steps: usize,
+    /// Share of steps that show a cue at the start and at the end of the fade.
+    pub fade_start_share: f64,
+    pub fade_end_share: f64,
+    /// Steps over which the share falls (0 = no fading).
+    pub fade_steps: usize,
+    pub rules: Vec<CueRule>,
+}
+
+impl Default for CueConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            profile: Profile::HipFlexor,
+            window: 10,
+            min_count: 7,
+            release_count: 3,
+            cooldown_steps: 0,
+            fade_start_share: 1.0,
+            fade_end_share: 1.0,
+            fade_steps: 0,
+            rules: default_rules(),
+        }
+    }
+}
+
+/// Overstride above 15 % of leg length is "poor" in open tools (unvalidated; FINDINGS §6),
+/// so it is the default — compare with the runner's own baseline where possible.
+pub fn default_rules() -> Vec<CueRule> {
+    let rule = |cue: &str, metric: &str, when, threshold, baseline_steps| CueRule {
+        cue: cue.into(),
+        metric: metric.into(),
+        when,
+        threshold,
+        baseline_steps,
+        priority: None,
+    };
+    vec![
+        rule("Run long", "pelvic_tilt_deg", Direction::Above, 5.0, 0),
+        rule(
+            "Land under your hips",
+            "overstride_ratio",
+            Direction::Above,
+            0.15,
+            0,
+        ),
+        rule(
+            "Quicker, shorter steps",
+            "cadence_spm",
+            Direction::Below,
+            160.0,
+            0,
+        ),
+    ]
+}
+
+const KNOWN_METRICS: [&str; 11] = [
+    "overstride_ratio",
+    "overstride_cm",
+    "cadence_spm",
+    "step_time_s",
+    "contact_time_s",
+    "shank_angle_ic_deg",
+    "knee_flexion_ic_deg",
+    "thigh_extension_to_deg",
+    "trunk_lean_deg",
+    "vertical_oscillation_ratio",
+    "pelvic_tilt_deg",
+];
+
+impl CueConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.window == 0 || self.min_count == 0 || self.min_count > self.window {
+            bail!(
+                "cues: min_count ({}) must be between 1 and window ({})",
+                self.min_count,
+                self.window
+            );
+        }
+        if self.release_count >= self.min_count {
+            bail!(
+                "cues: release_count ({}) must be below min_count ({})",
+                self.release_count,
+                self.min_count
+            );
+        }
+        for share in [self.fade_start_share, self.fade_end_share] {
+            if !(0.0..=1.0).contains(&share) {
+                bail!("cues: fade shares must be between 0 and 1, not {share}");
+            }
+        }
+        for r in &self.rules {
+            if !KNOWN_METRICS.contains(&r.metric.as_str()) {
+                bail!(
+                    "cues: rule '{}' watches unknown metric '{}' (one of: {})",
+                    r.cue,
+                    r.metric,
+                    KNOWN_METRICS.join(", ")
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Default priority: hip-flexor patients see posture, then overstride, then cadence;
+    /// others see overstride, cadence, then posture.
+    fn priority(&self, rule: &CueRule) -> u32 {
+        rule.priority
+            .unwrap_or(match (self.profile, rule.metric.as_str()) {
+                (Profile::HipFlexor, "pelvic_tilt_deg" | "trunk_lean_deg") => 1,
+                (Profile::HipFlexor, "cadence_spm" | "step_time_s") => 3,
+                (Profile::General, "pelvic_tilt_deg" | "trunk_lean_deg") => 3,
+                (Profile::General, "cadence_spm" | "step_time_s") => 2,
+                _ => 2,
+            })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RuleState {
+    recent: VecDeque<bool>,
+    baseline_values: Vec<f64>,
+    active: bool,
+}
+
+/// The cue chosen after one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CueDecision {
+    /// The cue shown at this step, if any.
+    pub shown: Option<String>,
+    /// The cue that would be shown without cool-down and fading.
+    pub active: Option<String>,
+}
+
+pub struct CueEngine {
+    config: CueConfig,
+    states: Vec<RuleState>,
+    steps: usize,
+    shown_credit: f64,
+    last_shown_step: Option<usize>,
+}
+
+impl CueEngine {
+    pub fn new(config: CueConfig) -> Self {
+        let states = config
+            .rules
+            .iter()
+            .map(|_| RuleState {
+                recent: VecDeque::new(),
+                baseline_values: Vec::new(),
+                active: false,
+            })
+            .collect();
+        Self {
+            config,
+            states,
+            steps: 0,
+            shown_credit: 0.0,
+            last_shown_step: None,
+        }
+    }
+
+    /// Feeds one step's metrics (`metric` looks a value up by column name) and decides.
+    pub fn step(&mut self, metric: impl Fn(&str) -> Option<f64>) -> CueDecision {
+        self.steps += 1;
+        let cfg = &self.config;
+        for (rule, state) in cfg.rules.iter().zip(self.states.iter_mut()) {
+            let Some(value) = metric(&rule.metric) else {
+                continue; // unknown this step: neither for nor against
+            };
+            let threshold = if rule.baseline_steps > 0 {
+                if state.baseline_values.len() < rule.baseline_steps {
+                    state.baseline_values.push(value);
+                    continue;
+                }
+                let base = super::geometry::median(&state.baseline_values).unwrap_or(value);
+                match rule.when {
+                    Direction::Above => base + rule.threshold,
+                    Direction::Below => base - rule.threshold,
+                }
+            } else {
+                rule.threshold
+            };
+            let fault = match rule.when {
+                Direction::Above => value > threshold,
+                Direction::Below => value < threshold,
+            };
+            state.recent.push_back(fault);
+            if state.recent.len() > cfg.window {
+                state.recent.pop_front();
+            }
+            let count = state.recent.iter().filter(|f| **f).count();
+            if count >= cfg.min_count {
+                state.active = true;
+            } else if count <= cfg.release_count {
+                state.active = false;
+            }
+        }
+        let active = cfg
+            .rules
+            .iter()
+            .zip(&self.states)
+            .filter(|(_, s)| s.active)
+            .min_by_key(|(r, _)| cfg.priority(r))
+            .map(|(r, _)| r.cue.clone());
+        let shown = if cfg.enabled && active.is_some() && self.may_show() {
+            self.last_shown_step = Some(self.steps);
+            active.clone()
+        } else {
+            None
+        };
+        CueDecision { shown, active }
+    }
+
+    /// Cool-down and faded feedback: the share of steps that show a cue falls linearly
+    /// from `fade_start_share` to `fade_end_share` over `fade_steps`.
+    fn may_show(&mut self) -> bool {
+        let cfg = &self.config;
+        if let Some(last) = self.last_shown_step {
+            if self.steps - last <= cfg.cooldown_steps {
+                return false;
+            }
+        }
+        let progress = if cfg.fade_steps == 0 {
+            0.0
+        } else {
+            (self.steps as f64 / cfg.fade_steps as f64).min(1.0)
+        };
+        let share = cfg.fade_start_share + (cfg.fade_end_share - cfg.fade_start_share) * progress;
+        self.shown_credit += share;
+        if self.shown_credit >= 1.0 - 1e-9 {
+            self.shown_credit -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(cfg: CueConfig) -> CueEngine {
+        cfg.validate().unwrap();
+        CueEngine::new(cfg)
+    }
+
+    fn overstride_only() -> CueConfig {
+        CueConfig {
+            rules: vec![default_rules()[1].clone()],
+            ..CueConfig::default()
+        }
+    }
+
+    #[test]
+    fn activates_after_min_count_and_releases_with_hysteresis() {
+        let mut e = engine(overstride_only());
+        let mut first_cue = None;
+        for step in 1..=10 {
+            let d = e.step(|m| (m == "overstride_ratio").then_some(0.2));
+            if d.shown.is_some() && first_cue.is_none() {
+                first_cue = Some(step);
+            }
+        }
+        assert_eq!(first_cue, Some(7));
+        // Good steps: still active until only 3 of the last 10 are faults.
+        let mut released_at = None;
+        for step in 1..=10 {
+            let d = e.step(|m| (m == "overstride_ratio").then_some(0.05));
+            if d.active.is_none() && released_at.is_none() {
+                released_at = Some(step);
+            }
+        }
+        assert_eq!(released_at, Some(7));
+    }
+
+    #[test]
+    fn never_cues_below_threshold_and_unknown_values_do_not_count() {
+        let mut e = engine(overstride_only());
+        for _ in 0..50 {
+            assert_eq!(
+                e.step(|m| (m == "overstride_ratio").then_some(0.149)).active,
+                None
+            );
+            assert_eq!(e.step(|_| None).active, None);
+        }
+    }
+
+    #[test]
+    fn hip_flexor_profile_puts_posture_before_cadence_and_general_the_reverse() {
+        for (profile, expected) in [
+            (Profile::HipFlexor, "Run long"),
+            (Profile::General, "Quicker, shorter steps"),
+        ] {
+            let mut e = engine(CueConfig {
+                profile,
+                ..CueConfig::default()
+            });
+            let mut last = None;
+            for _ in 0..10 {
+                last = Some(e.step(|m| match m {
+                    "pelvic_tilt_deg" => Some(8.0),
+                    "cadence_spm" => Some(150.0),
+                    _ => None,
+                }));
+            }
+            assert_eq!(last.unwrap().active.as_deref(), Some(expected));
+        }
+    }
+
+    #[test]
+    fn baseline_rules_compare_with_the_runners_own_first_steps() {
+        let mut rule = default_rules()[1].clone();
+        rule.threshold = 0.03;
+        rule.baseline_steps = 5;
+        let mut e = engine(CueConfig {
+            rules: vec![rule],
+            ..CueConfig::default()
+        });
+        for _ in 0..5 {
+            e.step(|_| Some(0.20)); // baseline 0.20: above the fixed 0.15 but normal for this runner
+        }
+        for _ in 0..10 {
+            assert_eq!(e.step(|_| Some(0.21)).active, None);
+        }
+        let mut active = None;
+        for _ in 0..10 {
+            active = e.step(|_| Some(0.25)).active;
+        }
+        assert_eq!(active.as_deref(), Some("Land under your hips"));
+    }
+
+    #[test]
+    fn cooldown_and_fading_thin_out_the_cues() {
+        let mut e = engine(CueConfig {
+            cooldown_steps: 2,
+            ..overstride_only()
+        });
+        let shown: Vec<bool> = (0..16).map(|_| e.step(|_| Some(0.3)).shown.is_some()).collect();
+        // Active from step 7, then every third step.
+        assert_eq!(shown.iter().filter(|s| **s).count(), 4);
+        assert!(shown[6] && !shown[7] && !shown[8] && shown[9]);
+
+        let mut e = engine(CueConfig {
+            fade_start_share: 1.0,
+            fade_end_share: 0.25,
+            fade_steps: 100,
+            ..overstride_only()
+        });
+        let shown: Vec<bool> = (0..300).map(|_| e.step(|_| Some(0.3)).shown.is_some()).collect();
+        let early = shown[6..56].iter().filter(|s| **s).count();
+        let late = shown[200..300].iter().filter(|s| **s).count();
+        assert!(early > 35, "{early}");
+        assert_eq!(late, 25);
+    }
+}

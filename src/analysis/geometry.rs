@@ -1,0 +1,90 @@
+//! Sagittal-plane angles and distances, in image pixels (y points down) with the running
+//! direction `dir` = +1 when the runner faces image right, -1 when facing left.
+
+use crate::pose::Keypoint;
+
+pub type Point = (f64, f64);
+
+pub fn point(k: &Keypoint) -> Point {
+    (k.x as f64, k.y as f64)
+}
+
+pub fn midpoint(a: Point, b: Point) -> Point {
+    ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
+}
+
+pub fn distance(a: Point, b: Point) -> f64 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
+
+/// Angle of the segment `upper` → `lower` from the downward vertical, degrees, positive
+/// when `lower` lies ahead of `upper` in the running direction (e.g. the shank angle:
+/// knee → ankle, positive when the ankle is ahead of the knee).
+pub fn forward_angle_from_down(upper: Point, lower: Point, dir: f64) -> f64 {
+    ((lower.0 - upper.0) * dir).atan2(lower.1 - upper.1).to_degrees()
+}
+
+/// Angle of `lower` → `upper` from the upward vertical, degrees, positive when `upper`
+/// lies ahead (trunk lean: hip centre → shoulder centre).
+pub fn forward_angle_from_up(lower: Point, upper: Point, dir: f64) -> f64 {
+    ((upper.0 - lower.0) * dir).atan2(lower.1 - upper.1).to_degrees()
+}
+
+/// Flexion at joint `b` between segments b→a and b→c: 0° when straight, degrees.
+pub fn flexion(a: Point, b: Point, c: Point) -> f64 {
+    let (u, v) = ((a.0 - b.0, a.1 - b.1), (c.0 - b.0, c.1 - b.1));
+    let cos = (u.0 * v.0 + u.1 * v.1) / (u.0.hypot(u.1) * v.0.hypot(v.1));
+    180.0 - cos.clamp(-1.0, 1.0).acos().to_degrees()
+}
+
+/// Angle of the heel → toe line above horizontal, degrees: positive when the toes point
+/// up (a heel strike), negative when they point down (a forefoot strike).
+pub fn foot_angle(heel: Point, toe: Point, dir: f64) -> f64 {
+    (heel.1 - toe.1).atan2((toe.0 - heel.0) * dir).to_degrees()
+}
+
+/// Median of `values` (`None` when empty).
+pub fn median(values: &[f64]) -> Option<f64> {
+    quantile(values, 0.5)
+}
+
+/// Linear-interpolated quantile `q` in 0..=1 (`None` when empty).
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn angles_follow_the_running_direction() {
+        // Ankle 10 px ahead of the knee, 100 px below: ~5.7° forward either way round.
+        let a = forward_angle_from_down((100.0, 100.0), (110.0, 200.0), 1.0);
+        assert!((a - 5.71).abs() < 0.01);
+        let b = forward_angle_from_down((100.0, 100.0), (90.0, 200.0), -1.0);
+        assert!((a - b).abs() < 1e-9);
+        // Shoulders 10 px ahead, 100 px above the hips: leaning forward ~5.7°.
+        assert!((forward_angle_from_up((0.0, 100.0), (10.0, 0.0), 1.0) - 5.71).abs() < 0.01);
+        assert!((flexion((0.0, 0.0), (0.0, 100.0), (0.0, 200.0))).abs() < 1e-9);
+        assert!((flexion((0.0, 0.0), (0.0, 100.0), (100.0, 100.0)) - 90.0).abs() < 1e-9);
+        // Toes 10 px higher than the heel, 50 px ahead: heel strike, ~11.3°.
+        assert!((foot_angle((0.0, 100.0), (50.0, 90.0), 1.0) - 11.31).abs() < 0.01);
+        assert!((foot_angle((0.0, 100.0), (-50.0, 90.0), -1.0) - 11.31).abs() < 0.01);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[1.0, 2.0, 3.0, 4.0]), Some(2.5));
+        assert_eq!(quantile(&[0.0, 10.0], 0.25), Some(2.5));
+    }
+}

@@ -1,0 +1,144 @@
+//! Per-step clinical metrics, each with its definition and unit, `None` when the pose
+//! cannot support it (the stance leg hidden or low confidence).
+
+use serde::Serialize;
+
+use super::body::BodyFrame;
+use super::geometry::{flexion, foot_angle, forward_angle_from_down, forward_angle_from_up, midpoint};
+use super::sample::{Side, LEFT_SHOULDER, RIGHT_SHOULDER};
+
+/// Definition and unit of every per-step metric, as written in `summary.json`.
+pub const DEFINITIONS: [(&str, &str, &str); 15] = [
+    (
+        "step_time_s",
+        "s",
+        "time from the other foot's initial contact to this one",
+    ),
+    (
+        "cadence_spm",
+        "steps/min",
+        "60 / median step time over the last 10 steps",
+    ),
+    ("contact_time_s", "s", "initial contact to toe-off of this foot"),
+    (
+        "duty_factor",
+        "ratio",
+        "contact time / stride time (stride: this foot's IC to its previous IC)",
+    ),
+    (
+        "overstride_ratio",
+        "leg lengths",
+        "heel ahead of the hip centre at initial contact / (hip-knee + knee-ankle)",
+    ),
+    (
+        "overstride_cm",
+        "cm",
+        "overstride ratio x leg length, when the scale is known (belt speed or runner height)",
+    ),
+    (
+        "shank_angle_ic_deg",
+        "deg",
+        "knee->ankle from vertical at initial contact, positive with the ankle ahead of the knee",
+    ),
+    (
+        "knee_flexion_ic_deg",
+        "deg",
+        "180 - hip-knee-ankle angle at initial contact",
+    ),
+    (
+        "thigh_extension_to_deg",
+        "deg",
+        "hip->knee behind vertical at toe-off",
+    ),
+    (
+        "trunk_lean_deg",
+        "deg",
+        "hip centre->shoulder centre from vertical, forward positive, mean over stance",
+    ),
+    (
+        "vertical_oscillation_ratio",
+        "leg lengths",
+        "hip-centre vertical range over the step / leg length",
+    ),
+    (
+        "foot_strike_angle_deg",
+        "deg",
+        "heel->toe above horizontal at initial contact (positive: heel strike)",
+    ),
+    (
+        "step_length_m",
+        "m",
+        "belt speed x step time (treadmill, belt speed given)",
+    ),
+    (
+        "pelvic_tilt_deg",
+        "deg",
+        "anterior pelvic tilt change: markers vs standing calibration, or proxy (see pelvic_tilt_source)",
+    ),
+    (
+        "confidence",
+        "0-1",
+        "lowest visibility of the stance leg's hip, knee, ankle, heel and toe at contact and toe-off",
+    ),
+];
+
+/// Everything measured at one foot's initial contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactMetrics {
+    pub overstride_ratio: Option<f64>,
+    pub shank_angle_ic_deg: Option<f64>,
+    pub knee_flexion_ic_deg: Option<f64>,
+    pub foot_strike_angle_deg: Option<f64>,
+    /// Leg length in pixels at contact, for converting the overstride to cm.
+    pub leg_length_px: f64,
+    /// Lowest visibility of the stance leg's points.
+    pub visibility: f64,
+}
+
+/// The stance leg's lowest visibility at `body`.
+pub fn leg_visibility(body: &BodyFrame, side: Side) -> f64 {
+    let p = side.points();
+    [p.hip, p.knee, p.ankle, p.heel, p.toe]
+        .iter()
+        .map(|&i| body.visibility(i))
+        .fold(1.0, f64::min)
+}
+
+/// Metrics at initial contact; leg-specific ones are `None` below `min_visibility`.
+/// `heel_forward` is the heel's lead over the hips at the contact instant, when the
+/// event detector placed it between frames.
+pub fn at_contact(
+    body: &BodyFrame,
+    side: Side,
+    min_visibility: f64,
+    heel_forward: Option<f64>,
+) -> ContactMetrics {
+    let p = side.points();
+    let visibility = leg_visibility(body, side);
+    let seen = visibility >= min_visibility;
+    let (hip, knee, ankle) = (body.at(p.hip), body.at(p.knee), body.at(p.ankle));
+    ContactMetrics {
+        overstride_ratio: seen.then(|| heel_forward.unwrap_or_else(|| body.forward_of_hips(p.heel))),
+        shank_angle_ic_deg: seen.then(|| forward_angle_from_down(knee, ankle, body.dir)),
+        knee_flexion_ic_deg: seen.then(|| flexion(hip, knee, ankle)),
+        foot_strike_angle_deg: seen.then(|| foot_angle(body.at(p.heel), body.at(p.toe), body.dir)),
+        leg_length_px: body.leg_length,
+        visibility,
+    }
+}
+
+/// Thigh extension at toe-off: hip → knee behind the vertical, degrees.
+pub fn thigh_extension(body: &BodyFrame, side: Side, min_visibility: f64) -> Option<f64> {
+    let p = side.points();
+    let seen = body.visibility(p.hip).min(body.visibility(p.knee)) >= min_visibility;
+    seen.then(|| -forward_angle_from_down(body.at(p.hip), body.at(p.knee), body.dir))
+}
+
+/// Trunk lean in one frame, or `None` when shoulders or hips are not seen.
+pub fn trunk_lean(body: &BodyFrame, min_visibility: f64) -> Option<f64> {
+    let seen = [LEFT_SHOULDER, RIGHT_SHOULDER, 23, 24]
+        .iter()
+        .all(|&i| body.visibility(i) >= min_visibility);
+    let shoulders = midpoint(body.at(LEFT_SHOULDER), body.at(RIGHT_SHOULDER));
+    seen.then(|| forward_angle_from_up(body.hip_centre, shoulders, body.dir))
+}

@@ -1,0 +1,113 @@
+//! The analysis stage as the apps run it: poses in, `steps.csv` rows out as each step
+//! completes, `summary.json` at the end; pelvic markers looked up in the frame when
+//! marker mode is on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use opencv::core::Mat;
+use serde_json::Value;
+
+use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
+use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StepRecord};
+use crate::record::steps::StepsWriter;
+use crate::record::summary;
+
+pub struct GaitStage {
+    analyzer: GaitAnalyzer,
+    writer: StepsWriter,
+    steps: Vec<StepRecord>,
+    markers: Option<MarkerFinder>,
+    marker_radius: f64,
+    summary_path: PathBuf,
+    steps_path: PathBuf,
+    session: Value,
+    marker_frames: u64,
+}
+
+impl GaitStage {
+    pub fn create(out_dir: &Path, config: &AnalysisConfig, session: Value) -> Result<Self> {
+        let steps_path = out_dir.join("steps.csv");
+        Ok(Self {
+            analyzer: GaitAnalyzer::new(config.clone())?,
+            writer: StepsWriter::create(&steps_path)?,
+            steps: Vec::new(),
+            markers: config
+                .pelvis
+                .markers
+                .then(|| MarkerFinder::new(config.pelvis.clone())),
+            marker_radius: config.pelvis.search_radius,
+            summary_path: out_dir.join("summary.json"),
+            steps_path,
+            session,
+            marker_frames: 0,
+        })
+    }
+
+    /// Feeds one frame (and its image, for marker mode); returns the steps it completed,
+    /// already written to `steps.csv`.
+    pub fn process(&mut self, sample: &PoseSample, image: Option<&Mat>) -> Result<Vec<StepRecord>> {
+        let done = self.analyzer.process(sample)?;
+        if let (Some(finder), Some(image), Some(body)) =
+            (&mut self.markers, image, self.analyzer.latest_body())
+        {
+            if body.frame == sample.frame {
+                let radius = self.marker_radius * body.leg_length;
+                if let Some((asis, psis)) = finder.find(image, body.hip_centre, radius)? {
+                    let tilt = marker_tilt_deg(asis, psis, body.dir);
+                    self.analyzer.record_marker_tilt(sample.frame, tilt);
+                    self.marker_frames += 1;
+                }
+            }
+        }
+        self.keep(done)
+    }
+
+    fn keep(&mut self, done: Vec<StepRecord>) -> Result<Vec<StepRecord>> {
+        for step in &done {
+            self.writer.write(step)?;
+        }
+        self.steps.extend(done.iter().cloned());
+        Ok(done)
+    }
+
+    /// The cue of the latest step, if one is shown.
+    pub fn current_cue(&self) -> Option<&str> {
+        self.steps.last().and_then(|s| s.cue.as_deref())
+    }
+
+    pub fn last_step(&self) -> Option<&StepRecord> {
+        self.steps.last()
+    }
+
+    pub fn steps(&self) -> &[StepRecord] {
+        &self.steps
+    }
+
+    /// Closes open steps and writes `summary.json`.
+    pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
+        let done = self.analyzer.finish();
+        self.keep(done)?;
+        let mut session = self.session;
+        if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
+            s.extend(e);
+        }
+        if let Value::Object(s) = &mut session {
+            s.insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
+        }
+        let summary = summary::build(&self.steps, session);
+        summary::write(&self.summary_path, &summary)?;
+        Ok(GaitOutputs {
+            steps: self.steps,
+            steps_csv: self.steps_path,
+            summary_json: self.summary_path,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct GaitOutputs {
+    pub steps: Vec<StepRecord>,
+    pub steps_csv: PathBuf,
+    pub summary_json: PathBuf,
+}

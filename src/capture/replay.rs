@@ -1,0 +1,121 @@
+//! Replaying recorded keypoints (`keypoints.jsonl`) into the analysis stage, line by line.
+//! Every error names the file and the line, and the lines before it have already been
+//! handed on.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Lines};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Result};
+use serde_json::Value;
+
+use crate::analysis::PoseSample;
+use crate::pose::{Keypoint, KEYPOINT_NAMES, NUM_KEYPOINTS};
+
+pub struct KeypointsReplay {
+    lines: Lines<BufReader<File>>,
+    path: PathBuf,
+    line_no: usize,
+    last_t: Option<f64>,
+    /// Frame size from the first line, for reports.
+    pub size: Option<(i32, i32)>,
+}
+
+impl KeypointsReplay {
+    pub fn open(path: &Path) -> Result<Self> {
+        let shown = path.display();
+        if !path.exists() {
+            bail!("keypoints file '{shown}' not found: check the path");
+        }
+        let file = File::open(path).map_err(|e| anyhow!("keypoints file '{shown}' cannot be read ({e})"))?;
+        Ok(Self {
+            lines: BufReader::new(file).lines(),
+            path: path.to_path_buf(),
+            line_no: 0,
+            last_t: None,
+            size: None,
+        })
+    }
+
+    fn parse(&mut self, text: &str) -> Result<PoseSample> {
+        let v: Value = serde_json::from_str(text).map_err(|e| anyhow!("malformed JSON ({e})"))?;
+        let obj = v.as_object().ok_or_else(|| anyhow!("expected a JSON object"))?;
+        let frame = obj
+            .get("frame")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| anyhow!("\"frame\" must be a whole number"))?;
+        let t = obj
+            .get("t")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| anyhow!("\"t\" must be a number of seconds"))?;
+        if let Some(last) = self.last_t {
+            if t <= last {
+                bail!("time {t} s does not come after the previous line's {last} s");
+            }
+        }
+        self.last_t = Some(t);
+        if self.size.is_none() {
+            let dim = |k: &str| obj.get(k).and_then(Value::as_i64).map(|v| v as i32);
+            self.size = dim("width").zip(dim("height"));
+        }
+        let keypoints = match obj.get("keypoints") {
+            None => bail!("no \"keypoints\" field (null when no runner was found)"),
+            Some(Value::Null) => None,
+            Some(Value::Object(map)) => {
+                if let Some(unknown) = map.keys().find(|k| !KEYPOINT_NAMES.contains(&k.as_str())) {
+                    bail!("unknown keypoint name '{unknown}'");
+                }
+                let mut kps = [Keypoint::default(); NUM_KEYPOINTS];
+                for (i, name) in KEYPOINT_NAMES.iter().enumerate() {
+                    let v = map
+                        .get(*name)
+                        .ok_or_else(|| anyhow!("keypoint '{name}' is missing"))?;
+                    let nums: Option<Vec<f64>> =
+                        v.as_array().and_then(|a| a.iter().map(Value::as_f64).collect());
+                    match nums.as_deref() {
+                        Some([x, y, vis]) => {
+                            kps[i] = Keypoint {
+                                x: *x as f32,
+                                y: *y as f32,
+                                z: 0.0,
+                                visibility: *vis as f32,
+                                presence: 1.0,
+                            }
+                        }
+                        _ => bail!("keypoint '{name}' must be [x, y, visibility]"),
+                    }
+                }
+                Some(kps)
+            }
+            Some(_) => bail!("\"keypoints\" must be an object or null"),
+        };
+        let track = obj.get("track").and_then(Value::as_u64);
+        Ok(PoseSample {
+            frame,
+            t,
+            keypoints,
+            track,
+            size: self.size,
+        })
+    }
+}
+
+impl Iterator for KeypointsReplay {
+    type Item = Result<PoseSample>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let line = self.lines.next()?;
+            self.line_no += 1;
+            let shown = format!("keypoints file '{}' line {}", self.path.display(), self.line_no);
+            let text = match line {
+                Ok(t) => t,
+                Err(e) => return Some(Err(anyhow!("{shown}: cannot be read ({e})"))),
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            return Some(self.parse(&text).map_err(|e| anyhow!("{shown}: {e}")));
+        }
+    }
+}
