@@ -45,6 +45,13 @@ enum Command {
         #[command(flatten)]
         gait: GaitFlags,
     },
+    /// Measure the standing pelvic tilt from ASIS/PSIS stickers (marker mode's zero).
+    Calibrate {
+        /// A few seconds of the runner standing still in profile, stickers on.
+        video: PathBuf,
+        #[command(flatten)]
+        pose: PoseFlags,
+    },
     /// Time every stage on a clip and print medians and frames per second.
     Bench {
         video: PathBuf,
@@ -171,6 +178,17 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("steps:          {}", s.gait.steps_csv.display());
             println!("summary:        {}", s.gait.summary_json.display());
+        }
+        Command::Calibrate { video, pose } => {
+            let c = gaitcue::app::calibrate::run(&video, &pose.apply(config.pose), &config.analysis.pelvis)?;
+            println!(
+                "standing pelvic tilt: {:.1} deg (ASIS below PSIS positive), spread {:.1} deg (IQR), from {} of {} frames",
+                c.standing_tilt_deg, c.spread_deg, c.frames, c.frames_read
+            );
+            println!(
+                "use it with: gaitcue analyze VIDEO --markers --standing-tilt {:.1}   (or [analysis.pelvis] standing_tilt_deg = {:.1})",
+                c.standing_tilt_deg, c.standing_tilt_deg
+            );
         }
         Command::Bench {
             video,

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use gaitcue::pose::KEYPOINT_NAMES;
+use gaitcue::record::steps::REQUIRED_COLUMNS;
 use opencv::core::{self, Mat, Rect};
 use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
@@ -106,4 +107,37 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
         untouched < 12.0,
         "the picture changed away from the pose (diff {untouched:.1})"
     );
+
+    // steps.csv: the required columns first; the walker's steps (she is in view from ~2 s
+    // to ~6.5 s) alternate sides, move forward in time, at a walking cadence.
+    let mut reader = csv::Reader::from_path(out.path().join("steps.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[..REQUIRED_COLUMNS.len()], REQUIRED_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let walker: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| r[2].parse::<f64>().unwrap() < 6.5)
+        .collect();
+    assert!(walker.len() >= 5, "only {} steps of the walker", walker.len());
+    for pair in walker.windows(2) {
+        assert_ne!(&pair[0][1], &pair[1][1], "two {} steps in a row", &pair[0][1]);
+        assert!(pair[1][2].parse::<f64>().unwrap() > pair[0][2].parse::<f64>().unwrap());
+    }
+    let cadences: Vec<f64> = walker.iter().filter_map(|r| r[5].parse::<f64>().ok()).collect();
+    let cadence = gaitcue::analysis::geometry::median(&cadences).unwrap();
+    assert!(
+        (90.0..=130.0).contains(&cadence),
+        "walking cadence {cadence:.1} steps/min"
+    );
+    eprintln!(
+        "demo: {} steps of the walker, median cadence {cadence:.1} steps/min",
+        walker.len()
+    );
+
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["steps"].as_u64(), Some(rows.len() as u64));
+    let both = &summary["per_side"]["both"]["cadence_spm"];
+    assert_eq!(both["unit"], "steps/min");
+    assert!(both["median"].as_f64().is_some());
 }

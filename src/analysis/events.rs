@@ -249,7 +249,17 @@ fn slot(side: Side) -> usize {
     }
 }
 
+/// Physiological floors: no foot swings through in less than this (sprinters ~0.3 s)...
+const MIN_SWING_S: f64 = 0.2;
+/// ...or stays on the ground for less than this (sprinters ~0.1 s).
+const MIN_CONTACT_S: f64 = 0.08;
+
 impl EventDetector {
+    /// When foot `i` left the ground, if it is in the air now.
+    fn in_swing_since(&self, i: usize) -> Option<f64> {
+        self.last_to_t[i].filter(|to| self.last_ic_t[i].is_none_or(|ic| *to > ic))
+    }
+
     /// `delta`: how far (in leg lengths) the heel or toe must travel back from a peak to
     /// confirm it; `plateau`: samples this close to the heel's peak (leg lengths) count
     /// as not yet past it; `min_stride_s`: no two ICs of one foot closer than this.
@@ -279,7 +289,8 @@ impl EventDetector {
             if self.timing[i].ready(self.plateau) {
                 let peak = self.timing[i].pending.take().expect("ready implies pending");
                 let (t, heel_forward) = self.timing[i].place(peak, self.plateau);
-                let too_soon = self.last_ic_t[i].is_some_and(|last| t - last < self.min_stride_s);
+                let too_soon = self.last_ic_t[i].is_some_and(|last| t - last < self.min_stride_s)
+                    || self.in_swing_since(i).is_some_and(|to| t - to < MIN_SWING_S);
                 if !too_soon {
                     self.last_ic_t[i] = Some(t);
                     out.push(GaitEvent {
@@ -294,7 +305,10 @@ impl EventDetector {
                 }
             }
             if let Some((frame, t)) = self.to[i].push(body.forward_of_hips(p.toe), body.frame, body.t) {
-                let too_soon = self.last_to_t[i].is_some_and(|last| t - last < self.min_stride_s);
+                let in_stance_since =
+                    self.last_ic_t[i].filter(|ic| self.last_to_t[i].is_none_or(|to| *ic > to));
+                let too_soon = self.last_to_t[i].is_some_and(|last| t - last < self.min_stride_s)
+                    || in_stance_since.is_some_and(|ic| t - ic < MIN_CONTACT_S);
                 if !too_soon {
                     self.last_to_t[i] = Some(t);
                     out.push(GaitEvent {

@@ -35,7 +35,8 @@ pub struct HsvRange {
 pub struct PelvisConfig {
     /// Look for ASIS/PSIS stickers in the video.
     pub markers: bool,
-    /// Sticker colours: green on the ASIS, magenta on the PSIS by default.
+    /// Sticker colours: fluorescent magenta on the ASIS, cyan on the PSIS by default —
+    /// colours rare on skin, clothing, treadmills and grass.
     pub asis_colour: HsvRange,
     pub psis_colour: HsvRange,
     /// Search window around the hip keypoints, as a share of leg length.
@@ -51,14 +52,14 @@ impl Default for PelvisConfig {
         Self {
             markers: false,
             asis_colour: HsvRange {
-                low: [45.0, 120.0, 80.0],
-                high: [85.0, 255.0, 255.0],
-            },
-            psis_colour: HsvRange {
-                low: [140.0, 120.0, 80.0],
+                low: [140.0, 150.0, 120.0],
                 high: [170.0, 255.0, 255.0],
             },
-            search_radius: 0.45,
+            psis_colour: HsvRange {
+                low: [85.0, 150.0, 120.0],
+                high: [100.0, 255.0, 255.0],
+            },
+            search_radius: 0.35,
             standing_tilt_deg: None,
             proxy_baseline_steps: 10,
         }
@@ -70,6 +71,9 @@ impl Default for PelvisConfig {
 pub fn marker_tilt_deg(asis: Point, psis: Point, dir: f64) -> f64 {
     (asis.1 - psis.1).atan2((asis.0 - psis.0) * dir).to_degrees()
 }
+
+/// Pixels a sticker must cover to count (a 5 mm dot at 2 m is ~6 px on a 720p camera).
+const MIN_STICKER_PX: i32 = 6;
 
 /// Finds the two stickers near `hip` (image pixels) within `radius` pixels.
 pub struct MarkerFinder {
@@ -106,9 +110,31 @@ impl MarkerFinder {
             let lo = Scalar::new(range.low[0], range.low[1], range.low[2], 0.0);
             let hi = Scalar::new(range.high[0], range.high[1], range.high[2], 0.0);
             core::in_range(&self.hsv, &lo, &hi, &mut self.mask)?;
-            let m = imgproc::moments(&self.mask, true)?;
-            // A sticker covers at least a few pixels; fewer is noise.
-            Ok((m.m00 >= 6.0).then(|| (x0 as f64 + m.m10 / m.m00, y0 as f64 + m.m01 / m.m00)))
+            let (mut labels, mut stats, mut centroids) = (Mat::default(), Mat::default(), Mat::default());
+            let n = imgproc::connected_components_with_stats(
+                &self.mask,
+                &mut labels,
+                &mut stats,
+                &mut centroids,
+                8,
+                core::CV_32S,
+            )?;
+            // The largest blob of the colour is the sticker; a few pixels are noise.
+            let mut best: Option<(i32, i32)> = None;
+            for label in 1..n {
+                let area = *stats.at_2d::<i32>(label, imgproc::CC_STAT_AREA)?;
+                if area >= MIN_STICKER_PX && best.is_none_or(|(_, a)| area > a) {
+                    best = Some((label, area));
+                }
+            }
+            let Some((label, _)) = best else {
+                return Ok(None);
+            };
+            let (cx, cy) = (
+                *centroids.at_2d::<f64>(label, 0)?,
+                *centroids.at_2d::<f64>(label, 1)?,
+            );
+            Ok(Some((x0 as f64 + cx, y0 as f64 + cy)))
         };
         let asis = centroid(self.config.asis_colour)?;
         let psis = centroid(self.config.psis_colour)?;
@@ -136,6 +162,10 @@ impl TiltLog {
         median(&values)
     }
 }
+
+/// Sticker colours (BGR) matching the default ranges: fluorescent magenta and cyan.
+pub const ASIS_BGR: [f64; 3] = [200.0, 0.0, 255.0];
+pub const PSIS_BGR: [f64; 3] = [255.0, 220.0, 0.0];
 
 /// Draws a round sticker, for tests and calibration targets.
 pub fn draw_sticker(image: &mut Mat, at: Point, radius: i32, bgr: [f64; 3]) -> Result<()> {
@@ -168,8 +198,9 @@ mod tests {
     #[test]
     fn stickers_are_found_at_their_centres() -> Result<()> {
         let mut image = Mat::new_rows_cols_with_default(200, 300, CV_8UC3, Scalar::all(90.0))?;
-        draw_sticker(&mut image, (170.0, 104.0), 5, [0.0, 200.0, 0.0])?; // green ASIS
-        draw_sticker(&mut image, (120.0, 96.0), 5, [200.0, 0.0, 200.0])?; // magenta PSIS
+        draw_sticker(&mut image, (170.0, 104.0), 5, ASIS_BGR)?;
+        draw_sticker(&mut image, (120.0, 96.0), 5, PSIS_BGR)?;
+        draw_sticker(&mut image, (150.0, 130.0), 1, ASIS_BGR)?; // a speck of the same colour
         let mut finder = MarkerFinder::new(PelvisConfig::default());
         let (asis, psis) = finder.find(&image, (145.0, 100.0), 60.0)?.expect("both stickers");
         assert!((asis.0 - 170.0).abs() < 0.5 && (asis.1 - 104.0).abs() < 0.5);

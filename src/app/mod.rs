@@ -1,6 +1,7 @@
 //! Wiring the stages together: threads, bounded channels, start and stop.
 
 pub mod analyze;
+pub mod calibrate;
 pub mod gait_stage;
 
 use std::thread::JoinHandle;
