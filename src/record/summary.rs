@@ -73,8 +73,25 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
         v.dedup();
         v
     };
+    // The leg nearer the camera is seen better: its numbers are the ones to read first.
+    let confidence = |side| {
+        quantile(
+            &by_side(Some(side))
+                .iter()
+                .map(|s| s.confidence)
+                .collect::<Vec<_>>(),
+            0.5,
+        )
+    };
+    let near_side = match (confidence(Side::Left), confidence(Side::Right)) {
+        (Some(l), Some(r)) => Some(if l >= r { "left" } else { "right" }),
+        (Some(_), None) => Some("left"),
+        (None, Some(_)) => Some("right"),
+        (None, None) => None,
+    };
     json!({
         "session": session,
+        "near_side": near_side,
         "steps": steps.len(),
         "pelvic_tilt_sources": tilt_sources,
         "cues_shown": cues,
