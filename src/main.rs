@@ -8,7 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use gaitcue::analysis::scale::BeltSpeed;
 use gaitcue::analysis::AnalysisConfig;
 use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
+use gaitcue::app::live::LiveOptions;
 use gaitcue::bench::{self, BenchOptions};
+use gaitcue::capture::SourceSpec;
 use gaitcue::config::{Config, PoseConfig, RunnerZone};
 use gaitcue::pose::landmarks::ModelVariant;
 
@@ -40,6 +42,56 @@ enum Command {
         /// Hide the progress bar.
         #[arg(long)]
         quiet: bool,
+        #[command(flatten)]
+        pose: PoseFlags,
+        #[command(flatten)]
+        gait: GaitFlags,
+    },
+    /// Live session: camera or stream to skeleton and cue on screen, with recording.
+    Live {
+        /// Camera index (/dev/videoN).
+        #[arg(long, conflicts_with = "source")]
+        camera: Option<i32>,
+        /// A video file (played at its real speed), a stream URL, a GStreamer pipeline
+        /// ending in appsink, or "demo" for the bundled clip.
+        #[arg(long)]
+        source: Option<String>,
+        /// No window: status lines on stderr, commands on stdin.
+        #[arg(long)]
+        headless: bool,
+        /// Record the annotated clip from the first frame.
+        #[arg(long)]
+        record: bool,
+        /// Also record the clip without overlay.
+        #[arg(long)]
+        record_raw: bool,
+        /// Session folder [default: out/live-<unix time>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// End the session after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Seconds kept for "save the last seconds" (0: off).
+        #[arg(long, default_value_t = 10.0)]
+        preroll: f64,
+        /// Delay of the delayed replay, seconds.
+        #[arg(long, default_value_t = 5.0)]
+        delay: f64,
+        /// Start with delayed replay on.
+        #[arg(long)]
+        delayed: bool,
+        /// Phase to mark at the start (test, retest, …).
+        #[arg(long)]
+        phase: Option<String>,
+        /// Mirror the view (the runner sees themselves as in a mirror).
+        #[arg(long)]
+        mirror: bool,
+        /// Start with cues hidden.
+        #[arg(long)]
+        no_cues: bool,
+        /// Seconds between headless status lines.
+        #[arg(long, default_value_t = 5.0)]
+        status_every: f64,
         #[command(flatten)]
         pose: PoseFlags,
         #[command(flatten)]
@@ -179,6 +231,84 @@ fn run(cli: Cli) -> Result<()> {
             println!("steps:          {}", s.gait.steps_csv.display());
             println!("summary:        {}", s.gait.summary_json.display());
         }
+        Command::Live {
+            camera,
+            source,
+            headless,
+            record,
+            record_raw,
+            out,
+            duration,
+            preroll,
+            delay,
+            delayed,
+            phase,
+            mirror,
+            no_cues,
+            status_every,
+            pose,
+            gait,
+        } => {
+            let zone_given = pose.zone.is_some();
+            let mut pose = pose.apply(config.pose);
+            let (spec, pace) = match (camera, source.as_deref()) {
+                (Some(i), _) => (SourceSpec::Camera(i), false),
+                (None, Some("demo")) => {
+                    if !zone_given {
+                        // The demo's walker, not the man on the box (README).
+                        pose.runner_zone = "0,0.45,1,1".parse()?;
+                    }
+                    (SourceSpec::File(demo_clip()), true)
+                }
+                (None, Some(text)) => {
+                    let spec = SourceSpec::parse(text);
+                    let pace = matches!(spec, SourceSpec::File(_));
+                    (spec, pace)
+                }
+                (None, None) => (SourceSpec::Camera(0), false),
+            };
+            let out = out.unwrap_or_else(|| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                PathBuf::from("out").join(format!("live-{now}"))
+            });
+            let opts = LiveOptions {
+                source: spec,
+                pace,
+                headless,
+                record,
+                record_raw,
+                out,
+                pose,
+                analysis: gait.apply(config.analysis),
+                duration_s: duration,
+                preroll_s: preroll,
+                delay_s: delay,
+                delayed,
+                phase,
+                mirror,
+                cues_on: !no_cues,
+                status_every_s: status_every,
+            };
+            let s = gaitcue::app::live::run(&opts)?;
+            println!(
+                "live session: {} frames shown ({:.1} fps), {} dropped at the entrance, {} by the recorder, {} reconnects",
+                s.frames_shown, s.fps, s.dropped, s.recorder_dropped, s.reconnects
+            );
+            println!(
+                "latency capture to screen: p50 {:.1} ms, p95 {:.1} ms; {} steps",
+                s.latency.quantile(0.5).unwrap_or(f64::NAN),
+                s.latency.quantile(0.95).unwrap_or(f64::NAN),
+                s.gait.steps.len()
+            );
+            for c in &s.clips {
+                println!("clip:    {}", c.display());
+            }
+            println!("steps:   {}", s.gait.steps_csv.display());
+            println!("summary: {}", s.gait.summary_json.display());
+        }
         Command::Calibrate { video, pose } => {
             let c = gaitcue::app::calibrate::run(&video, &pose.apply(config.pose), &config.analysis.pelvis)?;
             println!(
@@ -213,6 +343,15 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// The bundled demo clip (fetched by scripts/setup.sh).
+fn demo_clip() -> PathBuf {
+    let local = PathBuf::from("data/demo.mp4");
+    if local.exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo.mp4")
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("GAITCUE_LOG"))
@@ -225,6 +364,7 @@ fn main() -> ExitCode {
             std::env::set_var(name, value);
         }
     }
+    gaitcue::capture::quiet_opencv_logs();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

@@ -4,7 +4,7 @@
 //! model thinks are hidden are drawn hollow, so the clinician sees what is guessed.
 
 use anyhow::Result;
-use opencv::core::{Mat, Point, Scalar};
+use opencv::core::{Mat, Point, Scalar, ToInputOutputArray};
 use opencv::imgproc;
 use opencv::prelude::*;
 
@@ -32,7 +32,7 @@ fn side_colour(index: usize) -> Scalar {
 }
 
 /// Line and marker sizes that stay readable from 480p to 4K.
-fn scale_for(image: &Mat) -> i32 {
+fn scale_for(image: &impl MatTraitConst) -> i32 {
     (image.rows().max(image.cols()) / 640).max(1)
 }
 
@@ -71,7 +71,7 @@ pub fn draw_pose(image: &mut Mat, pose: &Pose) -> Result<()> {
 }
 
 /// Writes one line of status text at the top left, on a dark band for contrast.
-pub fn draw_status(image: &mut Mat, text: &str) -> Result<()> {
+pub fn draw_status(image: &mut (impl ToInputOutputArray + MatTraitConst), text: &str) -> Result<()> {
     let s = scale_for(image);
     let scale = 0.6 * s as f64;
     let mut baseline = 0;
@@ -116,7 +116,7 @@ pub fn status_line(t: f64, last: Option<&StepRecord>) -> String {
 }
 
 /// The cue as a large banner across the bottom of the frame, readable from the treadmill.
-pub fn draw_cue(image: &mut Mat, cue: &str) -> Result<()> {
+pub fn draw_cue(image: &mut (impl ToInputOutputArray + MatTraitConst), cue: &str) -> Result<()> {
     let s = scale_for(image);
     let font_scale = 1.4 * s as f64;
     let thickness = 3 * s;

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod calibrate;
 pub mod gait_stage;
+pub mod live;
 
 use std::thread::JoinHandle;
 

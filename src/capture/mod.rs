@@ -5,6 +5,7 @@
 //! from a thread named `capture`.
 
 pub mod camera;
+pub mod live;
 mod opencv_source;
 pub mod pipeline;
 pub mod replay;
@@ -22,6 +23,12 @@ use crate::frame::Frame;
 use crate::timing::StageTimes;
 
 pub use opencv_source::OpencvSource;
+
+/// Keeps OpenCV's own warnings (e.g. GStreamer position queries) off the console; errors
+/// still reach the user through gaitcue's messages.
+pub fn quiet_opencv_logs() {
+    let _ = opencv::core::set_log_level_1(opencv::core::LOG_LEVEL_ERROR);
+}
 
 /// Anything that yields frames: files, cameras, pipelines.
 pub trait FrameSource: Send {
@@ -43,14 +50,32 @@ pub enum SourceSpec {
     File(std::path::PathBuf),
     Camera(i32),
     Pipeline(String),
+    /// A network stream (rtsp://, http://…), e.g. a phone used as a webcam.
+    Url(String),
 }
 
 impl SourceSpec {
+    /// Reads what the user typed after `--source`: a GStreamer pipeline (contains `!`), a
+    /// stream URL, or a video file.
+    pub fn parse(text: &str) -> SourceSpec {
+        if text.contains('!') {
+            SourceSpec::Pipeline(text.to_string())
+        } else if ["rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://"]
+            .iter()
+            .any(|p| text.starts_with(p))
+        {
+            SourceSpec::Url(text.to_string())
+        } else {
+            SourceSpec::File(text.into())
+        }
+    }
+
     pub fn open(&self) -> Result<Box<dyn FrameSource>> {
         Ok(match self {
             SourceSpec::File(path) => Box::new(video_file::open(path)?),
             SourceSpec::Camera(index) => Box::new(camera::open(*index)?),
             SourceSpec::Pipeline(p) => Box::new(pipeline::open(p)?),
+            SourceSpec::Url(u) => Box::new(pipeline::open_url(u)?),
         })
     }
 }

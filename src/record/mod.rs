@@ -3,6 +3,7 @@
 
 pub mod clip;
 pub mod keypoints;
+pub mod recorder;
 pub mod steps;
 pub mod summary;
 

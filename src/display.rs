@@ -1,0 +1,123 @@
+//! The live window (minifb, main thread): shows the composed screen and turns key presses
+//! into commands. Nothing else in gaitcue touches the window system.
+
+use anyhow::{Context, Result};
+use minifb::{Key, KeyRepeat, Window, WindowOptions};
+use opencv::core::Mat;
+use opencv::imgproc;
+use opencv::prelude::*;
+
+/// What the clinician asked for, by key (window) or by line on standard input (headless).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    ToggleRecord,
+    SavePreroll,
+    Phase(String),
+    ToggleCues,
+    ToggleMirror,
+    ToggleDelay,
+    ToggleHelp,
+    Quit,
+}
+
+impl Command {
+    /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, help, quit.
+    pub fn parse(line: &str) -> Option<Command> {
+        let mut words = line.split_whitespace();
+        Some(match words.next()? {
+            "record" => Command::ToggleRecord,
+            "save" => Command::SavePreroll,
+            "phase" => Command::Phase(words.next().unwrap_or("test").to_string()),
+            "cues" => Command::ToggleCues,
+            "mirror" => Command::ToggleMirror,
+            "delay" => Command::ToggleDelay,
+            "help" => Command::ToggleHelp,
+            "quit" | "q" => Command::Quit,
+            _ => return None,
+        })
+    }
+}
+
+pub struct Display {
+    window: Window,
+    buffer: Vec<u32>,
+    bgra: Mat,
+}
+
+impl Display {
+    /// Opens the window, or says why it cannot (no display, no X server).
+    pub fn open(title: &str, width: usize, height: usize) -> std::result::Result<Self, String> {
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            return Err("no display (DISPLAY is not set)".into());
+        }
+        let options = WindowOptions {
+            resize: true,
+            ..WindowOptions::default()
+        };
+        let mut window =
+            Window::new(title, width, height, options).map_err(|e| format!("cannot open a window: {e}"))?;
+        window.set_target_fps(0);
+        Ok(Self {
+            window,
+            buffer: Vec::new(),
+            bgra: Mat::default(),
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.window.is_open()
+    }
+
+    /// Shows an 8-bit BGR screen.
+    pub fn show(&mut self, screen: &Mat) -> Result<()> {
+        imgproc::cvt_color_def(screen, &mut self.bgra, imgproc::COLOR_BGR2BGRA)
+            .context("preparing the screen")?;
+        let bytes = self.bgra.data_bytes().context("reading the screen")?;
+        self.buffer.clear();
+        self.buffer.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0])),
+        );
+        self.window
+            .update_with_buffer(&self.buffer, screen.cols() as usize, screen.rows() as usize)
+            .context("updating the window")
+    }
+
+    /// Commands from the keys pressed since the last call.
+    pub fn commands(&self) -> Vec<Command> {
+        let mut out = Vec::new();
+        for key in self.window.get_keys_pressed(KeyRepeat::No) {
+            out.push(match key {
+                Key::R => Command::ToggleRecord,
+                Key::S => Command::SavePreroll,
+                Key::Key1 => Command::Phase("test".into()),
+                Key::Key2 => Command::Phase("retest".into()),
+                Key::C => Command::ToggleCues,
+                Key::M => Command::ToggleMirror,
+                Key::D => Command::ToggleDelay,
+                Key::H => Command::ToggleHelp,
+                Key::Q | Key::Escape => Command::Quit,
+                _ => continue,
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headless_commands_parse() {
+        assert_eq!(Command::parse("record"), Some(Command::ToggleRecord));
+        assert_eq!(
+            Command::parse(" phase retest "),
+            Some(Command::Phase("retest".into()))
+        );
+        assert_eq!(Command::parse("quit"), Some(Command::Quit));
+        assert_eq!(Command::parse("dance"), None);
+        assert_eq!(Command::parse(""), None);
+    }
+}

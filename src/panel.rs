@@ -1,0 +1,376 @@
+//! The live screen without the window: the frame (with its pose) scaled to the view, the
+//! cue banner, and a side panel with the last step, rolling medians, a chart of overstride
+//! over the last steps, frame rate, drops, latency and the recording indicator.
+
+use anyhow::Result;
+use opencv::core::{self, Mat, Point, Rect, Scalar, Size, ToInputOutputArray, CV_8UC3};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+use crate::analysis::geometry::median;
+use crate::analysis::StepRecord;
+use crate::overlay;
+
+/// Height of the video part of the screen, pixels.
+pub const VIEW_HEIGHT: i32 = 720;
+/// Width of the side panel, pixels.
+pub const PANEL_WIDTH: i32 = 420;
+/// Steps in the overstride chart.
+pub const CHART_STEPS: usize = 30;
+
+const WHITE: (f64, f64, f64) = (255.0, 255.0, 255.0);
+const GREY: (f64, f64, f64) = (170.0, 170.0, 170.0);
+const RED: (f64, f64, f64) = (40.0, 40.0, 230.0);
+const AMBER: (f64, f64, f64) = (0.0, 170.0, 255.0);
+const GREEN: (f64, f64, f64) = (90.0, 200.0, 90.0);
+
+/// Everything the panel shows besides the frame.
+#[derive(Debug, Clone, Default)]
+pub struct PanelState {
+    pub recent_steps: Vec<StepRecord>,
+    pub cue: Option<String>,
+    pub cues_on: bool,
+    pub recording_s: Option<f64>,
+    pub phase: Option<String>,
+    pub fps: Option<f64>,
+    pub dropped: u64,
+    pub recorder_dropped: u64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    /// Problems to show in red: camera lost, disk full.
+    pub problems: Vec<String>,
+    pub notice: Option<String>,
+    pub overstride_threshold: Option<f64>,
+    pub show_help: bool,
+    pub mirrored: bool,
+    pub delay_s: Option<f64>,
+}
+
+fn colour(c: (f64, f64, f64)) -> Scalar {
+    Scalar::new(c.0, c.1, c.2, 0.0)
+}
+
+fn text(
+    canvas: &mut impl ToInputOutputArray,
+    s: &str,
+    at: (i32, i32),
+    scale: f64,
+    c: (f64, f64, f64),
+    thick: i32,
+) -> Result<()> {
+    imgproc::put_text(
+        canvas,
+        s,
+        Point::new(at.0, at.1),
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        scale,
+        colour(c),
+        thick,
+        imgproc::LINE_AA,
+        false,
+    )?;
+    Ok(())
+}
+
+fn fmt(v: Option<f64>, unit: &str, decimals: usize) -> String {
+    v.map(|x| format!("{x:.decimals$}{unit}"))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Builds the whole screen from an annotated frame (pose already drawn on it).
+pub fn compose(frame: &Mat, state: &PanelState, canvas: &mut Mat) -> Result<()> {
+    let scale = VIEW_HEIGHT as f64 / frame.rows().max(1) as f64;
+    let view_w = ((frame.cols() as f64 * scale).round() as i32).max(1);
+    let size = Size::new(view_w + PANEL_WIDTH, VIEW_HEIGHT);
+    if canvas.size()? != size || canvas.typ() != CV_8UC3 {
+        *canvas = Mat::new_size_with_default(size, CV_8UC3, Scalar::all(0.0))?;
+    }
+    {
+        let mut view = Mat::roi_mut(canvas, Rect::new(0, 0, view_w, VIEW_HEIGHT))?;
+        if state.mirrored {
+            let mut flipped = Mat::default();
+            core::flip(frame, &mut flipped, 1)?;
+            imgproc::resize(
+                &flipped,
+                &mut view,
+                Size::new(view_w, VIEW_HEIGHT),
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+        } else {
+            imgproc::resize(
+                frame,
+                &mut view,
+                Size::new(view_w, VIEW_HEIGHT),
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+        }
+        if let Some(cue) = state.cue.as_deref().filter(|_| state.cues_on) {
+            overlay::draw_cue(&mut view, cue)?;
+        }
+        if let Some(d) = state.delay_s {
+            overlay::draw_status(&mut view, &format!("REPLAY {d:.0} s behind live"))?;
+        }
+    }
+    let mut panel = Mat::roi_mut(canvas, Rect::new(view_w, 0, PANEL_WIDTH, VIEW_HEIGHT))?;
+    draw_panel(&mut panel, state)?;
+    if state.show_help {
+        let mut view = Mat::roi_mut(canvas, Rect::new(0, 0, view_w, VIEW_HEIGHT))?;
+        draw_help(&mut view)?;
+    }
+    Ok(())
+}
+
+fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) -> Result<()> {
+    panel.set_to_def(&Scalar::new(32.0, 28.0, 26.0, 0.0))?;
+    let x = 18;
+    let mut y = 40;
+    text(panel, "gaitcue", (x, y), 0.9, WHITE, 2)?;
+    if let Some(rec) = s.recording_s {
+        imgproc::circle(
+            panel,
+            Point::new(PANEL_WIDTH - 120, y - 9),
+            9,
+            colour(RED),
+            imgproc::FILLED,
+            imgproc::LINE_AA,
+            0,
+        )?;
+        let (m, sec) = ((rec / 60.0).floor(), rec % 60.0);
+        text(
+            panel,
+            &format!("REC {m:02.0}:{sec:02.0}"),
+            (PANEL_WIDTH - 104, y),
+            0.6,
+            RED,
+            2,
+        )?;
+    }
+    y += 30;
+    let phase = s.phase.as_deref().unwrap_or("-");
+    let cues = if s.cues_on { "on" } else { "off" };
+    text(
+        panel,
+        &format!("phase: {phase}    cues: {cues}"),
+        (x, y),
+        0.55,
+        GREY,
+        1,
+    )?;
+
+    // The last step, in large type: what the clinician looks at.
+    y += 42;
+    let last = s.recent_steps.last();
+    let head = last
+        .map(|l| format!("last step: {} #{}", l.side.name(), l.step))
+        .unwrap_or_else(|| "waiting for steps".into());
+    text(panel, &head, (x, y), 0.65, WHITE, 1)?;
+    let overstride = last.and_then(|l| l.overstride_ratio);
+    let over = s.overstride_threshold.zip(overstride).is_some_and(|(t, o)| o > t);
+    y += 38;
+    text(
+        panel,
+        &format!("overstride {}", fmt(overstride.map(|o| o * 100.0), "% leg", 0)),
+        (x, y),
+        0.8,
+        if over { AMBER } else { GREEN },
+        2,
+    )?;
+    let lines = [
+        format!(
+            "shank at contact  {}",
+            fmt(last.and_then(|l| l.shank_angle_ic_deg), " deg", 0)
+        ),
+        format!(
+            "knee at contact   {}",
+            fmt(last.and_then(|l| l.knee_flexion_ic_deg), " deg", 0)
+        ),
+        format!(
+            "contact time      {}",
+            fmt(last.and_then(|l| l.contact_time_s).map(|c| c * 1e3), " ms", 0)
+        ),
+        format!(
+            "trunk lean        {}",
+            fmt(last.and_then(|l| l.trunk_lean_deg), " deg", 0)
+        ),
+        format!(
+            "pelvic tilt       {}{}",
+            fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1),
+            match last.and_then(|l| l.pelvic_tilt_source) {
+                Some(src) if src.starts_with("proxy") => " (proxy)",
+                _ => "",
+            }
+        ),
+    ];
+    for l in lines {
+        y += 28;
+        text(panel, &l, (x, y), 0.55, WHITE, 1)?;
+    }
+
+    // Rolling medians over the last 10 steps.
+    let last10: Vec<&StepRecord> = s.recent_steps.iter().rev().take(10).collect();
+    let med =
+        |f: fn(&StepRecord) -> Option<f64>| median(&last10.iter().filter_map(|r| f(r)).collect::<Vec<_>>());
+    y += 40;
+    text(panel, "last 10 steps (median)", (x, y), 0.55, GREY, 1)?;
+    y += 30;
+    text(
+        panel,
+        &format!(
+            "overstride {}   cadence {}",
+            fmt(med(|r| r.overstride_ratio).map(|o| o * 100.0), "%", 0),
+            fmt(last.and_then(|l| l.cadence_spm), " spm", 0)
+        ),
+        (x, y),
+        0.6,
+        WHITE,
+        1,
+    )?;
+
+    // Overstride chart over the last CHART_STEPS steps.
+    y += 20;
+    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 120);
+    draw_chart(panel, chart, s)?;
+    y += chart.height + 36;
+
+    let fps = fmt(s.fps, "", 1);
+    text(
+        panel,
+        &format!(
+            "{fps} fps   dropped {}   rec dropped {}",
+            s.dropped, s.recorder_dropped
+        ),
+        (x, y),
+        0.5,
+        GREY,
+        1,
+    )?;
+    y += 24;
+    text(
+        panel,
+        &format!(
+            "latency p50 {}  p95 {}",
+            fmt(s.latency_p50_ms, " ms", 0),
+            fmt(s.latency_p95_ms, " ms", 0)
+        ),
+        (x, y),
+        0.5,
+        GREY,
+        1,
+    )?;
+    for p in &s.problems {
+        y += 28;
+        text(panel, p, (x, y), 0.5, RED, 2)?;
+    }
+    if let Some(n) = &s.notice {
+        y += 28;
+        text(panel, n, (x, y), 0.5, GREEN, 1)?;
+    }
+    text(panel, "H: help   Q: quit", (x, VIEW_HEIGHT - 16), 0.5, GREY, 1)?;
+    Ok(())
+}
+
+fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, s: &PanelState) -> Result<()> {
+    imgproc::rectangle(
+        panel,
+        r,
+        Scalar::new(60.0, 55.0, 50.0, 0.0),
+        1,
+        imgproc::LINE_8,
+        0,
+    )?;
+    text(
+        panel,
+        "overstride, last 30 steps",
+        (r.x + 6, r.y + 16),
+        0.45,
+        GREY,
+        1,
+    )?;
+    let values: Vec<Option<f64>> = s
+        .recent_steps
+        .iter()
+        .rev()
+        .take(CHART_STEPS)
+        .rev()
+        .map(|st| st.overstride_ratio)
+        .collect();
+    // Vertical scale: 0 .. 40 % of leg length.
+    let top = 0.4;
+    let y_of = |v: f64| r.y + r.height - ((v.clamp(0.0, top) / top) * (r.height - 24) as f64) as i32 - 2;
+    if let Some(t) = s.overstride_threshold {
+        let ty = y_of(t);
+        imgproc::line(
+            panel,
+            Point::new(r.x, ty),
+            Point::new(r.x + r.width, ty),
+            colour(AMBER),
+            1,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    let bar_w = (r.width - 8) / CHART_STEPS as i32;
+    for (i, v) in values.iter().enumerate() {
+        let x0 = r.x + 4 + i as i32 * bar_w;
+        match v {
+            Some(v) => {
+                let over = s.overstride_threshold.is_some_and(|t| *v > t);
+                let bar = Rect::new(x0, y_of(*v), (bar_w - 2).max(1), r.y + r.height - 2 - y_of(*v));
+                imgproc::rectangle(
+                    panel,
+                    bar,
+                    colour(if over { AMBER } else { GREEN }),
+                    imgproc::FILLED,
+                    imgproc::LINE_8,
+                    0,
+                )?;
+            }
+            None => {
+                // Unknown step: a hollow marker, never a guessed bar.
+                let y = r.y + r.height - 8;
+                imgproc::rectangle(
+                    panel,
+                    Rect::new(x0, y, (bar_w - 2).max(1), 6),
+                    colour(GREY),
+                    1,
+                    imgproc::LINE_8,
+                    0,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keys, drawn over the video when help is on.
+pub const HELP: [&str; 9] = [
+    "R  record on / off",
+    "S  save the last seconds (pre-roll)",
+    "1  mark test phase    2  mark retest phase",
+    "C  cues on / off",
+    "M  mirror view",
+    "D  delayed replay on / off",
+    "H  this help",
+    "Q or Esc  quit",
+    "",
+];
+
+fn draw_help(view: &mut impl ToInputOutputArray) -> Result<()> {
+    let r = Rect::new(40, 40, 560, 40 + 34 * HELP.len() as i32);
+    imgproc::rectangle(
+        view,
+        r,
+        Scalar::new(20.0, 20.0, 20.0, 0.0),
+        imgproc::FILLED,
+        imgproc::LINE_8,
+        0,
+    )?;
+    for (i, line) in HELP.iter().enumerate() {
+        text(view, line, (60, 80 + 34 * i as i32), 0.7, WHITE, 1)?;
+    }
+    Ok(())
+}

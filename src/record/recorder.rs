@@ -1,0 +1,288 @@
+//! The recorder thread: annotated clips in MPEG-TS (a container that needs no final index,
+//! so a clip cut off by a crash or a kill still plays), the optional raw clip, per-frame
+//! keypoints, and a pre-roll of the last seconds kept as short rolling segments so the
+//! clinician can save what just happened. It never slows the live view: frames reach it
+//! through a bounded queue that drops (and counts) when the writer falls behind.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use anyhow::{Context, Result};
+use crossbeam_channel::Receiver;
+use opencv::core::Mat;
+use tracing::{info, warn};
+
+use super::clip::ClipWriter;
+use super::keypoints::{KeypointsRecord, KeypointsWriter};
+
+/// Length of one pre-roll segment, seconds.
+const SEGMENT_S: f64 = 2.0;
+
+pub enum RecorderMsg {
+    Frame {
+        annotated: Mat,
+        raw: Option<Mat>,
+        keypoints: KeypointsRecord,
+        pts_s: f64,
+    },
+    StartRecording,
+    StopRecording,
+    /// Save the pre-roll (the last seconds) as a clip.
+    SavePreroll,
+}
+
+/// What the recorder reports to the screen and the session summary.
+#[derive(Debug, Default)]
+pub struct RecorderStatus {
+    pub recording: AtomicBool,
+    /// Frames the recorder could not take because it was behind.
+    pub dropped: AtomicU64,
+    pub written: AtomicU64,
+    /// A problem to show on screen (disk full, folder unwritable).
+    pub warning: Mutex<Option<String>>,
+    pub clips: Mutex<Vec<PathBuf>>,
+}
+
+impl RecorderStatus {
+    pub fn warning(&self) -> Option<String> {
+        self.warning.lock().ok().and_then(|w| w.clone())
+    }
+
+    fn warn(&self, text: String) {
+        warn!("{text}");
+        if let Ok(mut w) = self.warning.lock() {
+            *w = Some(text);
+        }
+    }
+}
+
+pub struct RecorderOptions {
+    pub out_dir: PathBuf,
+    pub fps: f64,
+    pub size: (i32, i32),
+    pub record_raw: bool,
+    /// Seconds of pre-roll kept (0: none).
+    pub preroll_s: f64,
+}
+
+struct Segment {
+    path: PathBuf,
+    start_s: f64,
+}
+
+struct Recorder {
+    opts: RecorderOptions,
+    status: Arc<RecorderStatus>,
+    clip: Option<(ClipWriter, Option<ClipWriter>)>,
+    clips_started: usize,
+    keypoints: Option<KeypointsWriter>,
+    segments: VecDeque<Segment>,
+    segment_writer: Option<(ClipWriter, f64)>,
+    segment_no: usize,
+    saves: usize,
+}
+
+pub fn spawn(
+    opts: RecorderOptions,
+    rx: Receiver<RecorderMsg>,
+    status: Arc<RecorderStatus>,
+) -> Result<JoinHandle<Result<()>>> {
+    let keypoints = KeypointsWriter::create(&opts.out_dir.join("keypoints.jsonl"))?;
+    let mut rec = Recorder {
+        opts,
+        status,
+        clip: None,
+        clips_started: 0,
+        keypoints: Some(keypoints),
+        segments: VecDeque::new(),
+        segment_writer: None,
+        segment_no: 0,
+        saves: 0,
+    };
+    thread::Builder::new()
+        .name("record".into())
+        .spawn(move || {
+            for msg in rx.iter() {
+                rec.handle(msg);
+            }
+            rec.finish();
+            Ok(())
+        })
+        .context("starting the recorder thread")
+}
+
+impl Recorder {
+    fn preroll_dir(&self) -> PathBuf {
+        self.opts.out_dir.join(".preroll")
+    }
+
+    fn handle(&mut self, msg: RecorderMsg) {
+        match msg {
+            RecorderMsg::Frame {
+                annotated,
+                raw,
+                keypoints,
+                pts_s,
+            } => {
+                if let Some(w) = &mut self.keypoints {
+                    if let Err(e) = w.write(&keypoints) {
+                        self.status.warn(format!("keypoints no longer saved: {e:#}"));
+                        self.keypoints = None;
+                    }
+                }
+                if self.clip.is_some() {
+                    self.write_clip(&annotated, raw.as_ref());
+                } else if self.opts.preroll_s > 0.0 {
+                    self.write_preroll(&annotated, pts_s);
+                }
+            }
+            RecorderMsg::StartRecording => self.start(),
+            RecorderMsg::StopRecording => self.stop(),
+            RecorderMsg::SavePreroll => self.save_preroll(),
+        }
+    }
+
+    fn start(&mut self) {
+        if self.clip.is_some() {
+            return;
+        }
+        self.clips_started += 1;
+        let n = self.clips_started;
+        let (w, h) = self.opts.size;
+        let annotated = self.opts.out_dir.join(format!("annotated-{n:03}.ts"));
+        let opened = ClipWriter::create(&annotated, self.opts.fps, w, h).and_then(|a| {
+            let raw = if self.opts.record_raw {
+                Some(ClipWriter::create(
+                    &self.opts.out_dir.join(format!("raw-{n:03}.ts")),
+                    self.opts.fps,
+                    w,
+                    h,
+                )?)
+            } else {
+                None
+            };
+            Ok((a, raw))
+        });
+        match opened {
+            Ok(c) => {
+                info!(clip = %annotated.display(), "recording");
+                if let Ok(mut clips) = self.status.clips.lock() {
+                    clips.push(annotated);
+                }
+                self.clip = Some(c);
+                self.status.recording.store(true, Ordering::Relaxed);
+            }
+            Err(e) => self.status.warn(format!("cannot record: {e:#}")),
+        }
+    }
+
+    fn write_clip(&mut self, annotated: &Mat, raw: Option<&Mat>) {
+        let Some((a, r)) = &mut self.clip else { return };
+        let result = a.write(annotated).and_then(|_| match (r, raw) {
+            (Some(r), Some(raw)) => r.write(raw),
+            _ => Ok(()),
+        });
+        match result {
+            Ok(()) => {
+                self.status.written.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.status.warn(format!("recording stopped: {e:#}"));
+                self.stop();
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some((a, r)) = self.clip.take() {
+            let path = a.path().to_path_buf();
+            if let Err(e) = a.finish().and_then(|_| r.map_or(Ok(()), |r| r.finish())) {
+                self.status.warn(format!("finishing '{}': {e:#}", path.display()));
+            }
+            info!(clip = %path.display(), "recording stopped");
+        }
+        self.status.recording.store(false, Ordering::Relaxed);
+    }
+
+    /// Rolling 2-s segments; only the last `preroll_s` seconds are kept.
+    fn write_preroll(&mut self, annotated: &Mat, pts_s: f64) {
+        let needs_new = self
+            .segment_writer
+            .as_ref()
+            .is_none_or(|(_, start)| pts_s - start >= SEGMENT_S);
+        if needs_new {
+            self.close_segment();
+            let dir = self.preroll_dir();
+            if fs::create_dir_all(&dir).is_err() {
+                return;
+            }
+            self.segment_no += 1;
+            let path = dir.join(format!("seg-{:06}.ts", self.segment_no));
+            let (w, h) = self.opts.size;
+            match ClipWriter::create(&path, self.opts.fps, w, h) {
+                Ok(wr) => {
+                    self.segment_writer = Some((wr, pts_s));
+                    self.segments.push_back(Segment { path, start_s: pts_s });
+                }
+                Err(e) => {
+                    self.status.warn(format!("pre-roll stopped: {e:#}"));
+                    self.opts.preroll_s = 0.0;
+                    return;
+                }
+            }
+            // Forget segments that start before the pre-roll window (keep one extra).
+            while self.segments.len() > 2 && pts_s - self.segments[1].start_s > self.opts.preroll_s {
+                if let Some(old) = self.segments.pop_front() {
+                    let _ = fs::remove_file(old.path);
+                }
+            }
+        }
+        if let Some((w, _)) = &mut self.segment_writer {
+            if w.write(annotated).is_err() {
+                self.segment_writer = None;
+            }
+        }
+    }
+
+    fn close_segment(&mut self) {
+        if let Some((w, _)) = self.segment_writer.take() {
+            let _ = w.finish();
+        }
+    }
+
+    /// MPEG-TS segments join by simple concatenation.
+    fn save_preroll(&mut self) {
+        if self.clip.is_some() || self.segments.is_empty() {
+            return;
+        }
+        self.close_segment();
+        self.saves += 1;
+        let path = self.opts.out_dir.join(format!("preroll-{:03}.ts", self.saves));
+        let result = (|| -> Result<()> {
+            let mut out = Vec::new();
+            for s in &self.segments {
+                out.extend(fs::read(&s.path).with_context(|| format!("reading '{}'", s.path.display()))?);
+            }
+            fs::write(&path, out).with_context(|| format!("writing '{}'", path.display()))
+        })();
+        match result {
+            Ok(()) => {
+                info!(clip = %path.display(), "pre-roll saved");
+                if let Ok(mut clips) = self.status.clips.lock() {
+                    clips.push(path);
+                }
+            }
+            Err(e) => self.status.warn(format!("pre-roll not saved: {e:#}")),
+        }
+    }
+
+    fn finish(&mut self) {
+        self.stop();
+        self.close_segment();
+        let _ = fs::remove_dir_all(self.preroll_dir());
+    }
+}
