@@ -1,0 +1,317 @@
+//! `gaitcue live` end to end, headless (no camera, no display here): a live-paced GStreamer
+//! test source that ends and comes back, the demo clip at real speed, and recordings that
+//! survive SIGKILL and finish cleanly on SIGINT.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{data, root};
+use opencv::prelude::*;
+use opencv::videoio::{self, VideoCapture};
+use serde_json::Value;
+
+/// 1280×720 at 30 fps, paced by the clock like a camera; ends after `buffers` frames.
+fn test_source(buffers: u32) -> String {
+    format!(
+        "videotestsrc num-buffers={buffers} is-live=true ! video/x-raw,width=1280,height=720,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink drop=true max-buffers=2"
+    )
+}
+
+fn live(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gaitcue"));
+    c.arg("live")
+        .arg("--headless")
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null());
+    c
+}
+
+fn summary(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn decoded_frames(path: &Path) -> usize {
+    let mut cap = VideoCapture::from_file(path.to_str().unwrap(), videoio::CAP_FFMPEG).unwrap();
+    assert!(cap.is_opened().unwrap(), "{} does not open", path.display());
+    let mut m = opencv::core::Mat::default();
+    let mut n = 0;
+    while cap.read(&mut m).unwrap_or(false) {
+        n += 1;
+    }
+    n
+}
+
+fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
+    let out = tempfile::tempdir().unwrap();
+    // The source ends every 2 s (60 frames): the session must reconnect and carry on.
+    let result = live(&[
+        "--source",
+        &test_source(60),
+        "--duration",
+        "7",
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{err}");
+    assert!(err.contains("running headless: --headless given"), "{err}");
+    assert!(
+        err.contains("lost - reconnecting") && err.contains("is back"),
+        "{err}"
+    );
+    let s = summary(out.path());
+    let session = &s["session"];
+    let captured = session["frames_captured"].as_u64().unwrap();
+    let shown = session["frames_shown"].as_u64().unwrap();
+    let dropped = session["dropped_at_entrance"].as_u64().unwrap();
+    assert!(captured >= 120, "{captured} frames in 7 s");
+    // Every captured frame is either shown or counted as dropped at the entrance.
+    assert!(
+        shown + dropped <= captured && captured - (shown + dropped) <= 3,
+        "{captured} != {shown} + {dropped}"
+    );
+    assert!(session["source_reconnects"].as_u64().unwrap() >= 2, "{session}");
+    let latency = &session["latency_capture_to_screen_ms"];
+    assert!(
+        latency["p50"].as_f64().unwrap() > 0.0
+            && latency["p95"].as_f64().unwrap() >= latency["p50"].as_f64().unwrap()
+    );
+    // Bounded memory: models, runtime and a few 720p frames in flight.
+    let peak = session["peak_memory_mb"].as_f64().unwrap();
+    assert!(peak < 1000.0, "peak memory {peak:.0} MB");
+    let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
+    assert!(
+        events.contains("lost - reconnecting") && events.contains("is back"),
+        "{events}"
+    );
+}
+
+#[test]
+fn demo_clip_at_real_speed_finds_steps_and_records() {
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let result = live(&[
+        "--source",
+        "demo",
+        "--record",
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    // 230 frames at 30 fps: played at its real speed, not as fast as possible.
+    assert!(wall >= 7.0, "the 7.7 s clip took {wall:.1} s");
+    let s = summary(out.path());
+    let session = &s["session"];
+    assert_eq!(session["frames_captured"].as_u64(), Some(230));
+    assert!(session["frames_shown"].as_u64().unwrap() >= 200);
+    assert!(s["steps"].as_u64().unwrap() >= 5, "{}", s["steps"]);
+    assert!(session["latency_capture_to_screen_ms"]["p95"].as_f64().is_some());
+    assert!(session["stage_times"]["pose_ms"]["median"].as_f64().is_some());
+    let clip = out.path().join("annotated-001.ts");
+    let frames = decoded_frames(&clip);
+    assert!(frames >= 200, "{frames} frames in the clip");
+    assert!(
+        !out.path().join(".preroll").exists(),
+        "pre-roll scratch left behind"
+    );
+}
+
+/// Starts a recording live session on the demo and waits until `steps.csv` has `rows` steps.
+/// The caller signals and waits for the returned child.
+#[allow(clippy::zombie_processes)]
+fn recording_session(out: &Path, rows: usize) -> Child {
+    let mut child = live(&["--source", "demo", "--record", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let have = std::fs::read_to_string(out.join("steps.csv"))
+            .map(|t| t.lines().count().saturating_sub(1))
+            .unwrap_or(0);
+        if have >= rows {
+            return child;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no {rows} steps within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigkill_while_recording_keeps_a_playable_clip_and_every_step() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = recording_session(out.path(), 3);
+    std::thread::sleep(Duration::from_millis(300));
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    // The clip so far plays.
+    let frames = decoded_frames(&out.path().join("annotated-001.ts"));
+    assert!(frames >= 60, "only {frames} frames readable after the kill");
+    // steps.csv holds every step completed before the kill: replaying the keypoints that
+    // were written (flushed per frame) finds no completed step that steps.csv lacks.
+    let kept = csv_rows(&out.path().join("steps.csv"));
+    let keypoints = out.path().join("keypoints.jsonl");
+    let text = std::fs::read_to_string(&keypoints).unwrap();
+    let complete: String = text
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let last_t = complete
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|v| v["t"].as_f64())
+        .unwrap();
+    let replay_in = out.path().join("replay.jsonl");
+    std::fs::write(&replay_in, complete).unwrap();
+    let replay_out = out.path().join("replay");
+    let r = common::gaitcue(&[
+        "analyze",
+        "--keypoints",
+        replay_in.to_str().unwrap(),
+        "--out",
+        replay_out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", common::stderr(&r));
+    let replayed = csv_rows(&replay_out.join("steps.csv"));
+    for step in replayed
+        .iter()
+        .filter(|r| !r[3].is_empty() && r[20].parse::<f64>().unwrap() < last_t - 0.2)
+    {
+        let ic: f64 = step[2].parse().unwrap();
+        assert!(
+            kept.iter()
+                .any(|k| k[1] == step[1] && (k[2].parse::<f64>().unwrap() - ic).abs() < 0.002),
+            "step {} ({} at {ic} s) completed before the kill but is missing from steps.csv",
+            &step[0],
+            &step[1]
+        );
+    }
+}
+
+#[test]
+fn sigint_finishes_every_file() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = recording_session(out.path(), 2);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running 15 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit {status:?} after Ctrl-C");
+    let s = summary(out.path());
+    assert!(s["session"]["frames_shown"].as_u64().unwrap() > 0);
+    let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
+    assert!(events.trim_end().ends_with("\"session ended\""), "{events}");
+    assert!(!out.path().join(".preroll").exists());
+    // The clip was finished: ffprobe reads a duration from it.
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(out.path().join("annotated-001.ts"))
+        .output()
+        .unwrap();
+    let duration: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap();
+    assert!(duration > 1.0, "clip of {duration} s");
+    assert!(csv_rows(&out.path().join("steps.csv")).len() >= 2);
+    let _ = data("demo.mp4");
+}
+
+#[test]
+fn absent_camera_lists_what_was_tried() {
+    let result = live(&["--camera", "57", "--duration", "1"]).output().unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("camera 57 (/dev/video57) could not be opened"),
+        "{err}"
+    );
+    assert!(err.contains("tried V4L2; video devices present:"), "{err}");
+}
+
+#[test]
+fn headless_commands_toggle_recording_and_save_the_preroll() {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .args([
+            "live",
+            "--headless",
+            "--source",
+            "demo",
+            "--preroll",
+            "3",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    std::thread::sleep(Duration::from_secs(4));
+    writeln!(stdin, "save").unwrap();
+    writeln!(stdin, "phase retest").unwrap();
+    writeln!(stdin, "record").unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    writeln!(stdin, "quit").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
+    for e in ["pre-roll saved", "phase retest", "recording started"] {
+        assert!(events.contains(e), "{e} missing: {events}");
+    }
+    let preroll = decoded_frames(&out.path().join("preroll-001.ts"));
+    assert!(
+        (45..=200).contains(&preroll),
+        "{preroll} frames in a 3-s pre-roll"
+    );
+    assert!(decoded_frames(&out.path().join("annotated-001.ts")) >= 10);
+}
