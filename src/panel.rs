@@ -42,6 +42,8 @@ pub struct PanelState {
     pub notice: Option<String>,
     pub overstride_threshold: Option<f64>,
     pub show_help: bool,
+    /// Draw the cue banner over the video (off when the frame already carries it).
+    pub banner: bool,
     pub mirrored: bool,
     pub delay_s: Option<f64>,
 }
@@ -108,7 +110,7 @@ pub fn compose(frame: &Mat, state: &PanelState, canvas: &mut Mat) -> Result<()> 
                 imgproc::INTER_LINEAR,
             )?;
         }
-        if let Some(cue) = state.cue.as_deref().filter(|_| state.cues_on) {
+        if let Some(cue) = state.cue.as_deref().filter(|_| state.cues_on && state.banner) {
             overlay::draw_cue(&mut view, cue)?;
         }
         if let Some(d) = state.delay_s {
@@ -236,6 +238,20 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     draw_chart(panel, chart, s)?;
     y += chart.height + 36;
 
+    let cue = match (&s.cue, s.cues_on) {
+        (Some(c), true) => format!("cue: {c}"),
+        (Some(c), false) => format!("cue (hidden): {c}"),
+        (None, _) => "cue: none".into(),
+    };
+    text(
+        panel,
+        &cue,
+        (x, y),
+        0.6,
+        if s.cue.is_some() { AMBER } else { GREY },
+        1,
+    )?;
+    y += 32;
     let fps = fmt(s.fps, "", 1);
     text(
         panel,

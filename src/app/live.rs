@@ -269,10 +269,9 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         ui.state.dropped = capture_status.dropped.load(Ordering::Relaxed);
         ui.state.recorder_dropped = recorder_dropped;
         ui.state.recording_s = ui.recording_since.map(|t| t.elapsed().as_secs_f64());
-        // The screen: cue and status are drawn on the frame itself (also what is recorded).
-        let cue_on_frame = ui.state.cue.take();
+        // The cue banner is already on the frame (also what is recorded): the panel only
+        // names it.
         panel::compose(&frame.image, &ui.state, &mut screen)?;
-        ui.state.cue = cue_on_frame;
         let shown = ui.delayed(&screen, frame.pts_s, opts.delay_s)?;
         if let Some(d) = &mut display {
             d.show(shown.as_ref().unwrap_or(&screen))?;
@@ -335,6 +334,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         "stage_times": stage_medians,
         "headless": headless_reason,
         "peak_memory_mb": peak_memory_mb(),
+        "cpu_percent_of_one_core": cpu_seconds().map(|c| 100.0 * c / wall.max(1e-9)),
     });
     let outputs = gait.finish(extra)?;
     events.log(last_pts, "session ended")?;
@@ -389,6 +389,17 @@ fn describe_open_failure(spec: &SourceSpec, e: anyhow::Error) -> String {
         }
         _ => format!("{e:#}"),
     }
+}
+
+/// CPU time (user + system) used by the whole process so far, seconds.
+fn cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        (libc::getrusage(libc::RUSAGE_SELF, &mut u) == 0).then_some(u)?
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(secs(usage.ru_utime) + secs(usage.ru_stime))
 }
 
 fn peak_memory_mb() -> Option<f64> {
