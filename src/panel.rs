@@ -328,6 +328,14 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, s: &PanelState) -> R
             imgproc::LINE_AA,
             0,
         )?;
+        text(
+            panel,
+            &format!("{:.0}%", t * 100.0),
+            (r.x + r.width - 40, ty - 4),
+            0.45,
+            AMBER,
+            1,
+        )?;
     }
     let bar_w = (r.width - 8) / CHART_STEPS as i32;
     for (i, v) in values.iter().enumerate() {
