@@ -315,3 +315,49 @@ fn headless_commands_toggle_recording_and_save_the_preroll() {
     );
     assert!(decoded_frames(&out.path().join("annotated-001.ts")) >= 10);
 }
+
+/// Unmounts the small filesystem when the test ends, pass or fail.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_and_the_live_view_goes_on() {
+    // A 56 MB filesystem: recording stops at 50 MB free, a few seconds into the demo.
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=56m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(
+        mounted.success(),
+        "this test mounts a small tmpfs and needs root (CI runs as root)"
+    );
+    let _guard = Mounted(dir.path().to_path_buf());
+    let out = dir.path().join("session");
+    let result = live(&["--source", "demo", "--record", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{err}");
+    assert!(
+        err.contains("recording stopped: only") && err.contains("MB free"),
+        "{err}"
+    );
+    let s = summary(&out);
+    assert!(
+        s["session"]["frames_shown"].as_u64().unwrap() >= 200,
+        "the live view stopped"
+    );
+    assert!(s["steps"].as_u64().unwrap() >= 5);
+    let recorded = decoded_frames(&out.join("annotated-001.ts"));
+    assert!(
+        (10..200).contains(&recorded),
+        "{recorded} frames recorded before the stop"
+    );
+}

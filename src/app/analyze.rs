@@ -107,7 +107,11 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     for sample in replay.by_ref() {
         let step = sample.and_then(|s| {
             with_runner += u64::from(s.keypoints.is_some());
-            gait.process(&s, None)
+            gait.process(&s, None)?;
+            match gait.write_error() {
+                Some(e) => Err(anyhow::anyhow!("{e}")),
+                None => Ok(()),
+            }
         });
         if let Err(e) = step {
             failure = Some(e);

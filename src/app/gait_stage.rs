@@ -23,6 +23,7 @@ pub struct GaitStage {
     steps_path: PathBuf,
     session: Value,
     marker_frames: u64,
+    write_error: Option<String>,
 }
 
 impl GaitStage {
@@ -41,6 +42,7 @@ impl GaitStage {
             steps_path,
             session,
             marker_frames: 0,
+            write_error: None,
         })
     }
 
@@ -63,12 +65,24 @@ impl GaitStage {
         self.keep(done)
     }
 
+    /// Writes finished steps. A write failure (disk full) is kept, not raised: the steps
+    /// stay in memory and the caller decides — `analyze` stops, `live` warns and goes on.
     fn keep(&mut self, done: Vec<StepRecord>) -> Result<Vec<StepRecord>> {
-        for step in &done {
-            self.writer.write(step)?;
+        if self.write_error.is_none() {
+            for step in &done {
+                if let Err(e) = self.writer.write(step) {
+                    self.write_error = Some(format!("{e:#}"));
+                    break;
+                }
+            }
         }
         self.steps.extend(done.iter().cloned());
         Ok(done)
+    }
+
+    /// Why `steps.csv` stopped being written, if it did.
+    pub fn write_error(&self) -> Option<&str> {
+        self.write_error.as_deref()
     }
 
     /// The cue of the latest step, if one is shown.
@@ -88,6 +102,9 @@ impl GaitStage {
     pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();
         self.keep(done)?;
+        if let Some(e) = &self.write_error {
+            anyhow::bail!("steps were not all saved: {e}");
+        }
         let mut session = self.session;
         if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
             s.extend(e);

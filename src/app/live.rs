@@ -140,8 +140,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         capture_status.clone(),
     )?;
     let pose_stage = spawn_pose(estimator, entrance_rx, pose_tx, stop.clone())?;
-    let analysis = spawn_analysis(gait, pose_rx, packet_tx, (width, height))?;
     let recorder_status = Arc::new(RecorderStatus::default());
+    let analysis = spawn_analysis(gait, pose_rx, packet_tx, (width, height), recorder_status.clone())?;
     let recorder = recorder::spawn(
         RecorderOptions {
             out_dir: opts.out.clone(),
@@ -441,15 +441,23 @@ fn spawn_analysis(
     rx: Receiver<(Frame, Option<Pose>)>,
     tx: Sender<Packet>,
     size: (i32, i32),
+    problems: Arc<RecorderStatus>,
 ) -> Result<thread::JoinHandle<Result<(GaitStage, StageTimes)>>> {
     thread::Builder::new()
         .name("analysis".into())
         .spawn(move || {
             let mut times = StageTimes::default();
+            let mut warned = false;
             for (frame, pose) in rx.iter() {
                 let t0 = Instant::now();
                 let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
                 let steps = gait.process(&sample, Some(&frame.image))?;
+                if let (Some(e), false) = (gait.write_error(), warned) {
+                    warned = true;
+                    if let Ok(mut w) = problems.warning.lock() {
+                        *w = Some(format!("steps no longer saved: {e}"));
+                    }
+                }
                 times.record("analysis", t0.elapsed());
                 if tx.send(Packet { frame, pose, steps }).is_err() {
                     break;
@@ -653,6 +661,7 @@ impl Ui {
 /// flushed line by line.
 struct EventLog {
     out: std::fs::File,
+    failed: bool,
 }
 
 impl EventLog {
@@ -661,11 +670,18 @@ impl EventLog {
         let mut out =
             std::fs::File::create(&path).with_context(|| format!("creating '{}'", path.display()))?;
         writeln!(out, "t_s,event")?;
-        Ok(Self { out })
+        Ok(Self { out, failed: false })
     }
 
+    /// Appends one event; a failure (disk full) is reported once and the session goes on.
     fn log(&mut self, t: f64, event: &str) -> Result<()> {
-        writeln!(self.out, "{t:.3},\"{}\"", event.replace('"', "'"))
-            .context("writing events.csv (is the disk full?)")
+        if self.failed {
+            return Ok(());
+        }
+        if let Err(e) = writeln!(self.out, "{t:.3},\"{}\"", event.replace('"', "'")) {
+            self.failed = true;
+            eprintln!("gaitcue: events.csv no longer written: {e} (is the disk full?)");
+        }
+        Ok(())
     }
 }

@@ -21,6 +21,11 @@ use super::keypoints::{KeypointsRecord, KeypointsWriter};
 
 /// Length of one pre-roll segment, seconds.
 const SEGMENT_S: f64 = 2.0;
+/// Video stops being written when the disk has less than this free, so the session's
+/// steps, keypoints and summary always have room.
+const MIN_FREE_MB: f64 = 50.0;
+/// Free space is checked every this many frames.
+const FREE_CHECK_FRAMES: u64 = 15;
 
 pub enum RecorderMsg {
     Frame {
@@ -84,6 +89,7 @@ struct Recorder {
     segment_writer: Option<(ClipWriter, f64)>,
     segment_no: usize,
     saves: usize,
+    frames_seen: u64,
 }
 
 pub fn spawn(
@@ -102,6 +108,7 @@ pub fn spawn(
         segment_writer: None,
         segment_no: 0,
         saves: 0,
+        frames_seen: 0,
     };
     thread::Builder::new()
         .name("record".into())
@@ -134,6 +141,12 @@ impl Recorder {
                         self.keypoints = None;
                     }
                 }
+                self.frames_seen += 1;
+                if self.frames_seen % FREE_CHECK_FRAMES == 1
+                    && (self.clip.is_some() || self.opts.preroll_s > 0.0)
+                {
+                    self.check_free_space();
+                }
                 if self.clip.is_some() {
                     self.write_clip(&annotated, raw.as_ref());
                 } else if self.opts.preroll_s > 0.0 {
@@ -148,6 +161,13 @@ impl Recorder {
 
     fn start(&mut self) {
         if self.clip.is_some() {
+            return;
+        }
+        if let Some(mb) = free_mb(&self.opts.out_dir).filter(|mb| *mb < MIN_FREE_MB) {
+            self.status.warn(format!(
+                "cannot record: only {mb:.0} MB free in '{}'; free some space",
+                self.opts.out_dir.display()
+            ));
             return;
         }
         self.clips_started += 1;
@@ -248,6 +268,28 @@ impl Recorder {
         }
     }
 
+    /// Stops video (recording and pre-roll) before the disk is full.
+    fn check_free_space(&mut self) {
+        let Some(mb) = free_mb(&self.opts.out_dir).filter(|mb| *mb < MIN_FREE_MB) else {
+            return;
+        };
+        let folder = self.opts.out_dir.display().to_string();
+        if self.clip.is_some() {
+            self.status.warn(format!(
+                "recording stopped: only {mb:.0} MB free in '{folder}'; free some space"
+            ));
+            self.stop();
+        }
+        if self.opts.preroll_s > 0.0 {
+            self.close_segment();
+            self.opts.preroll_s = 0.0;
+            if self.status.warning().is_none() {
+                self.status
+                    .warn(format!("pre-roll stopped: only {mb:.0} MB free in '{folder}'"));
+            }
+        }
+    }
+
     fn close_segment(&mut self) {
         if let Some((w, _)) = self.segment_writer.take() {
             let _ = w.finish();
@@ -285,4 +327,16 @@ impl Recorder {
         self.close_segment();
         let _ = fs::remove_dir_all(self.preroll_dir());
     }
+}
+
+/// Free space on the filesystem holding `dir`, MB.
+fn free_mb(dir: &std::path::Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes only into the zeroed struct; the path is NUL-terminated.
+    let st = unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(path.as_ptr(), &mut st) == 0).then_some(st)?
+    };
+    Some(st.f_bavail as f64 * st.f_frsize as f64 / 1e6)
 }
