@@ -172,6 +172,7 @@ fn default_models_dir() -> PathBuf {
 pub struct Config {
     pub pose: PoseConfig,
     pub analysis: AnalysisConfig,
+    pub report: crate::report::ReportConfig,
 }
 
 impl Config {

@@ -18,4 +18,5 @@ pub mod overlay;
 pub mod panel;
 pub mod pose;
 pub mod record;
+pub mod report;
 pub mod timing;

@@ -97,6 +97,20 @@ enum Command {
         #[command(flatten)]
         gait: GaitFlags,
     },
+    /// Rebuild the report of a session folder (report.html, clips/).
+    Report {
+        /// A folder written by gaitcue analyze or live.
+        dir: PathBuf,
+    },
+    /// Compare a baseline session with a retest: every metric's change and whether it is
+    /// larger than the smallest detectable difference.
+    Compare {
+        baseline: PathBuf,
+        retest: PathBuf,
+        /// Output folder for compare.html and compare.json.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure the standing pelvic tilt from ASIS/PSIS stickers (marker mode's zero).
     Calibrate {
         /// A few seconds of the runner standing still in profile, stickers on.
@@ -210,6 +224,7 @@ fn run(cli: Cli) -> Result<()> {
                 out,
                 pose: pose.apply(config.pose),
                 analysis: gait.apply(config.analysis),
+                report: config.report,
                 progress: !quiet,
             };
             let s = analyze::run(&opts)?;
@@ -230,6 +245,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("steps:          {}", s.gait.steps_csv.display());
             println!("summary:        {}", s.gait.summary_json.display());
+            println!("report:         {}", s.report.display());
         }
         Command::Live {
             camera,
@@ -275,6 +291,7 @@ fn run(cli: Cli) -> Result<()> {
                 PathBuf::from("out").join(format!("live-{now}"))
             });
             let opts = LiveOptions {
+                report: config.report,
                 source: spec,
                 pace,
                 headless,
@@ -308,6 +325,28 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("steps:   {}", s.gait.steps_csv.display());
             println!("summary: {}", s.gait.summary_json.display());
+            if let Some(r) = &s.report {
+                println!("report:  {}", r.display());
+            }
+        }
+        Command::Report { dir } => {
+            let path = gaitcue::report::build(&dir, &config.report)?;
+            println!("report: {}", path.display());
+        }
+        Command::Compare {
+            baseline,
+            retest,
+            out,
+        } => {
+            let o = gaitcue::report::compare::run(&baseline, &retest, &out, config.report.blur_faces)?;
+            for c in o.changes.iter().filter(|c| c.meaningful) {
+                println!("{:<28} {}", c.metric, c.verdict);
+            }
+            if o.changes.iter().all(|c| !c.meaningful) {
+                println!("no meaningful change in any metric");
+            }
+            println!("comparison: {}", o.html.display());
+            println!("data:       {}", o.json.display());
         }
         Command::Calibrate { video, pose } => {
             let c = gaitcue::app::calibrate::run(&video, &pose.apply(config.pose), &config.analysis.pelvis)?;

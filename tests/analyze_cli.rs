@@ -140,4 +140,29 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
     let both = &summary["per_side"]["both"]["cadence_spm"];
     assert_eq!(both["unit"], "steps/min");
     assert!(both["median"].as_f64().is_some());
+
+    // report.html: self-contained (nothing fetched), with the summary table, plots, stills
+    // at initial contact, and links to clips that exist and play.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    for fetch in ["src=\"http", "href=\"http", "url(http", "<script", "<link"] {
+        assert!(
+            !html.contains(fetch),
+            "report.html would fetch something: {fetch}"
+        );
+    }
+    assert!(html.contains("Summary per side") && html.contains("<td>overstride_ratio</td>"));
+    assert!(html.matches("<svg").count() >= 4, "plots missing");
+    assert_eq!(
+        html.matches("<img src=\"data:image/jpeg;base64,").count(),
+        4,
+        "typical + 3 worst stills"
+    );
+    for kind in ["worst", "best"] {
+        for i in 1..=3 {
+            let name = format!("clips/{kind}-{i}.mp4");
+            assert!(html.contains(&format!("href=\"{name}\"")), "{name} not linked");
+            let frames = read_frames(&out.path().join(&name));
+            assert!(frames.len() >= 20, "{name}: {} frames", frames.len());
+        }
+    }
 }

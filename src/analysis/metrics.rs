@@ -17,7 +17,7 @@ pub const DEFINITIONS: [(&str, &str, &str); 15] = [
     (
         "cadence_spm",
         "steps/min",
-        "60 / median step time over the last 10 steps",
+        "steps per minute over the last 10 contacts, both feet",
     ),
     ("contact_time_s", "s", "initial contact to toe-off of this foot"),
     (

@@ -51,6 +51,7 @@ pub struct AnalyzeOptions {
     pub out: PathBuf,
     pub pose: PoseConfig,
     pub analysis: AnalysisConfig,
+    pub report: crate::report::ReportConfig,
     pub progress: bool,
 }
 
@@ -64,16 +65,19 @@ pub struct AnalyzeSummary {
     pub clip: Option<PathBuf>,
     pub keypoints: Option<PathBuf>,
     pub gait: GaitOutputs,
+    pub report: PathBuf,
     pub wall_s: f64,
     pub times: StageTimes,
 }
 
 pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     opts.analysis.validate()?;
-    match &opts.input {
+    let mut summary = match &opts.input {
         AnalyzeInput::Video(video) => run_video(video, opts),
         AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
-    }
+    }?;
+    summary.report = crate::report::build(&opts.out, &opts.report)?;
+    Ok(summary)
 }
 
 fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
@@ -137,6 +141,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         clip: None,
         keypoints: None,
         gait,
+        report: PathBuf::new(),
         wall_s: started.elapsed().as_secs_f64(),
         times: StageTimes::default(),
     })
@@ -249,6 +254,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         clip: Some(clip_path),
         keypoints: Some(keypoints_path),
         gait,
+        report: PathBuf::new(),
         wall_s: started.elapsed().as_secs_f64(),
         times,
     })

@@ -47,6 +47,7 @@ const PANEL_STEPS: usize = panel::CHART_STEPS;
 const LATENCY_WINDOW: usize = 300;
 
 pub struct LiveOptions {
+    pub report: crate::report::ReportConfig,
     pub source: SourceSpec,
     /// Play a file at its real speed (the demo, recorded clips used as a camera).
     pub pace: bool,
@@ -79,6 +80,7 @@ pub struct LiveSummary {
     pub gait: GaitOutputs,
     pub clips: Vec<PathBuf>,
     pub headless_reason: Option<String>,
+    pub report: Option<PathBuf>,
 }
 
 /// What the analysis stage hands the screen.
@@ -345,7 +347,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         .lock()
         .map(|c| c.clone())
         .unwrap_or_default();
+    let report = match crate::report::build(&opts.out, &opts.report) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("gaitcue: the session report was not written: {e:#}");
+            None
+        }
+    };
     Ok(LiveSummary {
+        report,
         frames_shown: ui.shown,
         dropped: capture_status.dropped.load(Ordering::Relaxed),
         recorder_dropped,

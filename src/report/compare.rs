@@ -1,0 +1,231 @@
+//! `gaitcue compare BASELINE RETEST`: what changed between two sessions, and whether the
+//! change is larger than the two sessions' own step-to-step scatter can explain.
+//!
+//! Smallest detectable difference: a change counts when it exceeds both
+//! * 1.96 × the standard error of the difference of the two sessions' step means
+//!   (Welch: √(s₁²/n₁ + s₂²/n₂)), i.e. the 95 % limit of a difference arising from
+//!   step-to-step variability alone, and
+//! * a floor per metric — the resolution a side-view camera gives a single session
+//!   (e.g. 0.02 leg lengths of overstride, 2 steps/min, 2°), so that very long sessions do
+//!   not turn trivial shifts into "changes".
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::json;
+
+use super::html::{esc, Html};
+use super::plots::{self, Series};
+use super::session::Session;
+use crate::analysis::metrics::DEFINITIONS;
+
+/// Per-metric floor of a meaningful change (see the module text).
+fn floor(metric: &str) -> f64 {
+    match metric {
+        "overstride_ratio" | "vertical_oscillation_ratio" => 0.02,
+        "overstride_cm" => 2.0,
+        "cadence_spm" => 2.0,
+        "step_time_s" | "contact_time_s" => 0.01,
+        "duty_factor" => 0.02,
+        "step_length_m" => 0.03,
+        _ => 2.0, // angles, degrees
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricChange {
+    pub metric: String,
+    pub unit: String,
+    pub baseline_median: f64,
+    pub retest_median: f64,
+    pub change: f64,
+    pub smallest_detectable_difference: f64,
+    pub meaningful: bool,
+    pub verdict: String,
+    pub baseline_n: usize,
+    pub retest_n: usize,
+}
+
+fn stats(v: &[f64]) -> Option<(f64, f64, usize)> {
+    if v.len() < 2 {
+        return None;
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((mean, var, v.len()))
+}
+
+/// Compares every metric both sessions measured.
+pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
+    let (a, b) = (base.metric_names(), retest.metric_names());
+    if a != b {
+        bail!(
+            "the sessions measured different metrics ('{}': {}; '{}': {}): compare sessions made by the same gaitcue version",
+            base.dir.display(),
+            a.join(", "),
+            retest.dir.display(),
+            b.join(", ")
+        );
+    }
+    let mut out = Vec::new();
+    let proxy = |s: &Session| {
+        s.steps
+            .iter()
+            .any(|r| r.text("pelvic_tilt_source").starts_with("proxy"))
+    };
+    for (metric, unit, _) in DEFINITIONS.iter().filter(|(m, _, _)| *m != "confidence") {
+        // A proxy tilt is relative to each session's own first steps: across sessions,
+        // compare thigh extension instead.
+        if *metric == "pelvic_tilt_deg" && (proxy(base) || proxy(retest)) {
+            continue;
+        }
+        let va: Vec<f64> = base.series(metric, None).into_iter().map(|p| p.1).collect();
+        let vb: Vec<f64> = retest.series(metric, None).into_iter().map(|p| p.1).collect();
+        let (Some((_, var_a, na)), Some((_, var_b, nb))) = (stats(&va), stats(&vb)) else {
+            continue;
+        };
+        let (ma, mb) = (
+            crate::analysis::geometry::median(&va).unwrap_or_default(),
+            crate::analysis::geometry::median(&vb).unwrap_or_default(),
+        );
+        let change = mb - ma;
+        let sdd = (1.96 * (var_a / na as f64 + var_b / nb as f64).sqrt()).max(floor(metric));
+        let meaningful = change.abs() > sdd;
+        let verdict = if !meaningful {
+            "no meaningful change".to_string()
+        } else if change > 0.0 {
+            format!("increased by {:.3} {unit}", change)
+        } else {
+            format!("decreased by {:.3} {unit}", -change)
+        };
+        out.push(MetricChange {
+            metric: metric.to_string(),
+            unit: unit.to_string(),
+            baseline_median: ma,
+            retest_median: mb,
+            change,
+            smallest_detectable_difference: sdd,
+            meaningful,
+            verdict,
+            baseline_n: na,
+            retest_n: nb,
+        });
+    }
+    Ok(out)
+}
+
+pub struct CompareOutputs {
+    pub html: PathBuf,
+    pub json: PathBuf,
+    pub changes: Vec<MetricChange>,
+}
+
+/// Writes `compare.html` and `compare.json` into `out`.
+pub fn run(baseline: &Path, retest: &Path, out: &Path, blur_faces: bool) -> Result<CompareOutputs> {
+    let base = Session::load(baseline)?;
+    let re = Session::load(retest)?;
+    let changes = changes(&base, &re)?;
+    crate::record::prepare_output_dir(out)?;
+    let json_path = out.join("compare.json");
+    let doc = json!({
+        "baseline": baseline.display().to_string(),
+        "retest": retest.display().to_string(),
+        "smallest_detectable_difference": "max(1.96 x sqrt(s1^2/n1 + s2^2/n2), per-metric floor): the 95 % limit of a difference of step means from step-to-step variability alone (Welch standard error), floored at the camera's single-session resolution",
+        "changes": changes,
+    });
+    std::fs::write(&json_path, serde_json::to_string_pretty(&doc)? + "\n")
+        .with_context(|| format!("writing '{}'", json_path.display()))?;
+
+    let mut page = Html::new("gaitcue test / retest");
+    page.h1("Test → retest");
+    page.p(&format!(
+        "Baseline: <code>{}</code><br>Retest: <code>{}</code>",
+        esc(&baseline.display().to_string()),
+        esc(&retest.display().to_string())
+    ));
+    page.p("A change counts when it exceeds the smallest detectable difference: 1.96 × the standard error of the difference between the two sessions' step means (their own step-to-step scatter), and never less than the camera's resolution for that metric.");
+    let rows = changes
+        .iter()
+        .map(|c| {
+            let class = if !c.meaningful {
+                "same"
+            } else if c.change > 0.0 {
+                "up"
+            } else {
+                "down"
+            };
+            vec![
+                esc(&c.metric),
+                esc(&c.unit),
+                format!("{:.3} (n={})", c.baseline_median, c.baseline_n),
+                format!("{:.3} (n={})", c.retest_median, c.retest_n),
+                format!("{:+.3}", c.change),
+                format!("{:.3}", c.smallest_detectable_difference),
+                format!("<span class={class}>{}</span>", esc(&c.verdict)),
+            ]
+        })
+        .collect();
+    page.table(
+        &[
+            "metric",
+            "unit",
+            "baseline median",
+            "retest median",
+            "change",
+            "smallest detectable",
+            "verdict",
+        ],
+        rows,
+    );
+    page.h2("Initial contact, typical step");
+    let stills: Vec<(String, String)> = [(&base, "baseline"), (&re, "retest")]
+        .iter()
+        .filter_map(|(s, label)| {
+            super::typical_still(s, blur_faces)
+                .ok()
+                .flatten()
+                .map(|(src, caption)| (src, format!("{label}: {caption}")))
+        })
+        .collect();
+    if stills.is_empty() {
+        page.p("No analysed video in these sessions: stills come from <code>gaitcue analyze VIDEO</code>.");
+    } else {
+        page.stills(&stills);
+    }
+    page.h2("Both sessions");
+    for (metric, title) in [
+        ("overstride_ratio", "overstride (leg lengths)"),
+        ("cadence_spm", "cadence (steps/min)"),
+        ("shank_angle_ic_deg", "shank angle at contact (deg)"),
+    ] {
+        // Time from each session's first step, so the two lie over each other.
+        let series = [
+            (&base, "baseline", plots::BASELINE),
+            (&re, "retest", plots::RETEST),
+        ]
+        .iter()
+        .map(|(s, label, colour)| {
+            let pts = s.series(metric, None);
+            let t0 = pts.first().map(|p| p.0).unwrap_or(0.0);
+            Series {
+                label: label.to_string(),
+                points: pts.into_iter().map(|(t, v)| (t - t0, v)).collect(),
+                colour: *colour,
+            }
+        })
+        .collect::<Vec<_>>();
+        if let Some(svg) = plots::over_time(title, metric, "time from first step (s)", &series, None)? {
+            page.figure_svg(&svg, title);
+        }
+    }
+    let html_path = out.join("compare.html");
+    std::fs::write(&html_path, page.finish())
+        .with_context(|| format!("writing '{}'", html_path.display()))?;
+    Ok(CompareOutputs {
+        html: html_path,
+        json: json_path,
+        changes,
+    })
+}

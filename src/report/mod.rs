@@ -1,0 +1,333 @@
+//! The session report: `report.html`, self-contained (plots as inline SVG, stills as
+//! embedded JPEG, faces blurred), with links to short clips of the worst and best steps in
+//! `clips/`; and `gaitcue compare` for test → retest.
+
+pub mod compare;
+mod html;
+pub mod media;
+pub mod plots;
+pub mod privacy;
+pub mod session;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::metrics::DEFINITIONS;
+use html::{esc, Html};
+use media::Cuts;
+use plots::Series;
+use session::{Session, StepRow};
+
+/// Steps shown as stills (worst) and clips (worst and best).
+const WORST: usize = 3;
+/// Seconds of video around each contact in a clip.
+const CLIP_HALF_S: f64 = 0.6;
+
+/// `[report]` in the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Blur faces in every still and clip the report exports.
+    pub blur_faces: bool,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        Self { blur_faces: true }
+    }
+}
+
+/// The metrics plotted over the session.
+const PLOTTED: [(&str, &str); 5] = [
+    ("overstride_ratio", "overstride (leg lengths)"),
+    ("shank_angle_ic_deg", "shank angle at contact (deg)"),
+    ("cadence_spm", "cadence (steps/min)"),
+    ("trunk_lean_deg", "trunk lean (deg)"),
+    ("pelvic_tilt_deg", "pelvic tilt (deg)"),
+];
+
+/// Builds `report.html` (and `clips/`) for the session in `dir`.
+pub fn build(dir: &Path, config: &ReportConfig) -> Result<PathBuf> {
+    let session = Session::load(dir)?;
+    let mut page = Html::new("gaitcue session report");
+    page.h1("Running session report");
+    facts(&mut page, &session);
+    summary_table(&mut page, &session);
+    plots_section(&mut page, &session)?;
+    media_section(&mut page, &session, config)?;
+    definitions(&mut page, config);
+    let path = dir.join("report.html");
+    std::fs::write(&path, page.finish())
+        .with_context(|| format!("writing '{}' (is the disk full?)", path.display()))?;
+    Ok(path)
+}
+
+fn facts(page: &mut Html, s: &Session) {
+    let session = &s.summary["session"];
+    let created = session["created_unix_s"]
+        .as_i64()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let text = |v: &serde_json::Value| v.as_str().map(String::from).unwrap_or_else(|| "not given".into());
+    let rows = [
+        ("date", created),
+        ("source", text(&session["source"])),
+        ("pose model", text(&session["pose_model"])),
+        ("belt speed", text(&session["belt_speed"])),
+        ("steps", s.summary["steps"].to_string()),
+        ("side nearer the camera", text(&s.summary["near_side"])),
+        (
+            "pelvic tilt from",
+            s.summary["pelvic_tilt_sources"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("; "))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "not measured".into()),
+        ),
+    ];
+    page.h2("Session");
+    page.table(
+        &["", ""],
+        rows.iter().map(|(k, v)| vec![esc(k), esc(v)]).collect(),
+    );
+}
+
+fn summary_table(page: &mut Html, s: &Session) {
+    page.h2("Summary per side");
+    page.p("Median and spread (first–third quartile) of every step, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed.");
+    let cell = |side: &str, metric: &str, decimals: usize| match s.summary_of(side, metric) {
+        Some((m, q1, q3, n)) => {
+            format!("{m:.decimals$} <span class=spread>[{q1:.decimals$}–{q3:.decimals$}] n={n}</span>")
+        }
+        None => "<span class=unknown>unknown</span>".into(),
+    };
+    let rows = DEFINITIONS
+        .iter()
+        .filter(|(name, _, _)| *name != "confidence")
+        .map(|(name, unit, _)| {
+            let d = if unit.contains("leg") || name.ends_with("_s") || *name == "duty_factor" {
+                3
+            } else {
+                1
+            };
+            let label = if *name == "pelvic_tilt_deg" && is_proxy(s) {
+                format!("{name} (proxy)")
+            } else {
+                name.to_string()
+            };
+            vec![
+                esc(&label),
+                esc(unit),
+                cell("left", name, d),
+                cell("right", name, d),
+            ]
+        })
+        .collect();
+    page.table(&["metric", "unit", "left", "right"], rows);
+}
+
+fn is_proxy(s: &Session) -> bool {
+    s.steps
+        .iter()
+        .any(|r| r.text("pelvic_tilt_source").starts_with("proxy"))
+}
+
+fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
+    page.h2("Over the session");
+    for (metric, title) in PLOTTED {
+        let title = if metric == "pelvic_tilt_deg" && is_proxy(s) {
+            format!("{title} — proxy, not a measurement")
+        } else {
+            title.to_string()
+        };
+        let series = [("left", plots::LEFT), ("right", plots::RIGHT)]
+            .iter()
+            .map(|(side, colour)| Series {
+                label: side.to_string(),
+                points: s.series(metric, Some(side)),
+                colour: *colour,
+            })
+            .collect::<Vec<_>>();
+        let reference = (metric == "overstride_ratio").then_some(0.15);
+        match plots::over_time(&title, metric, "time (s)", &series, reference)? {
+            Some(svg) => page.figure_svg(&svg, &title),
+            None => page.p(&format!("{}: no step could be measured.", esc(&title))),
+        }
+    }
+    Ok(())
+}
+
+/// Steps ordered by overstride (unknown last).
+fn by_overstride(s: &Session) -> Vec<&StepRow> {
+    let mut v: Vec<&StepRow> = s
+        .steps
+        .iter()
+        .filter(|r| r.num("overstride_ratio").is_some() && r.num("ic_frame").is_some())
+        .collect();
+    v.sort_by(|a, b| {
+        b.num("overstride_ratio")
+            .unwrap_or(0.0)
+            .total_cmp(&a.num("overstride_ratio").unwrap_or(0.0))
+    });
+    v
+}
+
+fn media_section(page: &mut Html, s: &Session, config: &ReportConfig) -> Result<()> {
+    page.h2("Initial contact: typical and worst steps");
+    let ranked = by_overstride(s);
+    let (Some(video), false) = (&s.video, ranked.is_empty()) else {
+        page.p("No analysed video in this session (stills and clips come from <code>gaitcue analyze VIDEO</code>), or no step with a measured overstride.");
+        return Ok(());
+    };
+    let fps = s.summary["session"]["fps"].as_f64().unwrap_or(30.0);
+    let median = crate::analysis::geometry::median(
+        &ranked
+            .iter()
+            .filter_map(|r| r.num("overstride_ratio"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or(0.0);
+    let typical = ranked
+        .iter()
+        .min_by(|a, b| {
+            (a.num("overstride_ratio").unwrap_or(0.0) - median)
+                .abs()
+                .total_cmp(&(b.num("overstride_ratio").unwrap_or(0.0) - median).abs())
+        })
+        .copied();
+    let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
+    let best: Vec<&StepRow> = ranked.iter().rev().take(WORST).copied().collect();
+    let frame = |r: &StepRow| r.num("ic_frame").unwrap_or(0.0) as u64;
+    let clips_dir = s.dir.join("clips");
+    std::fs::create_dir_all(&clips_dir).with_context(|| format!("creating '{}'", clips_dir.display()))?;
+    let half = (CLIP_HALF_S * fps).round() as u64;
+    let mut cuts = Cuts {
+        stills: typical.iter().chain(worst.iter()).map(|r| frame(r)).collect(),
+        clips: Vec::new(),
+    };
+    let mut links = Vec::new();
+    for (kind, rows) in [("worst", &worst), ("best", &best)] {
+        for (i, r) in rows.iter().enumerate() {
+            let name = format!("{kind}-{}.mp4", i + 1);
+            cuts.clips.push((
+                frame(r).saturating_sub(half),
+                frame(r) + half,
+                clips_dir.join(&name),
+            ));
+            links.push((kind, i + 1, name, *r));
+        }
+    }
+    let all_frames: Vec<u64> = cuts
+        .stills
+        .iter()
+        .copied()
+        .chain(cuts.clips.iter().flat_map(|c| c.0..=c.1))
+        .collect();
+    let keypoints = match &s.keypoints {
+        Some(k) => media::keypoints_for(k, &all_frames)?,
+        None => Default::default(),
+    };
+    let stills = media::cut(video, &cuts, &keypoints, config.blur_faces)?;
+    let caption = |label: &str, r: &StepRow| {
+        format!(
+            "{label}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
+            r.text("step"),
+            r.text("side"),
+            r.num("ic_time_s").unwrap_or(0.0),
+            r.num("overstride_ratio").unwrap_or(0.0) * 100.0,
+            r.num("shank_angle_ic_deg")
+                .map(|v| format!("{v:.0}°"))
+                .unwrap_or_else(|| "unknown".into())
+        )
+    };
+    let mut figures = Vec::new();
+    if let Some(t) = typical {
+        if let Some(src) = stills.get(&frame(t)) {
+            figures.push((src.clone(), caption("typical", t)));
+        }
+    }
+    for (i, r) in worst.iter().enumerate() {
+        if let Some(src) = stills.get(&frame(r)) {
+            figures.push((src.clone(), caption(&format!("worst {}", i + 1), r)));
+        }
+    }
+    page.stills(&figures);
+    page.h2("Clips of the worst and best steps");
+    let items: Vec<String> = links
+        .iter()
+        .map(|(kind, i, name, r)| {
+            format!(
+                "<li><a href=\"clips/{name}\">{kind} {i}</a> — step {} ({}), overstride {:.0} %</li>",
+                esc(r.text("step")),
+                esc(r.text("side")),
+                r.num("overstride_ratio").unwrap_or(0.0) * 100.0
+            )
+        })
+        .collect();
+    page.raw(&format!("<ul class=clips>{}</ul>", items.join("")));
+    Ok(())
+}
+
+/// The typical step's contact (overstride nearest the session median) as a still.
+pub(crate) fn typical_still(s: &Session, blur_faces: bool) -> Result<Option<(String, String)>> {
+    let ranked = by_overstride(s);
+    let (Some(video), false) = (&s.video, ranked.is_empty()) else {
+        return Ok(None);
+    };
+    let median = crate::analysis::geometry::median(
+        &ranked
+            .iter()
+            .filter_map(|r| r.num("overstride_ratio"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or(0.0);
+    let Some(r) = ranked.iter().min_by(|a, b| {
+        (a.num("overstride_ratio").unwrap_or(0.0) - median)
+            .abs()
+            .total_cmp(&(b.num("overstride_ratio").unwrap_or(0.0) - median).abs())
+    }) else {
+        return Ok(None);
+    };
+    let frame = r.num("ic_frame").unwrap_or(0.0) as u64;
+    let cuts = Cuts {
+        stills: vec![frame],
+        clips: Vec::new(),
+    };
+    let keypoints = match &s.keypoints {
+        Some(k) => media::keypoints_for(k, &[frame])?,
+        None => Default::default(),
+    };
+    let stills = media::cut(video, &cuts, &keypoints, blur_faces)?;
+    Ok(stills.get(&frame).map(|src| {
+        let caption = format!(
+            "typical step {} ({}), overstride {:.0} % of leg length",
+            r.text("step"),
+            r.text("side"),
+            r.num("overstride_ratio").unwrap_or(0.0) * 100.0
+        );
+        (src.clone(), caption)
+    }))
+}
+
+fn definitions(page: &mut Html, config: &ReportConfig) {
+    page.h2("Definitions");
+    let rows = DEFINITIONS
+        .iter()
+        .map(|(n, u, d)| vec![esc(n), esc(u), esc(d)])
+        .collect();
+    page.table(&["metric", "unit", "definition"], rows);
+    page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt marked “proxy” is the loss of thigh extension at toe-off against the runner’s first steps, not a measurement of the pelvis.");
+    page.p(if config.blur_faces {
+        "Privacy: faces are blurred in every still and clip of this report. Everything stays on this computer."
+    } else {
+        "Privacy: face blurring is switched off in the configuration. Everything stays on this computer."
+    });
+}

@@ -1,0 +1,102 @@
+//! A finished session folder read back: `summary.json`, `steps.csv` and, when present,
+//! the annotated video and keypoints.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value;
+
+/// One row of `steps.csv`, by column name.
+#[derive(Debug, Clone)]
+pub struct StepRow(HashMap<String, String>);
+
+impl StepRow {
+    pub fn num(&self, column: &str) -> Option<f64> {
+        self.0.get(column).and_then(|v| v.parse().ok())
+    }
+
+    pub fn text(&self, column: &str) -> &str {
+        self.0.get(column).map(String::as_str).unwrap_or("")
+    }
+}
+
+pub struct Session {
+    pub dir: PathBuf,
+    pub summary: Value,
+    pub steps: Vec<StepRow>,
+    /// The analysed clip with the skeleton drawn (frame n = keypoints frame n).
+    pub video: Option<PathBuf>,
+    pub keypoints: Option<PathBuf>,
+}
+
+impl Session {
+    pub fn load(dir: &Path) -> Result<Self> {
+        let shown = dir.display();
+        if !dir.is_dir() {
+            bail!("session folder '{shown}' not found: give a folder written by gaitcue analyze or live");
+        }
+        let summary_path = dir.join("summary.json");
+        if !summary_path.exists() {
+            bail!("folder '{shown}' has no summary.json: is it a gaitcue session folder? (gaitcue analyze or live writes one)");
+        }
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(&summary_path)
+                .with_context(|| format!("reading '{}'", summary_path.display()))?,
+        )
+        .map_err(|e| {
+            anyhow!(
+                "'{}' is not valid JSON ({e}): the session was cut off; analyse it again",
+                summary_path.display()
+            )
+        })?;
+        let steps_path = dir.join("steps.csv");
+        let mut reader = csv::Reader::from_path(&steps_path)
+            .map_err(|e| anyhow!("folder '{shown}' has no readable steps.csv ({e})"))?;
+        let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+        let mut steps = Vec::new();
+        for (i, row) in reader.records().enumerate() {
+            let row = row.map_err(|e| anyhow!("'{}' row {}: {e}", steps_path.display(), i + 2))?;
+            steps.push(StepRow(
+                header.iter().cloned().zip(row.iter().map(String::from)).collect(),
+            ));
+        }
+        let video = ["annotated.mp4"].iter().map(|n| dir.join(n)).find(|p| p.exists());
+        let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            summary,
+            steps,
+            video,
+            keypoints,
+        })
+    }
+
+    /// Per-side summary of one metric: (median, q1, q3, n).
+    pub fn summary_of(&self, side: &str, metric: &str) -> Option<(f64, f64, f64, u64)> {
+        let m = &self.summary["per_side"][side][metric];
+        Some((
+            m["median"].as_f64()?,
+            m["q1"].as_f64()?,
+            m["q3"].as_f64()?,
+            m["n"].as_u64()?,
+        ))
+    }
+
+    /// The metric names the summary holds.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.summary["per_side"]["both"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Values of `metric` over the steps, with their contact times.
+    pub fn series(&self, metric: &str, side: Option<&str>) -> Vec<(f64, f64)> {
+        self.steps
+            .iter()
+            .filter(|s| side.is_none_or(|side| s.text("side") == side))
+            .filter_map(|s| Some((s.num("ic_time_s")?, s.num(metric)?)))
+            .collect()
+    }
+}

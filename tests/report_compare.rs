@@ -1,0 +1,176 @@
+//! Reports and test → retest comparisons on synthetic sessions with known truth, the
+//! errors `compare` gives for folders it cannot compare, and face blurring on a real image.
+
+mod common;
+mod synthetic;
+
+use std::path::{Path, PathBuf};
+
+use common::{data, gaitcue, pose_config, stderr};
+use gaitcue::pose::blazepose::BlazePose;
+use gaitcue::pose::PoseEstimator;
+use gaitcue::report::privacy::{blur_face, head_box};
+use opencv::core::{self, Mat};
+use opencv::imgcodecs;
+use opencv::prelude::*;
+use serde_json::Value;
+use synthetic::{generate, to_jsonl, RunParams};
+
+/// Analyses a synthetic run (replayed keypoints) into a session folder.
+fn session(dir: &Path, name: &str, overstride_ratio: f64, seed: u64) -> PathBuf {
+    let run = generate(&RunParams {
+        overstride_ratio,
+        duration_s: 40.0,
+        seed,
+        ..RunParams::default()
+    });
+    let file = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&file, to_jsonl(&run)).unwrap();
+    let out = dir.join(name);
+    let r = gaitcue(&[
+        "analyze",
+        "--keypoints",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    out
+}
+
+fn compare(dir: &Path, a: &Path, b: &Path) -> Value {
+    let out = dir.join(format!(
+        "cmp-{}-{}",
+        a.file_name().unwrap().to_string_lossy(),
+        b.file_name().unwrap().to_string_lossy()
+    ));
+    let r = gaitcue(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(out.join("compare.html").exists());
+    serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap()
+}
+
+fn change<'a>(doc: &'a Value, metric: &str) -> &'a Value {
+    doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == metric)
+        .unwrap()
+}
+
+#[test]
+fn compare_reports_a_known_change_and_no_change_between_alike_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = session(dir.path(), "base", 0.10, 21);
+    let worse = session(dir.path(), "worse", 0.20, 22);
+    let alike = session(dir.path(), "alike", 0.10, 23);
+
+    let doc = compare(dir.path(), &base, &worse);
+    let o = change(&doc, "overstride_ratio");
+    let delta = o["change"].as_f64().unwrap();
+    assert!((delta - 0.10).abs() < 0.02, "overstride change {delta}");
+    assert_eq!(o["meaningful"], true);
+    assert!(
+        o["verdict"].as_str().unwrap().starts_with("increased by 0."),
+        "{o}"
+    );
+    assert!(doc["smallest_detectable_difference"]
+        .as_str()
+        .unwrap()
+        .contains("1.96"));
+
+    let doc = compare(dir.path(), &base, &alike);
+    for c in doc["changes"].as_array().unwrap() {
+        assert_eq!(c["meaningful"], false, "{c}");
+        assert_eq!(c["verdict"], "no meaningful change");
+    }
+
+    // The synthetic sessions' reports: tables and plots, and an honest note on stills.
+    let html = std::fs::read_to_string(base.join("report.html")).unwrap();
+    assert!(html.contains("Summary per side") && html.matches("<svg").count() >= 4);
+    assert!(html.contains("No analysed video in this session"));
+    assert!(html.contains("proxy"), "pelvic tilt must be labelled as a proxy");
+}
+
+#[test]
+fn compare_refuses_folders_it_cannot_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = session(dir.path(), "base", 0.10, 31);
+    let empty = dir.path().join("not-a-session");
+    std::fs::create_dir_all(&empty).unwrap();
+    let r = gaitcue(&[
+        "compare",
+        base.to_str().unwrap(),
+        empty.to_str().unwrap(),
+        "--out",
+        dir.path().join("c").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        stderr(&r).contains(&format!("folder '{}' has no summary.json", empty.display())),
+        "{}",
+        stderr(&r)
+    );
+
+    // A session whose summary lacks a metric (another version) is refused, not half-compared.
+    let other = session(dir.path(), "other", 0.10, 32);
+    let path = other.join("summary.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["per_side"]["both"]
+        .as_object_mut()
+        .unwrap()
+        .remove("trunk_lean_deg");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let r = gaitcue(&[
+        "compare",
+        base.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--out",
+        dir.path().join("c").to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        stderr(&r).contains("the sessions measured different metrics"),
+        "{}",
+        stderr(&r)
+    );
+}
+
+#[test]
+fn face_blur_changes_the_head_and_nothing_else() {
+    let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
+    let pose = BlazePose::new(&pose_config())
+        .unwrap()
+        .estimate(&image)
+        .unwrap()
+        .expect("person in bus.jpg");
+    let head = head_box(&pose.keypoints, image.cols(), image.rows()).expect("a head box");
+    let mut blurred = image.clone();
+    blur_face(&mut blurred, &pose.keypoints).unwrap();
+    let mut diff = Mat::default();
+    core::absdiff(&image, &blurred, &mut diff).unwrap();
+    // Inside the head box the picture changed a lot...
+    let inside = core::mean_def(&Mat::roi(&diff, head).unwrap()).unwrap();
+    assert!(
+        inside[0] + inside[1] + inside[2] > 15.0,
+        "head barely changed: {inside:?}"
+    );
+    // ...and not one pixel outside it.
+    let mut outside = diff.clone();
+    Mat::roi_mut(&mut outside, head)
+        .unwrap()
+        .set_to_def(&core::Scalar::all(0.0))
+        .unwrap();
+    assert_eq!(core::count_non_zero(&outside.reshape(1, 0).unwrap()).unwrap(), 0);
+    // The box is the head: it holds the nose and stays above the shoulders.
+    let nose = (pose.keypoints[0].x as i32, pose.keypoints[0].y as i32);
+    assert!(head.contains(core::Point::new(nose.0, nose.1)));
+    assert!((head.y + head.height) as f32 <= pose.keypoints[11].y.max(pose.keypoints[12].y) + 30.0);
+}
