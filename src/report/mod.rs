@@ -188,21 +188,7 @@ fn media_section(page: &mut Html, s: &Session, config: &ReportConfig) -> Result<
         return Ok(());
     };
     let fps = s.summary["session"]["fps"].as_f64().unwrap_or(30.0);
-    let median = crate::analysis::geometry::median(
-        &ranked
-            .iter()
-            .filter_map(|r| r.num("overstride_ratio"))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or(0.0);
-    let typical = ranked
-        .iter()
-        .min_by(|a, b| {
-            (a.num("overstride_ratio").unwrap_or(0.0) - median)
-                .abs()
-                .total_cmp(&(b.num("overstride_ratio").unwrap_or(0.0) - median).abs())
-        })
-        .copied();
+    let typical = typical_step(&ranked);
     let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
     let best: Vec<&StepRow> = ranked.iter().rev().take(WORST).copied().collect();
     let frame = |r: &StepRow| r.num("ic_frame").unwrap_or(0.0) as u64;
@@ -276,24 +262,24 @@ fn media_section(page: &mut Html, s: &Session, config: &ReportConfig) -> Result<
     Ok(())
 }
 
+/// The step whose overstride is nearest the session's median.
+fn typical_step<'a>(ranked: &[&'a StepRow]) -> Option<&'a StepRow> {
+    let values: Vec<f64> = ranked.iter().filter_map(|r| r.num("overstride_ratio")).collect();
+    let median = crate::analysis::geometry::median(&values)?;
+    let distance = |r: &StepRow| (r.num("overstride_ratio").unwrap_or(0.0) - median).abs();
+    ranked
+        .iter()
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+        .copied()
+}
+
 /// The typical step's contact (overstride nearest the session median) as a still.
 pub(crate) fn typical_still(s: &Session, blur_faces: bool) -> Result<Option<(String, String)>> {
     let ranked = by_overstride(s);
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
         return Ok(None);
     };
-    let median = crate::analysis::geometry::median(
-        &ranked
-            .iter()
-            .filter_map(|r| r.num("overstride_ratio"))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap_or(0.0);
-    let Some(r) = ranked.iter().min_by(|a, b| {
-        (a.num("overstride_ratio").unwrap_or(0.0) - median)
-            .abs()
-            .total_cmp(&(b.num("overstride_ratio").unwrap_or(0.0) - median).abs())
-    }) else {
+    let Some(r) = typical_step(&ranked) else {
         return Ok(None);
     };
     let frame = r.num("ic_frame").unwrap_or(0.0) as u64;

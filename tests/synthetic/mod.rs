@@ -194,41 +194,8 @@ pub struct SyntheticRun {
     pub model: Model,
 }
 
-pub const KEYPOINT_NAMES: [&str; 33] = [
-    "nose",
-    "left_eye_inner",
-    "left_eye",
-    "left_eye_outer",
-    "right_eye_inner",
-    "right_eye",
-    "right_eye_outer",
-    "left_ear",
-    "right_ear",
-    "mouth_left",
-    "mouth_right",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_pinky",
-    "right_pinky",
-    "left_index",
-    "right_index",
-    "left_thumb",
-    "right_thumb",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-    "left_heel",
-    "right_heel",
-    "left_foot_index",
-    "right_foot_index",
-];
+/// BlazePose keypoint names in model order (the product's own list).
+pub use gaitcue::pose::KEYPOINT_NAMES;
 
 /// Left/right keypoint pairs: the eyes, ears, mouth corners and every limb point.
 pub const LEFT_RIGHT_PAIRS: [(usize, usize); 16] = [
