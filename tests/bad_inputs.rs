@@ -237,3 +237,42 @@ fn bad_zone_and_config() {
         "{err}"
     );
 }
+
+#[test]
+fn no_runner_in_view() {
+    // A real video with nobody in it: a moving test pattern, encoded and decoded for real.
+    use gaitcue::record::clip::ClipWriter;
+    use opencv::core::{Mat, Scalar, CV_8UC3};
+    use opencv::imgproc;
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("empty-treadmill.mp4");
+    let mut clip = ClipWriter::create(&video, 30.0, 640, 360).unwrap();
+    for i in 0..45 {
+        let mut frame =
+            Mat::new_rows_cols_with_default(360, 640, CV_8UC3, Scalar::new(40.0, 60.0, 70.0, 0.0)).unwrap();
+        let r = opencv::core::Rect::new(10 + 10 * i, 150, 60, 40);
+        imgproc::rectangle(
+            &mut frame,
+            r,
+            Scalar::all(220.0),
+            imgproc::FILLED,
+            imgproc::LINE_8,
+            0,
+        )
+        .unwrap();
+        clip.write(&frame).unwrap();
+    }
+    clip.finish().unwrap();
+    let out = dir.path().join("out");
+    let (code, err) = analyze_fails(&[s(&video), "--out", s(&out)], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("no runner found in video '{}'", video.display())),
+        "{err}"
+    );
+    assert!(err.contains("whole body in view"), "{err}");
+    // What was analysed is kept: every frame, marked as without a runner.
+    let lines = std::fs::read_to_string(out.join("keypoints.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 45);
+    assert!(lines.lines().all(|l| l.contains("\"keypoints\":null")));
+}

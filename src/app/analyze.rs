@@ -224,14 +224,19 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     drop(pose_rx);
     progress.finish_and_clear();
     let finish = clip.finish();
-    let gait = gait.finish(serde_json::json!({"frames": frames, "frames_with_runner": frames_with_runner}));
     let capture_stats = join_stage("capture", capture);
     let pose_stats = join_stage("pose", pose_stage);
+    let most_people = pose_stats.as_ref().map(|p| p.2).unwrap_or(0);
+    let gait = gait.finish(serde_json::json!({
+        "frames": frames,
+        "frames_with_runner": frames_with_runner,
+        "most_people_in_view": most_people,
+    }));
     write_result?;
     finish?;
     let gait = gait?;
     let capture_stats = capture_stats?;
-    let (pose_times, detector_runs) = pose_stats?;
+    let (pose_times, detector_runs, _) = pose_stats?;
     times.merge(&capture_stats.times);
     times.merge(&pose_times);
 
@@ -245,6 +250,17 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
                 opts.out.display()
             );
         }
+    }
+    if frames_with_runner == 0 {
+        bail!(
+            "no runner found in {describe}: film the runner from the side with the whole body in view, or widen --zone; the frames were saved in '{}'",
+            opts.out.display()
+        );
+    }
+    if most_people > 1 {
+        eprintln!(
+            "gaitcue: note: up to {most_people} people were in view; the analysis followed the lowest person inside the runner zone (choose with --zone)"
+        );
     }
     info!(frames, frames_with_runner, detector_runs, "analysis finished");
     Ok(AnalyzeSummary {
@@ -260,7 +276,8 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     })
 }
 
-type PoseStageResult = Result<(StageTimes, u64)>;
+/// Stage times, detector runs and the most people the detector saw in one frame.
+type PoseStageResult = Result<(StageTimes, u64, usize)>;
 
 fn spawn_pose(
     mut estimator: BlazePose,
@@ -271,6 +288,7 @@ fn spawn_pose(
     thread::Builder::new()
         .name("pose".into())
         .spawn(move || {
+            let mut most_people = 0;
             for frame in rx.iter() {
                 if stop.load(Ordering::Relaxed) {
                     break;
@@ -278,11 +296,12 @@ fn spawn_pose(
                 let pose = estimator
                     .estimate(&frame.image)
                     .with_context(|| format!("pose estimation on frame {}", frame.id))?;
+                most_people = most_people.max(estimator.people_in_view());
                 if tx.send((frame, pose)).is_err() {
                     break;
                 }
             }
-            Ok((estimator.times().clone(), estimator.detector_runs()))
+            Ok((estimator.times().clone(), estimator.detector_runs(), most_people))
         })
         .context("starting the pose thread")
 }
