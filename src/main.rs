@@ -330,7 +330,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Report { dir } => {
-            let path = gaitcue::report::build(&dir, &config.report)?;
+            let path = gaitcue::report::build(&dir, &config.report, &config.pose)?;
             println!("report: {}", path.display());
         }
         Command::Compare {
@@ -338,7 +338,13 @@ fn run(cli: Cli) -> Result<()> {
             retest,
             out,
         } => {
-            let o = gaitcue::report::compare::run(&baseline, &retest, &out, config.report.blur_faces)?;
+            let o = gaitcue::report::compare::run(
+                &baseline,
+                &retest,
+                &out,
+                config.report.blur_faces,
+                &config.pose,
+            )?;
             for c in o.changes.iter().filter(|c| c.meaningful) {
                 println!("{:<28} {}", c.metric, c.verdict);
             }

@@ -174,3 +174,45 @@ fn face_blur_changes_the_head_and_nothing_else() {
     assert!(head.contains(core::Point::new(nose.0, nose.1)));
     assert!((head.y + head.height) as f32 <= pose.keypoints[11].y.max(pose.keypoints[12].y) + 30.0);
 }
+
+#[test]
+fn bystanders_faces_are_blurred_too() {
+    use gaitcue::config::PoseConfig;
+    use gaitcue::report::privacy::FaceBlur;
+    // Two people: bus.jpg beside its mirror image. The runner is whichever is tracked.
+    let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
+    let mut mirrored = Mat::default();
+    core::flip(&image, &mut mirrored, 1).unwrap();
+    let mut both = Mat::default();
+    core::hconcat2(&image, &mirrored, &mut both).unwrap();
+    let config: PoseConfig = pose_config();
+    let runner = BlazePose::new(&config)
+        .unwrap()
+        .estimate(&both)
+        .unwrap()
+        .expect("a runner");
+    let nose = (runner.keypoints[0].x, runner.keypoints[0].y);
+    let twin_nose = (both.cols() as f32 - 1.0 - nose.0, nose.1);
+    let mut blurred = both.clone();
+    FaceBlur::new(&config)
+        .unwrap()
+        .apply(&mut blurred, Some(&runner.keypoints))
+        .unwrap();
+    let mut diff = Mat::default();
+    core::absdiff(&both, &blurred, &mut diff).unwrap();
+    let mut gray = Mat::default();
+    opencv::imgproc::cvt_color_def(&diff, &mut gray, opencv::imgproc::COLOR_BGR2GRAY).unwrap();
+    let changed_near = |(x, y): (f32, f32)| {
+        let r = core::Rect::new(x as i32 - 15, y as i32 - 15, 30, 30);
+        core::count_non_zero(&Mat::roi(&gray, r).unwrap()).unwrap()
+    };
+    assert!(changed_near(nose) > 300, "the runner's face is not blurred");
+    assert!(
+        changed_near(twin_nose) > 300,
+        "the bystander's face is not blurred"
+    );
+    // Nothing changed far from both heads (the bus, the street, the legs).
+    for (x, y) in [(405.0, 900.0), (1215.0, 900.0), (810.0, 200.0), (150.0, 850.0)] {
+        assert_eq!(changed_near((x, y)), 0, "pixels changed at ({x}, {y})");
+    }
+}

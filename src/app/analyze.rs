@@ -76,7 +76,7 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         AnalyzeInput::Video(video) => run_video(video, opts),
         AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
     }?;
-    summary.report = crate::report::build(&opts.out, &opts.report)?;
+    summary.report = crate::report::build(&opts.out, &opts.report, &opts.pose)?;
     Ok(summary)
 }
 

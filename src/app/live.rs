@@ -347,7 +347,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         .lock()
         .map(|c| c.clone())
         .unwrap_or_default();
-    let report = match crate::report::build(&opts.out, &opts.report) {
+    let report = match crate::report::build(&opts.out, &opts.report, &opts.pose) {
         Ok(p) => Some(p),
         Err(e) => {
             eprintln!("gaitcue: the session report was not written: {e:#}");

@@ -123,7 +123,13 @@ pub struct CompareOutputs {
 }
 
 /// Writes `compare.html` and `compare.json` into `out`.
-pub fn run(baseline: &Path, retest: &Path, out: &Path, blur_faces: bool) -> Result<CompareOutputs> {
+pub fn run(
+    baseline: &Path,
+    retest: &Path,
+    out: &Path,
+    blur_faces: bool,
+    pose: &crate::config::PoseConfig,
+) -> Result<CompareOutputs> {
     let base = Session::load(baseline)?;
     let re = Session::load(retest)?;
     let changes = changes(&base, &re)?;
@@ -180,15 +186,17 @@ pub fn run(baseline: &Path, retest: &Path, out: &Path, blur_faces: bool) -> Resu
         rows,
     );
     page.h2("Initial contact, typical step");
-    let stills: Vec<(String, String)> = [(&base, "baseline"), (&re, "retest")]
-        .iter()
-        .filter_map(|(s, label)| {
-            super::typical_still(s, blur_faces)
-                .ok()
-                .flatten()
-                .map(|(src, caption)| (src, format!("{label}: {caption}")))
-        })
-        .collect();
+    let mut blur = if blur_faces && (base.video.is_some() || re.video.is_some()) {
+        Some(super::privacy::FaceBlur::new(pose)?)
+    } else {
+        None
+    };
+    let mut stills: Vec<(String, String)> = Vec::new();
+    for (s, label) in [(&base, "baseline"), (&re, "retest")] {
+        if let Some((src, caption)) = super::typical_still(s, blur.as_mut())? {
+            stills.push((src, format!("{label}: {caption}")));
+        }
+    }
     if stills.is_empty() {
         page.p("No analysed video in these sessions: stills come from <code>gaitcue analyze VIDEO</code>.");
     } else {

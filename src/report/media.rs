@@ -10,7 +10,7 @@ use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture, VideoWriter};
 use opencv::{imgcodecs, imgproc};
 
-use super::privacy::blur_face;
+use super::privacy::FaceBlur;
 use crate::capture::replay::KeypointsReplay;
 use crate::pose::{Keypoint, NUM_KEYPOINTS};
 
@@ -48,12 +48,12 @@ pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<HashMap<u64, [Keypoi
 }
 
 /// Reads `video` once, front to back, producing the stills and clips of `cuts`; faces are
-/// blurred when `blur` is set and the frame's keypoints are known.
+/// blurred when `blur` is given.
 pub fn cut(
     video: &Path,
     cuts: &Cuts,
     keypoints: &HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
-    blur: bool,
+    mut blur: Option<&mut FaceBlur>,
 ) -> Result<Stills> {
     let shown = video.display();
     let mut cap = VideoCapture::from_file(video, videoio::CAP_FFMPEG)?;
@@ -77,8 +77,8 @@ pub fn cut(
     while index <= last && cap.read(&mut frame)? {
         let needed = cuts.stills.contains(&index) || cuts.clips.iter().any(|c| (c.0..=c.1).contains(&index));
         if needed {
-            if let (true, Some(k)) = (blur, keypoints.get(&index)) {
-                blur_face(&mut frame, k)?;
+            if let Some(b) = blur.as_deref_mut() {
+                b.apply(&mut frame, keypoints.get(&index).map(|k| &k[..]))?;
             }
             if cuts.stills.contains(&index) {
                 let around = keypoints

@@ -49,14 +49,19 @@ const PLOTTED: [(&str, &str); 5] = [
 ];
 
 /// Builds `report.html` (and `clips/`) for the session in `dir`.
-pub fn build(dir: &Path, config: &ReportConfig) -> Result<PathBuf> {
+pub fn build(dir: &Path, config: &ReportConfig, pose: &crate::config::PoseConfig) -> Result<PathBuf> {
     let session = Session::load(dir)?;
+    let mut blur = if config.blur_faces && session.video.is_some() {
+        Some(privacy::FaceBlur::new(pose)?)
+    } else {
+        None
+    };
     let mut page = Html::new("gaitcue session report");
     page.h1("Running session report");
     facts(&mut page, &session);
     summary_table(&mut page, &session);
     plots_section(&mut page, &session)?;
-    media_section(&mut page, &session, config)?;
+    media_section(&mut page, &session, blur.as_mut())?;
     definitions(&mut page, config);
     let path = dir.join("report.html");
     std::fs::write(&path, page.finish())
@@ -180,7 +185,7 @@ fn by_overstride(s: &Session) -> Vec<&StepRow> {
     v
 }
 
-fn media_section(page: &mut Html, s: &Session, config: &ReportConfig) -> Result<()> {
+fn media_section(page: &mut Html, s: &Session, blur: Option<&mut privacy::FaceBlur>) -> Result<()> {
     page.h2("Initial contact: typical and worst steps");
     let ranked = by_overstride(s);
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
@@ -221,7 +226,7 @@ fn media_section(page: &mut Html, s: &Session, config: &ReportConfig) -> Result<
         Some(k) => media::keypoints_for(k, &all_frames)?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, config.blur_faces)?;
+    let stills = media::cut(video, &cuts, &keypoints, blur)?;
     let caption = |label: &str, r: &StepRow| {
         format!(
             "{label}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
@@ -274,7 +279,10 @@ fn typical_step<'a>(ranked: &[&'a StepRow]) -> Option<&'a StepRow> {
 }
 
 /// The typical step's contact (overstride nearest the session median) as a still.
-pub(crate) fn typical_still(s: &Session, blur_faces: bool) -> Result<Option<(String, String)>> {
+pub(crate) fn typical_still(
+    s: &Session,
+    blur: Option<&mut privacy::FaceBlur>,
+) -> Result<Option<(String, String)>> {
     let ranked = by_overstride(s);
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
         return Ok(None);
@@ -291,7 +299,7 @@ pub(crate) fn typical_still(s: &Session, blur_faces: bool) -> Result<Option<(Str
         Some(k) => media::keypoints_for(k, &[frame])?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, blur_faces)?;
+    let stills = media::cut(video, &cuts, &keypoints, blur)?;
     Ok(stills.get(&frame).map(|src| {
         let caption = format!(
             "typical step {} ({}), overstride {:.0} % of leg length",
@@ -312,7 +320,7 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
     page.table(&["metric", "unit", "definition"], rows);
     page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt marked “proxy” is the loss of thigh extension at toe-off against the runner’s first steps, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
-        "Privacy: faces are blurred in every still and clip of this report. Everything stays on this computer."
+        "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from the person detector (head and shoulders). Everything stays on this computer."
     } else {
         "Privacy: face blurring is switched off in the configuration. Everything stays on this computer."
     });

@@ -1,11 +1,19 @@
-//! Faces blurred in everything exported (stills, clips), found from the face keypoints.
+//! Faces blurred in everything exported (stills, clips): the runner's from their face
+//! keypoints, anyone else's (a clinician, another patient) from the person detector,
+//! whose box covers a person's head and shoulders.
 
 use anyhow::Result;
 use opencv::core::{Mat, Rect, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use crate::pose::Keypoint;
+use crate::config::PoseConfig;
+use crate::pose::detector::PersonDetector;
+use crate::pose::{runtime, Keypoint};
+use crate::timing::StageTimes;
+
+/// Bystanders are detected with a low bar: blurring a non-face costs little.
+const BYSTANDER_MIN_SCORE: f32 = 0.3;
 
 /// Face keypoints: nose, eyes, ears, mouth (BlazePose 0..=10).
 const FACE: std::ops::RangeInclusive<usize> = 0..=10;
@@ -33,9 +41,63 @@ pub fn head_box(keypoints: &[Keypoint], width: i32, height: i32) -> Option<Rect>
 
 /// Blurs the head region of `image` in place; the rest of the frame is untouched.
 pub fn blur_face(image: &mut Mat, keypoints: &[Keypoint]) -> Result<()> {
-    let Some(r) = head_box(keypoints, image.cols(), image.rows()) else {
-        return Ok(());
-    };
+    match head_box(keypoints, image.cols(), image.rows()) {
+        Some(r) => blur_rect(image, r),
+        None => Ok(()),
+    }
+}
+
+/// The face part of a detector box: its upper middle (the box spans head and shoulders).
+fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
+    let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
+    let left = ((bbox[0] + 0.2 * w) as i32).clamp(0, width);
+    let right = ((bbox[2] - 0.2 * w) as i32).clamp(0, width);
+    let top = (bbox[1] as i32).clamp(0, height);
+    let bottom = ((bbox[1] + 0.6 * h) as i32).clamp(0, height);
+    (right - left >= 2 && bottom - top >= 2).then(|| Rect::new(left, top, right - left, bottom - top))
+}
+
+/// Blurs every face in frames before they leave the session: the runner's and bystanders'.
+pub struct FaceBlur {
+    detector: PersonDetector,
+    times: StageTimes,
+}
+
+impl FaceBlur {
+    pub fn new(pose: &PoseConfig) -> Result<Self> {
+        let env = runtime::environment(&pose.runtime_library)?;
+        let detector = PersonDetector::new(
+            &env,
+            &pose.models_dir.join("pose_detection.onnx"),
+            pose.threads,
+            BYSTANDER_MIN_SCORE,
+        )?;
+        Ok(Self {
+            detector,
+            times: StageTimes::default(),
+        })
+    }
+
+    /// Blurs the runner's face (from `runner`'s keypoints) and every other person's.
+    pub fn apply(&mut self, image: &mut Mat, runner: Option<&[Keypoint]>) -> Result<()> {
+        if let Some(k) = runner {
+            blur_face(image, k)?;
+        }
+        let nose = runner.map(|k| (k[0].x, k[0].y));
+        for person in self.detector.detect(image, &mut self.times)? {
+            let b = person.bbox;
+            let is_runner = nose.is_some_and(|(x, y)| x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
+            if !is_runner {
+                if let Some(r) = face_of_detection(b, image.cols(), image.rows()) {
+                    blur_rect(image, r)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn blur_rect(image: &mut Mat, r: Rect) -> Result<()> {
     let region = Mat::roi(image, r)?.try_clone()?;
     let mut blurred = Mat::default();
     // A kernel as large as the box, applied twice: identity is gone, the outline remains.
