@@ -41,6 +41,7 @@ pub struct PanelState {
     pub problems: Vec<String>,
     pub notice: Option<String>,
     pub overstride_threshold: Option<f64>,
+    pub tilt_threshold: Option<f64>,
     pub show_help: bool,
     /// Draw the cue banner over the video (off when the frame already carries it).
     pub banner: bool,
@@ -234,9 +235,43 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
 
     // Overstride chart over the last CHART_STEPS steps.
     y += 20;
-    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 120);
-    draw_chart(panel, chart, s)?;
-    y += chart.height + 36;
+    let last_steps = |f: fn(&StepRecord) -> Option<f64>| -> Vec<Option<f64>> {
+        s.recent_steps
+            .iter()
+            .rev()
+            .take(CHART_STEPS)
+            .rev()
+            .map(f)
+            .collect()
+    };
+    let overstride = ChartSpec {
+        title: "overstride, last 30 steps",
+        values: last_steps(|st| st.overstride_ratio),
+        range: (0.0, 0.4),
+        threshold: s.overstride_threshold,
+        label: |t| format!("{:.0}%", t * 100.0),
+    };
+    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 100);
+    draw_chart(panel, chart, &overstride)?;
+    y += chart.height + 8;
+    let proxy = s
+        .recent_steps
+        .iter()
+        .any(|st| st.pelvic_tilt_source.is_some_and(|src| src.starts_with("proxy")));
+    let tilt = ChartSpec {
+        title: if proxy {
+            "pelvic tilt change (proxy), deg"
+        } else {
+            "pelvic tilt change, deg"
+        },
+        values: last_steps(|st| st.pelvic_tilt_deg),
+        range: (-10.0, 15.0),
+        threshold: s.tilt_threshold,
+        label: |t| format!("{t:.0}"),
+    };
+    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 70);
+    draw_chart(panel, chart, &tilt)?;
+    y += chart.height + 30;
 
     let cue = match (&s.cue, s.cues_on) {
         (Some(c), true) => format!("cue: {c}"),
@@ -289,7 +324,17 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     Ok(())
 }
 
-fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, s: &PanelState) -> Result<()> {
+/// What a bar chart shows: a title, one value per step, the value range and a threshold.
+struct ChartSpec<'a> {
+    title: &'a str,
+    values: Vec<Option<f64>>,
+    range: (f64, f64),
+    threshold: Option<f64>,
+    /// How the threshold is labelled.
+    label: fn(f64) -> String,
+}
+
+fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, c: &ChartSpec) -> Result<()> {
     imgproc::rectangle(
         panel,
         r,
@@ -298,26 +343,11 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, s: &PanelState) -> R
         imgproc::LINE_8,
         0,
     )?;
-    text(
-        panel,
-        "overstride, last 30 steps",
-        (r.x + 6, r.y + 16),
-        0.45,
-        GREY,
-        1,
-    )?;
-    let values: Vec<Option<f64>> = s
-        .recent_steps
-        .iter()
-        .rev()
-        .take(CHART_STEPS)
-        .rev()
-        .map(|st| st.overstride_ratio)
-        .collect();
-    // Vertical scale: 0 .. 40 % of leg length.
-    let top = 0.4;
-    let y_of = |v: f64| r.y + r.height - ((v.clamp(0.0, top) / top) * (r.height - 24) as f64) as i32 - 2;
-    if let Some(t) = s.overstride_threshold {
+    text(panel, c.title, (r.x + 6, r.y + 16), 0.45, GREY, 1)?;
+    let (lo, hi) = c.range;
+    let y_of =
+        |v: f64| r.y + r.height - (((v.clamp(lo, hi) - lo) / (hi - lo)) * (r.height - 24) as f64) as i32 - 2;
+    if let Some(t) = c.threshold {
         let ty = y_of(t);
         imgproc::line(
             panel,
@@ -328,22 +358,17 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, s: &PanelState) -> R
             imgproc::LINE_AA,
             0,
         )?;
-        text(
-            panel,
-            &format!("{:.0}%", t * 100.0),
-            (r.x + r.width - 40, ty - 4),
-            0.45,
-            AMBER,
-            1,
-        )?;
+        text(panel, &(c.label)(t), (r.x + r.width - 40, ty - 4), 0.45, AMBER, 1)?;
     }
     let bar_w = (r.width - 8) / CHART_STEPS as i32;
-    for (i, v) in values.iter().enumerate() {
+    let base = y_of(lo.max(0.0).min(hi));
+    for (i, v) in c.values.iter().enumerate() {
         let x0 = r.x + 4 + i as i32 * bar_w;
         match v {
             Some(v) => {
-                let over = s.overstride_threshold.is_some_and(|t| *v > t);
-                let bar = Rect::new(x0, y_of(*v), (bar_w - 2).max(1), r.y + r.height - 2 - y_of(*v));
+                let over = c.threshold.is_some_and(|t| *v > t);
+                let (top, bottom) = (y_of(*v).min(base), y_of(*v).max(base));
+                let bar = Rect::new(x0, top, (bar_w - 2).max(1), (bottom - top).max(1));
                 imgproc::rectangle(
                     panel,
                     bar,

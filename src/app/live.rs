@@ -185,7 +185,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             cues_on: opts.cues_on,
             phase: opts.phase.clone(),
             mirrored: opts.mirror,
-            overstride_threshold: overstride_threshold(&opts.analysis),
+            overstride_threshold: threshold_of(&opts.analysis, "overstride_ratio"),
+            tilt_threshold: threshold_of(&opts.analysis, "pelvic_tilt_deg"),
             ..PanelState::default()
         },
         steps: VecDeque::new(),
@@ -368,12 +369,12 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     })
 }
 
-/// The overstride threshold of the first overstride cue rule, for the chart.
-fn overstride_threshold(a: &AnalysisConfig) -> Option<f64> {
+/// The fixed threshold of the first cue rule on `metric`, for the panel's charts.
+fn threshold_of(a: &AnalysisConfig, metric: &str) -> Option<f64> {
     a.cues
         .rules
         .iter()
-        .find(|r| r.metric == "overstride_ratio" && r.baseline_steps == 0)
+        .find(|r| r.metric == metric && r.baseline_steps == 0)
         .map(|r| r.threshold)
 }
 
