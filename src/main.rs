@@ -245,7 +245,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("steps:          {}", s.gait.steps_csv.display());
             println!("summary:        {}", s.gait.summary_json.display());
-            println!("report:         {}", s.report.display());
+            if let Some(r) = &s.report {
+                println!("report:         {}", r.display());
+            }
         }
         Command::Live {
             camera,

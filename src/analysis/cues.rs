@@ -119,19 +119,10 @@ pub fn default_rules() -> Vec<CueRule> {
     ]
 }
 
-const KNOWN_METRICS: [&str; 11] = [
-    "overstride_ratio",
-    "overstride_cm",
-    "cadence_spm",
-    "step_time_s",
-    "contact_time_s",
-    "shank_angle_ic_deg",
-    "knee_flexion_ic_deg",
-    "thigh_extension_to_deg",
-    "trunk_lean_deg",
-    "vertical_oscillation_ratio",
-    "pelvic_tilt_deg",
-];
+/// Metrics a rule may watch: every per-step metric but the confidence.
+fn known_metric(name: &str) -> bool {
+    name != "confidence" && super::metrics::DEFINITIONS.iter().any(|(n, _, _)| *n == name)
+}
 
 impl CueConfig {
     pub fn validate(&self) -> Result<()> {
@@ -155,12 +146,17 @@ impl CueConfig {
             }
         }
         for r in &self.rules {
-            if !KNOWN_METRICS.contains(&r.metric.as_str()) {
+            if !known_metric(&r.metric) {
+                let names: Vec<&str> = super::metrics::DEFINITIONS
+                    .iter()
+                    .map(|(n, _, _)| *n)
+                    .filter(|n| *n != "confidence")
+                    .collect();
                 bail!(
                     "cues: rule '{}' watches unknown metric '{}' (one of: {})",
                     r.cue,
                     r.metric,
-                    KNOWN_METRICS.join(", ")
+                    names.join(", ")
                 );
             }
         }

@@ -156,7 +156,8 @@ impl ContactTiming {
                 let estimates: Vec<f64> = stance.iter().map(|(t, v)| t - (level - v) / speed).collect();
                 super::geometry::median(&estimates)
                     .unwrap_or(last_level_t)
-                    .clamp(peak.1, first.0)
+                    .max(peak.1)
+                    .min(first.0.max(peak.1))
             }
             _ => last_level_t,
         };
@@ -199,8 +200,16 @@ impl ContactTiming {
     /// line), as (t, value).
     fn stance_after(&self, peak: (u64, f64), level: f64, plateau: f64) -> Vec<(f64, f64)> {
         let after: Vec<&(u64, f64, f64)> = self.recent.iter().filter(|r| r.0 >= peak.0).collect();
-        let last_level = after.iter().rposition(|r| r.2 >= level - plateau).unwrap_or(0);
-        after[last_level + 1..].iter().map(|r| (r.1, r.2)).collect()
+        let from = after
+            .iter()
+            .rposition(|r| r.2 >= level - plateau)
+            .map_or(0, |i| i + 1);
+        after
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| (r.1, r.2))
+            .collect()
     }
 
     /// The frame of the sample nearest to `t`.

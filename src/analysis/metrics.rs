@@ -53,7 +53,7 @@ pub const DEFINITIONS: [(&str, &str, &str); 15] = [
     (
         "trunk_lean_deg",
         "deg",
-        "hip centre->shoulder centre from vertical, forward positive, mean over stance",
+        "hip centre->shoulder centre from vertical, forward positive, median over stance",
     ),
     (
         "vertical_oscillation_ratio",

@@ -31,6 +31,8 @@ use scale::{BeltSpeed, ScaleEstimator};
 const HISTORY_S: f64 = 3.0;
 /// Steps in the rolling cadence.
 const CADENCE_STEPS: usize = 10;
+/// Share of the contact time over which the heel is taken as flat on the belt.
+const STANCE_SCALE_SHARE: f64 = 0.4;
 /// Without a pose for this long the runner is considered gone: tracking state restarts.
 const MAX_GAP_S: f64 = 0.5;
 /// Leg points may lie this far outside the frame (pixels) before the frame is unusable.
@@ -177,7 +179,9 @@ pub struct GaitAnalyzer {
     recent_ics: VecDeque<f64>,
     cues: CueEngine,
     scale: ScaleEstimator,
-    thigh_baseline: Vec<f64>,
+    /// Thigh extension of each leg's first steps: the proxy tilt's zero, per leg (the near
+    /// and far legs differ in perspective).
+    thigh_baseline: [Vec<f64>; 2],
     tilts: pelvis::TiltLog,
     next_step: usize,
     last_t: Option<f64>,
@@ -211,7 +215,7 @@ impl GaitAnalyzer {
             recent_ics: VecDeque::new(),
             cues: CueEngine::new(config.cues.clone()),
             scale: ScaleEstimator::new(config.belt_speed, config.runner_height_cm.map(|cm| cm / 100.0)),
-            thigh_baseline: Vec::new(),
+            thigh_baseline: [Vec::new(), Vec::new()],
             tilts: pelvis::TiltLog::default(),
             next_step: 1,
             last_t: None,
@@ -277,6 +281,15 @@ impl GaitAnalyzer {
         let new_person = sample.track.is_some() && self.track.is_some() && sample.track != self.track;
         if lost || new_person {
             out.extend(self.restart());
+        }
+        if new_person {
+            // Someone else: their own baselines and scale.
+            self.thigh_baseline = [Vec::new(), Vec::new()];
+            self.scale = ScaleEstimator::new(
+                self.config.belt_speed,
+                self.config.runner_height_cm.map(|cm| cm / 100.0),
+            );
+            self.cues = CueEngine::new(self.config.cues.clone());
         }
         self.last_pose_t = Some(sample.t);
         self.track = sample.track.or(self.track);
@@ -406,10 +419,29 @@ impl GaitAnalyzer {
             .filter_map(|f| metrics::trunk_lean(f, min_vis))
             .collect();
         let mut confidence = open.contact.visibility;
-        if let (Some(b), Some(ct)) = (&to_body, contact_time_s) {
+        if let Some(b) = &to_body {
             confidence = confidence.min(metrics::leg_visibility(b, side));
-            self.scale
-                .add_stance(open.heel_x_ic, b.keypoints[side.points().heel].x as f64, ct);
+        }
+        // Timing from a leg the camera cannot see is a guess: unknown, like its angles.
+        let seen = confidence >= min_vis;
+        let contact_time_s = contact_time_s.filter(|_| seen);
+        if let (true, Some(ct)) = (seen, contact_time_s) {
+            // The belt's speed in the image: the heel until mid-stance, while it is still
+            // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
+            let mid_t = open.ic.t + STANCE_SCALE_SHARE * ct;
+            if let Some(mid) = self
+                .history
+                .iter()
+                .min_by(|a, b| (a.t - mid_t).abs().total_cmp(&(b.t - mid_t).abs()))
+            {
+                if mid.t > open.ic.t {
+                    self.scale.add_stance(
+                        open.heel_x_ic,
+                        mid.keypoints[side.points().heel].x as f64,
+                        mid.t - open.ic.t,
+                    );
+                }
+            }
         }
         let (pelvic_tilt_deg, pelvic_tilt_source) = self.pelvic_tilt(&open, to, thigh_extension_to_deg);
         let scale = self.scale.metres_per_px(open.contact.leg_length_px);
@@ -423,8 +455,8 @@ impl GaitAnalyzer {
             step: open.step,
             side,
             ic_time_s: open.ic.t,
-            toe_off_time_s: to.map(|e| e.t),
-            step_time_s: open.step_time_s,
+            toe_off_time_s: to.map(|e| e.t).filter(|_| seen),
+            step_time_s: open.step_time_s.filter(|_| seen),
             cadence_spm,
             contact_time_s,
             overstride_ratio: open.contact.overstride_ratio,
@@ -442,6 +474,7 @@ impl GaitAnalyzer {
             ic_decided_at_s: open.ic.confirmed_t,
             decided_at_s,
             duty_factor: contact_time_s.zip(open.stride_time_s).map(|(c, s)| c / s),
+            // (contact_time_s is already unknown when the leg was not seen)
             step_length_m: self
                 .scale
                 .belt()
@@ -483,11 +516,13 @@ impl GaitAnalyzer {
         let Some(ext) = thigh_extension else {
             return (None, None);
         };
-        if self.thigh_baseline.len() < self.config.pelvis.proxy_baseline_steps {
-            self.thigh_baseline.push(ext);
+        let baseline_steps = self.config.pelvis.proxy_baseline_steps.div_ceil(2);
+        let own = &mut self.thigh_baseline[slot(open.ic.side)];
+        if own.len() < baseline_steps {
+            own.push(ext);
             return (None, None);
         }
-        let baseline = median(&self.thigh_baseline).unwrap_or(ext);
+        let baseline = median(own).unwrap_or(ext);
         (Some(baseline - ext), Some(pelvis::SOURCE_PROXY))
     }
 }

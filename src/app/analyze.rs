@@ -65,7 +65,7 @@ pub struct AnalyzeSummary {
     pub clip: Option<PathBuf>,
     pub keypoints: Option<PathBuf>,
     pub gait: GaitOutputs,
-    pub report: PathBuf,
+    pub report: Option<PathBuf>,
     pub wall_s: f64,
     pub times: StageTimes,
 }
@@ -76,7 +76,13 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         AnalyzeInput::Video(video) => run_video(video, opts),
         AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
     }?;
-    summary.report = crate::report::build(&opts.out, &opts.report, &opts.pose)?;
+    // The results are on disk already: a report that cannot be built is a warning.
+    match crate::report::build(&opts.out, &opts.report, &opts.pose) {
+        Ok(path) => summary.report = Some(path),
+        Err(e) => {
+            eprintln!("gaitcue: the report was not written ({e:#}); steps.csv and summary.json are complete")
+        }
+    }
     Ok(summary)
 }
 
@@ -141,7 +147,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         clip: None,
         keypoints: None,
         gait,
-        report: PathBuf::new(),
+        report: None,
         wall_s: started.elapsed().as_secs_f64(),
         times: StageTimes::default(),
     })
@@ -160,11 +166,9 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let keypoints_path = opts.out.join("keypoints.jsonl");
     let mut clip = ClipWriter::create(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
-    let mut gait = GaitStage::create(
-        &opts.out,
-        &opts.analysis,
-        session_facts(&video.display().to_string(), opts),
-    )?;
+    let mut facts = session_facts(&video.display().to_string(), opts);
+    facts["fps"] = fps.into();
+    let mut gait = GaitStage::create(&opts.out, &opts.analysis, facts)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let (frame_tx, frame_rx) = bounded::<Frame>(CHANNEL_DEPTH);
@@ -185,6 +189,9 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
                 &PoseSample::from_pose(frame.id, frame.pts_s, (width, height), pose.as_ref()),
                 Some(&frame.image),
             )?;
+            if let Some(e) = gait.write_error() {
+                bail!("{e}");
+            }
             times.record("analysis", t_analysis.elapsed());
             let t0 = Instant::now();
             if let Some(p) = &pose {
@@ -270,7 +277,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         clip: Some(clip_path),
         keypoints: Some(keypoints_path),
         gait,
-        report: PathBuf::new(),
+        report: None,
         wall_s: started.elapsed().as_secs_f64(),
         times,
     })

@@ -32,11 +32,13 @@ use crate::overlay;
 use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
 use crate::pose::{Pose, PoseEstimator};
-use crate::record::keypoints::KeypointsRecord;
+use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::prepare_output_dir;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
 use crate::timing::{Samples, StageTimes};
 
+/// How long the end of a session waits for the capture thread.
+const CAPTURE_JOIN_WAIT: Duration = Duration::from_secs(3);
 /// Frames queued for the recorder before it counts as behind (~0.25 s at 30 fps).
 const RECORDER_QUEUE: usize = 8;
 /// A shown cue stays on screen this long after its step.
@@ -143,7 +145,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     )?;
     let pose_stage = spawn_pose(estimator, entrance_rx, pose_tx, stop.clone())?;
     let recorder_status = Arc::new(RecorderStatus::default());
-    let analysis = spawn_analysis(gait, pose_rx, packet_tx, (width, height), recorder_status.clone())?;
+    let keypoints = KeypointsWriter::create(&opts.out.join("keypoints.jsonl"))?;
+    let analysis = spawn_analysis(gait, Some(keypoints), pose_rx, packet_tx, recorder_status.clone())?;
     let recorder = recorder::spawn(
         RecorderOptions {
             out_dir: opts.out.clone(),
@@ -281,11 +284,9 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         }
         let latency = frame.captured_at.elapsed();
         ui.record_latency(latency);
-        let keypoints = KeypointsRecord::new(frame.id, frame.pts_s, width, height, pose.as_ref());
         let msg = RecorderMsg::Frame {
             annotated: frame.image,
             raw,
-            keypoints,
             pts_s: frame.pts_s,
         };
         if let Err(TrySendError::Full(_)) = rec_tx.try_send(msg) {
@@ -300,13 +301,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     info!("stopping the live session");
     stop.store(true, Ordering::SeqCst);
     drop(packet_rx);
-    let capture_result = join_stage("capture", capture);
+    // A camera stuck in a reconnect can block its thread for long: don't wait for it.
+    let capture_result = join_within("capture", capture, CAPTURE_JOIN_WAIT);
     let pose_result = join_stage("pose", pose_stage);
     let analysis_result = join_stage("analysis", analysis);
     drop(rec_tx);
     let recorder_result = join_stage("record", recorder);
-    let (gait, analysis_times) = analysis_result?;
-    let pose_times = pose_result?;
+    // The analysis stage comes back even when it failed, so what it measured is saved.
+    let (gait, analysis_times, analysis_error) = analysis_result?;
+    let pose_times = pose_result.as_ref().map(|t| t.clone()).unwrap_or_default();
     let wall = ui.started.elapsed().as_secs_f64();
     let fps = ui.shown as f64 / wall.max(1e-9);
     let mut times = StageTimes::default();
@@ -341,13 +344,6 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     });
     let outputs = gait.finish(extra)?;
     events.log(last_pts, "session ended")?;
-    capture_result?;
-    recorder_result?;
-    let clips = recorder_status
-        .clips
-        .lock()
-        .map(|c| c.clone())
-        .unwrap_or_default();
     let report = match crate::report::build(&opts.out, &opts.report, &opts.pose) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -355,6 +351,18 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             None
         }
     };
+    // Everything measured is saved; now say what went wrong, if anything did.
+    if let Some(e) = analysis_error {
+        return Err(e.context(format!("the session was saved in '{}'", opts.out.display())));
+    }
+    pose_result?;
+    capture_result?;
+    recorder_result?;
+    let clips = recorder_status
+        .clips
+        .lock()
+        .map(|c| c.clone())
+        .unwrap_or_default();
     Ok(LiveSummary {
         report,
         frames_shown: ui.shown,
@@ -367,6 +375,19 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         clips,
         headless_reason,
     })
+}
+
+/// Joins `handle` if it finishes within `wait`; otherwise leaves it (it ends with the process).
+fn join_within(stage: &str, handle: thread::JoinHandle<Result<()>>, wait: Duration) -> Result<()> {
+    let deadline = Instant::now() + wait;
+    while !handle.is_finished() {
+        if Instant::now() >= deadline {
+            tracing::warn!("the {stage} thread did not stop in time; leaving it");
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    join_stage(stage, handle)
 }
 
 /// The fixed threshold of the first cue rule on `metric`, for the panel's charts.
@@ -447,13 +468,17 @@ fn spawn_pose(
         .context("starting the pose thread")
 }
 
+/// The analysis stage's thread result: the stage itself (so its steps can be saved
+/// whatever happened), its timings, and the error that stopped it, if one did.
+type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
+
 fn spawn_analysis(
     mut gait: GaitStage,
+    mut keypoints: Option<KeypointsWriter>,
     rx: Receiver<(Frame, Option<Pose>)>,
     tx: Sender<Packet>,
-    size: (i32, i32),
     problems: Arc<RecorderStatus>,
-) -> Result<thread::JoinHandle<Result<(GaitStage, StageTimes)>>> {
+) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
     thread::Builder::new()
         .name("analysis".into())
         .spawn(move || {
@@ -461,8 +486,22 @@ fn spawn_analysis(
             let mut warned = false;
             for (frame, pose) in rx.iter() {
                 let t0 = Instant::now();
+                let size = (frame.width(), frame.height());
+                // Every frame's keypoints, written here so that none is ever skipped.
+                if let Some(w) = &mut keypoints {
+                    let record = KeypointsRecord::new(frame.id, frame.pts_s, size.0, size.1, pose.as_ref());
+                    if let Err(e) = w.write(&record) {
+                        if let Ok(mut p) = problems.warning.lock() {
+                            *p = Some(format!("keypoints no longer saved: {e:#}"));
+                        }
+                        keypoints = None;
+                    }
+                }
                 let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
-                let steps = gait.process(&sample, Some(&frame.image))?;
+                let steps = match gait.process(&sample, Some(&frame.image)) {
+                    Ok(s) => s,
+                    Err(e) => return Ok((gait, times, Some(e))),
+                };
                 if let (Some(e), false) = (gait.write_error(), warned) {
                     warned = true;
                     if let Ok(mut w) = problems.warning.lock() {
@@ -474,7 +513,7 @@ fn spawn_analysis(
                     break;
                 }
             }
-            Ok((gait, times))
+            Ok((gait, times, None))
         })
         .context("starting the analysis thread")
 }
@@ -568,7 +607,8 @@ impl Ui {
                 }),
         );
         self.state.problems = problems;
-        if !recorder.recording.load(Ordering::Relaxed) {
+        // The indicator follows the clinician's R key, unless the recorder had to stop.
+        if recorder.stopped_itself.swap(false, Ordering::Relaxed) {
             self.recording_since = None;
         }
         changes
@@ -596,9 +636,13 @@ impl Ui {
                 }
             }
             Command::SavePreroll => {
-                let _ = rec.send(RecorderMsg::SavePreroll);
-                self.state.notice = Some("saved the last seconds".into());
-                events.log(t, "pre-roll saved")?;
+                if self.recording_since.is_some() {
+                    self.state.notice = Some("recording: everything is being saved already".into());
+                } else {
+                    let _ = rec.send(RecorderMsg::SavePreroll);
+                    self.state.notice = Some("saved the last seconds".into());
+                    events.log(t, "pre-roll saved")?;
+                }
             }
             Command::Phase(p) => {
                 self.state.phase = Some(p.clone());

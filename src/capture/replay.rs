@@ -17,6 +17,7 @@ pub struct KeypointsReplay {
     path: PathBuf,
     line_no: usize,
     last_t: Option<f64>,
+    last_frame: Option<u64>,
     /// Frame size from the first line, for reports.
     pub size: Option<(i32, i32)>,
 }
@@ -33,6 +34,7 @@ impl KeypointsReplay {
             path: path.to_path_buf(),
             line_no: 0,
             last_t: None,
+            last_frame: None,
             size: None,
         })
     }
@@ -54,6 +56,12 @@ impl KeypointsReplay {
             }
         }
         self.last_t = Some(t);
+        if let Some(last) = self.last_frame {
+            if frame <= last {
+                bail!("frame {frame} does not come after the previous line's frame {last}");
+            }
+        }
+        self.last_frame = Some(frame);
         if self.size.is_none() {
             let dim = |k: &str| obj.get(k).and_then(Value::as_i64).map(|v| v as i32);
             self.size = dim("width").zip(dim("height"));

@@ -1,6 +1,5 @@
 //! The recorder thread: annotated clips in MPEG-TS (a container that needs no final index,
-//! so a clip cut off by a crash or a kill still plays), the optional raw clip, per-frame
-//! keypoints, and a pre-roll of the last seconds kept as short rolling segments so the
+//! so a clip cut off by a crash or a kill still plays), the optional raw clip, and a pre-roll of the last seconds kept as short rolling segments so the
 //! clinician can save what just happened. It never slows the live view: frames reach it
 //! through a bounded queue that drops (and counts) when the writer falls behind.
 
@@ -17,7 +16,7 @@ use opencv::core::Mat;
 use tracing::{info, warn};
 
 use super::clip::ClipWriter;
-use super::keypoints::{KeypointsRecord, KeypointsWriter};
+use opencv::prelude::*;
 
 /// Length of one pre-roll segment, seconds.
 const SEGMENT_S: f64 = 2.0;
@@ -31,7 +30,6 @@ pub enum RecorderMsg {
     Frame {
         annotated: Mat,
         raw: Option<Mat>,
-        keypoints: KeypointsRecord,
         pts_s: f64,
     },
     StartRecording,
@@ -50,6 +48,8 @@ pub struct RecorderStatus {
     /// A problem to show on screen (disk full, folder unwritable).
     pub warning: Mutex<Option<String>>,
     pub clips: Mutex<Vec<PathBuf>>,
+    /// Set when the recorder stopped a recording by itself (disk, resolution).
+    pub stopped_itself: AtomicBool,
 }
 
 impl RecorderStatus {
@@ -84,7 +84,6 @@ struct Recorder {
     status: Arc<RecorderStatus>,
     clip: Option<(ClipWriter, Option<ClipWriter>)>,
     clips_started: usize,
-    keypoints: Option<KeypointsWriter>,
     segments: VecDeque<Segment>,
     segment_writer: Option<(ClipWriter, f64)>,
     segment_no: usize,
@@ -97,13 +96,11 @@ pub fn spawn(
     rx: Receiver<RecorderMsg>,
     status: Arc<RecorderStatus>,
 ) -> Result<JoinHandle<Result<()>>> {
-    let keypoints = KeypointsWriter::create(&opts.out_dir.join("keypoints.jsonl"))?;
     let mut rec = Recorder {
         opts,
         status,
         clip: None,
         clips_started: 0,
-        keypoints: Some(keypoints),
         segments: VecDeque::new(),
         segment_writer: None,
         segment_no: 0,
@@ -132,14 +129,21 @@ impl Recorder {
             RecorderMsg::Frame {
                 annotated,
                 raw,
-                keypoints,
                 pts_s,
             } => {
-                if let Some(w) = &mut self.keypoints {
-                    if let Err(e) = w.write(&keypoints) {
-                        self.status.warn(format!("keypoints no longer saved: {e:#}"));
-                        self.keypoints = None;
+                if annotated.cols() != self.opts.size.0 || annotated.rows() != self.opts.size.1 {
+                    // The camera came back at another resolution: clips cannot change size.
+                    if self.clip.is_some() || self.opts.preroll_s > 0.0 {
+                        self.status.warn(format!(
+                            "video no longer recorded: the camera changed resolution to {}x{}",
+                            annotated.cols(),
+                            annotated.rows()
+                        ));
+                        self.stop();
+                        self.close_segment();
+                        self.opts.preroll_s = 0.0;
                     }
+                    return;
                 }
                 self.frames_seen += 1;
                 if self.frames_seen % FREE_CHECK_FRAMES == 1
@@ -213,6 +217,7 @@ impl Recorder {
             Err(e) => {
                 self.status.warn(format!("recording stopped: {e:#}"));
                 self.stop();
+                self.status.stopped_itself.store(true, Ordering::Relaxed);
             }
         }
     }
