@@ -94,10 +94,12 @@ pub fn cut(
                 .clips
                 .iter()
                 .any(|(first, end, _)| (*first..=*end).contains(&index));
-            if in_clip && frame.cols() > CLIP_MAX_WIDTH {
-                let scale = CLIP_MAX_WIDTH as f64 / frame.cols() as f64;
+            // H.264 wants even sizes; large frames are scaled down.
+            let odd = frame.cols() % 2 == 1 || frame.rows() % 2 == 1;
+            if in_clip && (frame.cols() > CLIP_MAX_WIDTH || odd) {
+                let scale = (CLIP_MAX_WIDTH as f64 / frame.cols() as f64).min(1.0);
                 let size = Size::new(
-                    CLIP_MAX_WIDTH & !1,
+                    ((frame.cols() as f64 * scale).round() as i32) & !1,
                     ((frame.rows() as f64 * scale).round() as i32) & !1,
                 );
                 let mut small = Mat::default();
