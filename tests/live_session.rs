@@ -80,9 +80,10 @@ fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
     let shown = session["frames_shown"].as_u64().unwrap();
     let dropped = session["dropped_at_entrance"].as_u64().unwrap();
     assert!(captured >= 120, "{captured} frames in 7 s");
-    // Every captured frame is either shown or counted as dropped at the entrance.
+    // Every captured frame is shown or counted as dropped at the entrance, but for the few
+    // still in flight between the stages when the session ends (at most 7: one per slot).
     assert!(
-        shown + dropped <= captured && captured - (shown + dropped) <= 3,
+        shown + dropped <= captured && captured - (shown + dropped) <= 7,
         "{captured} != {shown} + {dropped}"
     );
     assert!(session["source_reconnects"].as_u64().unwrap() >= 2, "{session}");

@@ -37,6 +37,9 @@ use crate::record::prepare_output_dir;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
 use crate::timing::{Samples, StageTimes};
 
+/// Without a runner for this long the screen says so.
+const NO_RUNNER_S: f64 = 1.5;
+const NO_RUNNER: &str = "no runner in view - whole body, side on, inside the zone";
 /// How long the end of a session waits for the capture thread.
 const CAPTURE_JOIN_WAIT: Duration = Duration::from_secs(3);
 /// Frames queued for the recorder before it counts as behind (~0.25 s at 30 fps).
@@ -201,6 +204,9 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         delay_on: opts.delayed && opts.delay_s > 0.0,
         delay_ring: VecDeque::new(),
         last_cue: None,
+        first_frame_t: None,
+        last_frame_t: 0.0,
+        last_pose_t: None,
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;
@@ -257,6 +263,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             ui.push_step(s);
         }
         ui.state.cue = ui.current_cue(frame.pts_s);
+        ui.first_frame_t.get_or_insert(frame.pts_s);
+        ui.last_frame_t = frame.pts_s;
+        if pose.is_some() {
+            ui.last_pose_t = Some(frame.pts_s);
+        }
         let raw = opts.record_raw.then(|| frame.image.clone());
         if let Some(p) = &pose {
             overlay::draw_pose(&mut frame.image, p)?;
@@ -554,6 +565,10 @@ struct Ui {
     /// Encoded screens for the delayed replay: (media time, JPEG).
     delay_ring: VecDeque<(f64, Vector<u8>)>,
     last_cue: Option<(f64, String)>,
+    /// Media time of the first and the latest frame, and of the latest with a runner.
+    first_frame_t: Option<f64>,
+    last_frame_t: f64,
+    last_pose_t: Option<f64>,
 }
 
 impl Ui {
@@ -590,7 +605,17 @@ impl Ui {
 
     /// Updates the problems shown in red; returns the changes worth logging.
     fn refresh_problems(&mut self, capture: &CaptureStatus, recorder: &RecorderStatus) -> Vec<String> {
-        let problems: Vec<String> = capture.problem().into_iter().chain(recorder.warning()).collect();
+        let no_runner = self.last_frame_t
+            - self
+                .last_pose_t
+                .unwrap_or(self.first_frame_t.unwrap_or(self.last_frame_t));
+        let runner_problem = (no_runner > NO_RUNNER_S).then(|| NO_RUNNER.to_string());
+        let problems: Vec<String> = capture
+            .problem()
+            .into_iter()
+            .chain(recorder.warning())
+            .chain(runner_problem)
+            .collect();
         let mut changes: Vec<String> = problems
             .iter()
             .filter(|p| !self.state.problems.contains(p))
@@ -602,6 +627,7 @@ impl Ui {
                 .iter()
                 .filter(|p| !problems.contains(p))
                 .map(|p| match p.strip_suffix(" lost - reconnecting") {
+                    _ if p == NO_RUNNER => "runner in view again".to_string(),
                     Some(source) => format!("{source} is back"),
                     None => format!("resolved: {p}"),
                 }),
