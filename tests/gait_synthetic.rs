@@ -6,8 +6,7 @@
 mod synthetic;
 
 use gaitcue::analysis::events::EventKind;
-use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, Side, StepRecord};
-use gaitcue::pose::Keypoint;
+use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};
 use synthetic::{generate, RunParams, SyntheticRun};
 
 /// True events this close to the start are allowed to be missed: the direction and leg
@@ -21,25 +20,6 @@ fn side(s: synthetic::Side) -> Side {
     }
 }
 
-fn sample(run: &SyntheticRun, i: usize) -> PoseSample {
-    let f = &run.frames[i];
-    PoseSample {
-        frame: i as u64,
-        t: f.t,
-        keypoints: f.keypoints.map(|kps| {
-            kps.map(|[x, y, v]| Keypoint {
-                x,
-                y,
-                z: 0.0,
-                visibility: v,
-                presence: 1.0,
-            })
-        }),
-        track: f.keypoints.map(|_| 1),
-        size: Some((run.width, run.height)),
-    }
-}
-
 struct Outcome {
     steps: Vec<StepRecord>,
     /// Detected ICs: (side, time in frames, confirmed frame).
@@ -50,7 +30,7 @@ fn analyse(run: &SyntheticRun, config: AnalysisConfig) -> Outcome {
     let mut analyzer = GaitAnalyzer::new(config).unwrap();
     let mut steps = Vec::new();
     for i in 0..run.frames.len() {
-        steps.extend(analyzer.process(&sample(run, i)).unwrap());
+        steps.extend(analyzer.process(&run.pose_sample(i)).unwrap());
     }
     steps.extend(analyzer.finish());
     let contacts = analyzer
@@ -227,7 +207,7 @@ fn contacts_are_decided_within_five_frames_at_60_fps() {
     let mut decided = Vec::new();
     for i in 0..run.frames.len() {
         // One frame at a time, as live: events may only use frames up to `i`.
-        analyzer.process(&sample(&run, i)).unwrap();
+        analyzer.process(&run.pose_sample(i)).unwrap();
         for e in analyzer.events().iter().skip(decided.len()) {
             assert_eq!(
                 e.confirmed_frame, i as u64,

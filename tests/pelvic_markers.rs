@@ -8,12 +8,12 @@ mod synthetic;
 use gaitcue::analysis::pelvis::{
     draw_sticker, marker_tilt_deg, MarkerFinder, PelvisConfig, ASIS_BGR, PSIS_BGR,
 };
-use gaitcue::analysis::{AnalysisConfig, PoseSample};
+use gaitcue::analysis::AnalysisConfig;
 use gaitcue::app::gait_stage::GaitStage;
 use gaitcue::capture::SourceSpec;
 use gaitcue::config::PoseConfig;
 use gaitcue::pose::blazepose::BlazePose;
-use gaitcue::pose::{Keypoint, PoseEstimator};
+use gaitcue::pose::PoseEstimator;
 use gaitcue::record::clip::ClipWriter;
 use opencv::core::{Mat, Scalar, CV_8UC3};
 use synthetic::{generate, RunParams};
@@ -90,21 +90,7 @@ fn marker_steps_report_the_change_from_standing() {
             0.25 * run.truth.leg_length_px,
             run.params.direction,
         );
-        let sample = PoseSample {
-            frame: i as u64,
-            t: f.t,
-            keypoints: f.keypoints.map(|k| {
-                k.map(|[x, y, v]| Keypoint {
-                    x,
-                    y,
-                    z: 0.0,
-                    visibility: v,
-                    presence: 1.0,
-                })
-            }),
-            track: Some(1),
-            size: Some((run.width, run.height)),
-        };
+        let sample = run.pose_sample(i);
         stage.process(&sample, Some(&image)).unwrap();
     }
     let outputs = stage.finish(serde_json::json!({})).unwrap();

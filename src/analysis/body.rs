@@ -37,8 +37,6 @@ pub struct BodyFrame {
     pub dir: f64,
     /// Hip–knee + knee–ankle, pixels (running median).
     pub leg_length: f64,
-    /// Whether this frame's left/right leg labels were swapped back.
-    pub relabelled: bool,
 }
 
 impl BodyFrame {
@@ -81,7 +79,7 @@ impl BodyTracker {
         let known_length = (self.lengths.len() >= MIN_LEG_LENGTH_FRAMES)
             .then(|| median(self.lengths.make_contiguous()))
             .flatten();
-        let relabelled = self.repair_labels(t, &mut kps, known_length);
+        self.repair_labels(t, &mut kps, known_length);
         let leg = |s: Side| {
             let p = s.points();
             distance(point(&kps[p.hip]), point(&kps[p.knee]))
@@ -113,7 +111,6 @@ impl BodyTracker {
             hip_centre,
             dir: self.direction_evidence.signum(),
             leg_length,
-            relabelled,
         })
     }
 
@@ -122,12 +119,7 @@ impl BodyTracker {
     /// explains the new positions clearly better (by ratio and by a margin) wins. The model
     /// is right most of the time, so a relabelling never outlives `MAX_RELABEL_S`, and
     /// after a gap the model's labels are taken as they come.
-    fn repair_labels(
-        &mut self,
-        t: f64,
-        kps: &mut [Keypoint; NUM_KEYPOINTS],
-        leg_length: Option<f64>,
-    ) -> bool {
+    fn repair_labels(&mut self, t: f64, kps: &mut [Keypoint; NUM_KEYPOINTS], leg_length: Option<f64>) {
         let legs = |k: &[Keypoint; NUM_KEYPOINTS]| -> [[Point; 4]; 2] {
             [Side::Left, Side::Right].map(|s| leg_track_points(s).map(|i| point(&k[i])))
         };
@@ -194,6 +186,5 @@ impl BodyTracker {
             _ => self.last_velocity = [[(0.0, 0.0); 4]; 2],
         }
         self.last_legs = Some((t, now));
-        swapped
     }
 }

@@ -94,10 +94,6 @@ impl GaitStage {
         self.steps.last()
     }
 
-    pub fn steps(&self) -> &[StepRecord] {
-        &self.steps
-    }
-
     /// Closes open steps and writes `summary.json`.
     pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();

@@ -135,10 +135,6 @@ impl PoseEstimator for BlazePose {
         pose
     }
 
-    fn reset(&mut self) {
-        self.tracked = None;
-    }
-
     fn times(&self) -> &StageTimes {
         &self.times
     }

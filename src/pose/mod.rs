@@ -42,8 +42,6 @@ impl Pose {
 /// Estimates the runner's pose frame by frame; implementations may track between frames.
 pub trait PoseEstimator: Send {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>>;
-    /// Forgets any tracking state (a cut in the video, a new runner).
-    fn reset(&mut self);
     /// Time spent per sub-stage since creation.
     fn times(&self) -> &StageTimes;
 }

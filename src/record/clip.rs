@@ -43,7 +43,6 @@ pub struct ClipWriter {
     writer: VideoWriter,
     path: PathBuf,
     size: Size,
-    frames: u64,
 }
 
 impl ClipWriter {
@@ -65,16 +64,11 @@ impl ClipWriter {
             writer,
             path: path.to_path_buf(),
             size,
-            frames: 0,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    pub fn frames(&self) -> u64 {
-        self.frames
     }
 
     pub fn write(&mut self, image: &Mat) -> Result<()> {
@@ -91,7 +85,6 @@ impl ClipWriter {
         self.writer
             .write(image)
             .with_context(|| format!("writing clip '{}'", self.path.display()))?;
-        self.frames += 1;
         Ok(())
     }
 

@@ -41,10 +41,8 @@ pub enum RecorderMsg {
 /// What the recorder reports to the screen and the session summary.
 #[derive(Debug, Default)]
 pub struct RecorderStatus {
-    pub recording: AtomicBool,
     /// Frames the recorder could not take because it was behind.
     pub dropped: AtomicU64,
-    pub written: AtomicU64,
     /// A problem to show on screen (disk full, folder unwritable).
     pub warning: Mutex<Option<String>>,
     pub clips: Mutex<Vec<PathBuf>>,
@@ -198,7 +196,6 @@ impl Recorder {
                     clips.push(annotated);
                 }
                 self.clip = Some(c);
-                self.status.recording.store(true, Ordering::Relaxed);
             }
             Err(e) => self.status.warn(format!("cannot record: {e:#}")),
         }
@@ -211,9 +208,7 @@ impl Recorder {
             _ => Ok(()),
         });
         match result {
-            Ok(()) => {
-                self.status.written.fetch_add(1, Ordering::Relaxed);
-            }
+            Ok(()) => {}
             Err(e) => {
                 self.status.warn(format!("recording stopped: {e:#}"));
                 self.stop();
@@ -230,7 +225,6 @@ impl Recorder {
             }
             info!(clip = %path.display(), "recording stopped");
         }
-        self.status.recording.store(false, Ordering::Relaxed);
     }
 
     /// Rolling 2-s segments; only the last `preroll_s` seconds are kept.

@@ -512,3 +512,25 @@ pub fn to_jsonl(run: &SyntheticRun) -> String {
 
 #[cfg(test)]
 mod tests;
+
+impl SyntheticRun {
+    /// Frame `i` as the analysis stage receives it from the pose stage.
+    pub fn pose_sample(&self, i: usize) -> gaitcue::analysis::PoseSample {
+        let f = &self.frames[i];
+        gaitcue::analysis::PoseSample {
+            frame: i as u64,
+            t: f.t,
+            keypoints: f.keypoints.map(|kps| {
+                kps.map(|[x, y, v]| gaitcue::pose::Keypoint {
+                    x,
+                    y,
+                    z: 0.0,
+                    visibility: v,
+                    presence: 1.0,
+                })
+            }),
+            track: f.keypoints.map(|_| 1),
+            size: Some((self.width, self.height)),
+        }
+    }
+}
