@@ -59,6 +59,10 @@ enum Command {
         /// No window: status lines on stderr, commands on stdin.
         #[arg(long)]
         headless: bool,
+        /// Video files only: show and record every frame, waiting for the analysis instead
+        /// of skipping frames (plays slower than real time on a slow computer).
+        #[arg(long)]
+        every_frame: bool,
         /// Record the annotated clip from the first frame.
         #[arg(long)]
         record: bool,
@@ -253,6 +257,7 @@ fn run(cli: Cli) -> Result<()> {
             camera,
             source,
             headless,
+            every_frame,
             record,
             record_raw,
             out,
@@ -296,6 +301,7 @@ fn run(cli: Cli) -> Result<()> {
                 report: config.report,
                 source: spec,
                 pace,
+                every_frame,
                 headless,
                 record,
                 record_raw,

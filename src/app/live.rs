@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
@@ -56,6 +56,9 @@ pub struct LiveOptions {
     pub source: SourceSpec,
     /// Play a file at its real speed (the demo, recorded clips used as a camera).
     pub pace: bool,
+    /// Show and record every frame of a file: stages wait for each other instead of
+    /// dropping (slower than real time when the computer cannot keep up).
+    pub every_frame: bool,
     pub headless: bool,
     pub record: bool,
     pub record_raw: bool,
@@ -97,6 +100,9 @@ struct Packet {
 
 pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     opts.pose.validate()?;
+    if opts.every_frame && !matches!(opts.source, SourceSpec::File(_)) {
+        bail!("--every-frame plays a video file frame by frame; a camera or stream cannot wait for the analysis, so leave it out");
+    }
     opts.analysis.validate()?;
     let first = opts
         .source
@@ -136,6 +142,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let live = LiveCapture {
         pace: opts.pace,
         reconnect: !matches!(opts.source, SourceSpec::File(_)),
+        every_frame: opts.every_frame,
         spec: opts.source.clone(),
     };
     let capture = live_capture::spawn(
@@ -300,7 +307,12 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             raw,
             pts_s: frame.pts_s,
         };
-        if let Err(TrySendError::Full(_)) = rec_tx.try_send(msg) {
+        let queued = if opts.every_frame {
+            rec_tx.send(msg).map_err(|e| TrySendError::Disconnected(e.0))
+        } else {
+            rec_tx.try_send(msg)
+        };
+        if let Err(TrySendError::Full(_)) = queued {
             recorder_dropped += 1;
             recorder_status.dropped.fetch_add(1, Ordering::Relaxed);
         }

@@ -1,6 +1,8 @@
 //! The live entrance: a capture thread that keeps only the latest frame for the pose
 //! stage (a slow pose stage skips frames here, and only here, and every skip is counted),
 //! paces files at their real speed, and reconnects to cameras and streams that drop out.
+//! A file can instead be played frame by frame (`every_frame`): the capture thread then
+//! waits for the pose stage, so nothing is dropped whatever the CPU has to spare.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,7 +10,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use tracing::{info, warn};
 
 use super::{FrameSource, SourceSpec};
@@ -46,7 +48,13 @@ pub struct LiveCapture {
     pub pace: bool,
     /// Try again when a camera or stream ends or fails (files just end).
     pub reconnect: bool,
+    /// Wait for the pose stage instead of replacing the waiting frame (files only): every
+    /// frame is shown, at the file's speed when the computer keeps up, slower when not.
+    pub every_frame: bool,
 }
+
+/// How long a blocked hand-over waits before looking at the stop flag again.
+const HANDOVER_POLL: Duration = Duration::from_millis(100);
 
 /// Starts the capture thread. Frames go into the one-slot `entrance`; when the slot is
 /// still full the older frame is taken back out (via `reclaim`) and counted as dropped.
@@ -109,6 +117,12 @@ pub fn spawn(
                 frame.id = next_id;
                 next_id += 1;
                 status.frames.fetch_add(1, Ordering::Relaxed);
+                if live.every_frame {
+                    if !hand_over(&entrance, frame, &stop) {
+                        break;
+                    }
+                    continue;
+                }
                 match entrance.try_send(frame) {
                     Ok(()) => {}
                     Err(TrySendError::Full(frame)) => {
@@ -125,4 +139,16 @@ pub fn spawn(
             Ok(())
         })
         .context("starting the capture thread")
+}
+
+/// Sends `frame`, waiting as long as the receiver is busy; false when the session is
+/// stopping or the receiver has gone.
+fn hand_over(entrance: &Sender<Frame>, mut frame: Frame, stop: &AtomicBool) -> bool {
+    loop {
+        match entrance.send_timeout(frame, HANDOVER_POLL) {
+            Ok(()) => return true,
+            Err(SendTimeoutError::Timeout(f)) if !stop.load(Ordering::Relaxed) => frame = f,
+            Err(_) => return false,
+        }
+    }
 }
