@@ -163,6 +163,29 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
             assert!(html.contains(&format!("href=\"{name}\"")), "{name} not linked");
             let frames = read_frames(&out.path().join(&name));
             assert!(frames.len() >= 20, "{name}: {} frames", frames.len());
+            let probe = std::process::Command::new("ffprobe")
+                .args([
+                    "-v",
+                    "error",
+                    "-show_entries",
+                    "stream=codec_name",
+                    "-of",
+                    "csv=p=0",
+                ])
+                .arg(out.path().join(&name))
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&probe.stdout).trim(),
+                "h264",
+                "{name}: browsers play H.264"
+            );
         }
     }
+    let leftovers: Vec<_> = std::fs::read_dir(out.path().join("clips"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary clip files left: {leftovers:?}");
 }

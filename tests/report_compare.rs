@@ -194,10 +194,11 @@ fn bystanders_faces_are_blurred_too() {
     let nose = (runner.keypoints[0].x, runner.keypoints[0].y);
     let twin_nose = (both.cols() as f32 - 1.0 - nose.0, nose.1);
     let mut blurred = both.clone();
-    FaceBlur::new(&config)
-        .unwrap()
-        .apply(&mut blurred, Some(&runner.keypoints))
-        .unwrap();
+    let mut blur = FaceBlur::new(&config).unwrap();
+    blur.apply(&mut blurred, 0, Some(&runner.keypoints)).unwrap();
+    // The next frame is blurred from the faces held since the detection on frame 0.
+    let mut next = both.clone();
+    blur.apply(&mut next, 1, Some(&runner.keypoints)).unwrap();
     let mut diff = Mat::default();
     core::absdiff(&both, &blurred, &mut diff).unwrap();
     let mut gray = Mat::default();
@@ -211,8 +212,65 @@ fn bystanders_faces_are_blurred_too() {
         changed_near(twin_nose) > 300,
         "the bystander's face is not blurred"
     );
+    let mut held = Mat::default();
+    core::absdiff(&both, &next, &mut diff).unwrap();
+    opencv::imgproc::cvt_color_def(&diff, &mut held, opencv::imgproc::COLOR_BGR2GRAY).unwrap();
+    let r = core::Rect::new(twin_nose.0 as i32 - 15, twin_nose.1 as i32 - 15, 30, 30);
+    assert!(
+        core::count_non_zero(&Mat::roi(&held, r).unwrap()).unwrap() > 300,
+        "the bystander's face is not blurred in the frame after a detection"
+    );
     // Nothing changed far from both heads (the bus, the street, the legs).
     for (x, y) in [(405.0, 900.0), (1215.0, 900.0), (810.0, 200.0), (150.0, 850.0)] {
         assert_eq!(changed_near((x, y)), 0, "pixels changed at ({x}, {y})");
     }
+}
+
+#[test]
+fn clips_cut_from_one_stream_hold_their_own_frames() {
+    use gaitcue::record::h264::{ClipBatch, ClipSpan};
+    use opencv::videoio::{VideoCapture, CAP_FFMPEG};
+    let dir = tempfile::tempdir().unwrap();
+    // Overlapping and separate runs of a 13-frame stream whose frame i is grey level 15·i
+    // (H.264's video range moves a level by a few units, never by half a step).
+    let spans = [(0, 4), (3, 9), (10, 12)];
+    let clips: Vec<ClipSpan> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, (first, last))| ClipSpan {
+            first: *first,
+            last: *last,
+            path: dir.path().join(format!("clip-{i}.mp4")),
+        })
+        .collect();
+    let size = core::Size::new(64, 48);
+    let mut batch = ClipBatch::create(clips.clone(), 30.0, size).unwrap();
+    for i in 0..13 {
+        let frame =
+            Mat::new_size_with_default(size, core::CV_8UC3, core::Scalar::all(15.0 * i as f64)).unwrap();
+        batch.write(&frame).unwrap();
+    }
+    batch.finish().unwrap();
+    for (clip, (first, last)) in clips.iter().zip(spans) {
+        let mut cap = VideoCapture::from_file(clip.path.to_str().unwrap(), CAP_FFMPEG).unwrap();
+        let mut levels = Vec::new();
+        let mut m = Mat::default();
+        while cap.read(&mut m).unwrap() {
+            levels.push(core::mean_def(&m).unwrap()[0]);
+        }
+        assert_eq!(levels.len() as u64, last - first + 1, "{}", clip.path.display());
+        for (k, level) in levels.iter().enumerate() {
+            let expected = 15.0 * (first + k as u64) as f64;
+            assert!(
+                (level - expected).abs() < 6.0,
+                "{}: frame {k} grey {level}, not {expected}",
+                clip.path.display()
+            );
+        }
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "only the finished clips remain: {names:?}");
 }

@@ -14,11 +14,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use crossbeam_channel::bounded;
-use indicatif::{ProgressBar, ProgressStyle};
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
-use super::join_stage;
+use super::{join_stage, progress_bar};
 use crate::analysis::{AnalysisConfig, PoseSample};
 use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
@@ -66,7 +65,9 @@ pub struct AnalyzeSummary {
     pub keypoints: Option<PathBuf>,
     pub gait: GaitOutputs,
     pub report: Option<PathBuf>,
+    /// Seconds spent on pose and analysis (or replay), and on the report.
     pub wall_s: f64,
+    pub report_s: f64,
     pub times: StageTimes,
 }
 
@@ -77,12 +78,16 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
     }?;
     // The results are on disk already: a report that cannot be built is a warning.
-    match crate::report::build(&opts.out, &opts.report, &opts.pose) {
+    let started = Instant::now();
+    let progress = progress_bar(opts.progress, None, "report");
+    match crate::report::build(&opts.out, &opts.report, &opts.pose, &progress) {
         Ok(path) => summary.report = Some(path),
         Err(e) => {
             eprintln!("gaitcue: the report was not written ({e:#}); steps.csv and summary.json are complete")
         }
     }
+    progress.finish_and_clear();
+    summary.report_s = started.elapsed().as_secs_f64();
     Ok(summary)
 }
 
@@ -149,6 +154,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         gait,
         report: None,
         wall_s: started.elapsed().as_secs_f64(),
+        report_s: 0.0,
         times: StageTimes::default(),
     })
 }
@@ -177,7 +183,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
     let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone())?;
 
-    let progress = progress_bar(opts.progress, expected);
+    let progress = progress_bar(opts.progress, expected, "analyse");
     let mut times = StageTimes::default();
     let mut frames = 0u64;
     let mut frames_with_runner = 0u64;
@@ -279,6 +285,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         gait,
         report: None,
         wall_s: started.elapsed().as_secs_f64(),
+        report_s: 0.0,
         times,
     })
 }
@@ -311,17 +318,6 @@ fn spawn_pose(
             Ok((estimator.times().clone(), estimator.detector_runs(), most_people))
         })
         .context("starting the pose thread")
-}
-
-fn progress_bar(enabled: bool, len: Option<u64>) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len.unwrap_or(0));
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} frames  {per_sec}  eta {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }
 
 /// The default output folder for a video: `out/<video stem>`.

@@ -367,7 +367,10 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     });
     let outputs = gait.finish(extra)?;
     events.log(last_pts, "session ended")?;
-    let report = match crate::report::build(&opts.out, &opts.report, &opts.pose) {
+    let progress = super::progress_bar(true, None, "report");
+    let report = crate::report::build(&opts.out, &opts.report, &opts.pose, &progress);
+    progress.finish_and_clear();
+    let report = match report {
         Ok(p) => Some(p),
         Err(e) => {
             eprintln!("gaitcue: the session report was not written: {e:#}");

@@ -2,6 +2,7 @@
 //! keypoints. Every writer names its file in its errors.
 
 pub mod clip;
+pub mod h264;
 pub mod keypoints;
 pub mod recorder;
 pub mod steps;

@@ -3,25 +3,28 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use base64::Engine;
-use opencv::core::{Mat, Size, Vector};
+use indicatif::ProgressBar;
+use opencv::core::{Mat, Rect, Size, Vector};
 use opencv::prelude::*;
-use opencv::videoio::{self, VideoCapture, VideoWriter};
+use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
 use super::privacy::FaceBlur;
 use crate::capture::replay::KeypointsReplay;
 use crate::pose::{Keypoint, NUM_KEYPOINTS};
+use crate::record::h264::{ClipBatch, ClipSpan};
 
 /// Stills are scaled to fit this box in the report.
 const STILL_WIDTH: i32 = 640;
 const STILL_HEIGHT: i32 = 420;
-/// Clips are scaled down to at most this width: H.264 (through OpenCV, preset "medium")
-/// costs ~70 ms per 1080p frame on a 2-core CPU, a quarter of that at this size.
+/// Clips are cropped on the runner and scaled down to fit this box (H.264 costs grow with
+/// the pixels; the runner fills the clip).
 const CLIP_MAX_WIDTH: i32 = 960;
-/// H.264 in MP4: what browsers play inline.
-const CLIP_FOURCC: [char; 4] = ['a', 'v', 'c', '1'];
+const CLIP_MAX_HEIGHT: i32 = 540;
+/// A gap of more than this many unneeded frames is skipped by seeking, not decoding.
+const SEEK_GAP: u64 = 60;
 
 /// What to cut: stills at frames, clips over frame ranges.
 #[derive(Debug, Default)]
@@ -48,93 +51,160 @@ pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<HashMap<u64, [Keypoi
 }
 
 /// Reads `video` once, front to back, producing the stills and clips of `cuts`; faces are
-/// blurred when `blur` is given.
+/// blurred when `blur` is given. `progress` counts the frames used.
 pub fn cut(
     video: &Path,
     cuts: &Cuts,
     keypoints: &HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
     mut blur: Option<&mut FaceBlur>,
+    progress: &ProgressBar,
 ) -> Result<Stills> {
-    let shown = video.display();
-    let mut cap = VideoCapture::from_file(video, videoio::CAP_FFMPEG)?;
-    if !cap.is_opened()? {
-        bail!("video '{shown}' cannot be opened for the report's stills and clips");
-    }
+    let mut cap = open(video)?;
     let fps = Some(cap.get(videoio::CAP_PROP_FPS)?)
         .filter(|f| *f > 0.0 && *f < 1000.0)
         .unwrap_or(30.0);
-    let last = cuts
+    let in_clips: Vec<u64> = {
+        let mut v: Vec<u64> = cuts.clips.iter().flat_map(|c| c.0..=c.1).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut needed: Vec<u64> = cuts
         .stills
         .iter()
         .copied()
-        .chain(cuts.clips.iter().map(|c| c.1))
-        .max()
-        .unwrap_or(0);
-    let mut writers: Vec<Option<VideoWriter>> = cuts.clips.iter().map(|_| None).collect();
+        .chain(in_clips.iter().copied())
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    progress.set_length(needed.len() as u64);
+    let (width, height) = (
+        cap.get(videoio::CAP_PROP_FRAME_WIDTH)? as i32,
+        cap.get(videoio::CAP_PROP_FRAME_HEIGHT)? as i32,
+    );
+    // Every clip frame goes once, in video order, into one stream cut from the same place;
+    // each clip is a run of that stream.
+    let geometry = ClipGeometry::around_runner(keypoints, &in_clips, width, height);
+    let position = |frame: u64| in_clips.partition_point(|f| *f < frame) as u64;
+    let spans: Vec<ClipSpan> = cuts
+        .clips
+        .iter()
+        .map(|(first, end, path)| ClipSpan {
+            first: position(*first),
+            last: position(*end),
+            path: path.clone(),
+        })
+        .collect();
+    let mut clips = if spans.is_empty() {
+        None
+    } else {
+        Some(ClipBatch::create(spans, fps, geometry.size)?)
+    };
     let mut stills = Stills::new();
     let mut frame = Mat::default();
     let mut index = 0u64;
-    while index <= last && cap.read(&mut frame)? {
-        let needed = cuts.stills.contains(&index) || cuts.clips.iter().any(|c| (c.0..=c.1).contains(&index));
-        if needed {
-            if let Some(b) = blur.as_deref_mut() {
-                b.apply(&mut frame, keypoints.get(&index).map(|k| &k[..]))?;
-            }
-            if cuts.stills.contains(&index) {
-                let around = keypoints
-                    .get(&index)
-                    .and_then(|k| runner_box(k, frame.cols(), frame.rows()));
-                let still = match around {
-                    Some(r) => Mat::roi(&frame, r)?.try_clone()?,
-                    None => frame.clone(),
-                };
-                stills.insert(index, jpeg_data_url(&still)?);
-            }
-            let in_clip = cuts
-                .clips
-                .iter()
-                .any(|(first, end, _)| (*first..=*end).contains(&index));
-            // H.264 wants even sizes; large frames are scaled down.
-            let odd = frame.cols() % 2 == 1 || frame.rows() % 2 == 1;
-            if in_clip && (frame.cols() > CLIP_MAX_WIDTH || odd) {
-                let scale = (CLIP_MAX_WIDTH as f64 / frame.cols() as f64).min(1.0);
-                let size = Size::new(
-                    ((frame.cols() as f64 * scale).round() as i32) & !1,
-                    ((frame.rows() as f64 * scale).round() as i32) & !1,
-                );
-                let mut small = Mat::default();
-                imgproc::resize(&frame, &mut small, size, 0.0, 0.0, imgproc::INTER_AREA)?;
-                frame = small;
-            }
-            for (i, (first, end, path)) in cuts.clips.iter().enumerate() {
-                if !(*first..=*end).contains(&index) {
-                    continue;
-                }
-                if writers[i].is_none() {
-                    let fourcc =
-                        VideoWriter::fourcc(CLIP_FOURCC[0], CLIP_FOURCC[1], CLIP_FOURCC[2], CLIP_FOURCC[3])?;
-                    let size = Size::new(frame.cols(), frame.rows());
-                    let w = VideoWriter::new_with_backend(path, videoio::CAP_FFMPEG, fourcc, fps, size, true)
-                        .with_context(|| format!("creating clip '{}'", path.display()))?;
-                    if !w.is_opened()? {
-                        bail!(
-                            "clip '{}' cannot be created: check the folder is writable",
-                            path.display()
-                        );
-                    }
-                    writers[i] = Some(w);
-                }
-                if let Some(w) = &mut writers[i] {
-                    w.write(&frame)?;
-                }
+    let mut seekable = true;
+    for &want in &needed {
+        if seekable && want > index + SEEK_GAP {
+            if seek(&mut cap, want)? {
+                index = want;
+            } else {
+                // Position unknown: start again from the top and read on from now on.
+                cap = open(video)?;
+                (index, seekable) = (0, false);
             }
         }
+        // Frames nobody needs are decoded but not converted to colour.
+        while index < want && cap.grab()? {
+            index += 1;
+        }
+        if index != want || !cap.read(&mut frame)? {
+            break;
+        }
         index += 1;
+        progress.inc(1);
+        if let Some(b) = blur.as_deref_mut() {
+            b.apply(&mut frame, want, keypoints.get(&want).map(|k| &k[..]))?;
+        }
+        if cuts.stills.contains(&want) {
+            let around = keypoints
+                .get(&want)
+                .and_then(|k| runner_box(k, frame.cols(), frame.rows()));
+            let still = match around {
+                Some(r) => Mat::roi(&frame, r)?.try_clone()?,
+                None => frame.clone(),
+            };
+            stills.insert(want, jpeg_data_url(&still)?);
+        }
+        if let (Some(batch), true) = (&mut clips, in_clips.binary_search(&want).is_ok()) {
+            let mut out = Mat::default();
+            // Linear, not area: area at a non-integer scale costs 10-20 times more.
+            imgproc::resize(
+                &Mat::roi(&frame, geometry.region)?,
+                &mut out,
+                geometry.size,
+                0.0,
+                0.0,
+                imgproc::INTER_LINEAR,
+            )?;
+            batch.write(&out)?;
+        }
     }
-    for w in writers.iter_mut().flatten() {
-        w.release()?;
+    if let Some(batch) = clips {
+        batch.finish()?;
     }
     Ok(stills)
+}
+
+/// Where a clip is cut from its frames, and the size it is written at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ClipGeometry {
+    region: Rect,
+    size: Size,
+}
+
+impl ClipGeometry {
+    /// The runner's box over every frame of the clips (the whole frame when the runner was
+    /// never found), scaled to fit the clip size, both sides even for H.264.
+    fn around_runner(
+        keypoints: &HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
+        frames: &[u64],
+        width: i32,
+        height: i32,
+    ) -> Self {
+        let region = frames
+            .iter()
+            .filter_map(|i| keypoints.get(i))
+            .filter_map(|k| runner_box(k, width, height))
+            .reduce(|a, b| a | b)
+            .unwrap_or(Rect::new(0, 0, width.max(2), height.max(2)));
+        let scale = (CLIP_MAX_WIDTH as f64 / region.width as f64)
+            .min(CLIP_MAX_HEIGHT as f64 / region.height as f64)
+            .min(1.0);
+        let even = |v: i32| ((v as f64 * scale).round() as i32 & !1).max(2);
+        Self {
+            region,
+            size: Size::new(even(region.width), even(region.height)),
+        }
+    }
+}
+
+fn open(video: &Path) -> Result<VideoCapture> {
+    let cap = VideoCapture::from_file(video, videoio::CAP_FFMPEG)?;
+    if !cap.is_opened()? {
+        bail!(
+            "video '{}' cannot be opened for the report's stills and clips",
+            video.display()
+        );
+    }
+    Ok(cap)
+}
+
+/// Moves `cap` so that its next frame is `frame`; false (position unknown: reopen or read
+/// on) when the container cannot seek exactly.
+fn seek(cap: &mut VideoCapture, frame: u64) -> Result<bool> {
+    Ok(cap.set(videoio::CAP_PROP_POS_FRAMES, frame as f64)?
+        && cap.get(videoio::CAP_PROP_POS_FRAMES)?.round() as u64 == frame)
 }
 
 /// The runner with some room around them (a quarter of their size each way), so stills

@@ -12,6 +12,7 @@ pub mod session;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::metrics::DEFINITIONS;
@@ -22,8 +23,9 @@ use session::{Session, StepRow};
 
 /// Steps shown as stills (worst) and clips (worst and best).
 const WORST: usize = 3;
-/// Seconds of video around each contact in a clip.
-const CLIP_HALF_S: f64 = 0.6;
+/// Seconds of video either side of each contact in a clip: the step before and after
+/// (a running step lasts 0.3-0.4 s, a walking one about 0.55 s).
+const CLIP_HALF_S: f64 = 0.5;
 
 /// `[report]` in the configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,8 +50,14 @@ const PLOTTED: [(&str, &str); 5] = [
     ("pelvic_tilt_deg", "pelvic tilt (deg)"),
 ];
 
-/// Builds `report.html` (and `clips/`) for the session in `dir`.
-pub fn build(dir: &Path, config: &ReportConfig, pose: &crate::config::PoseConfig) -> Result<PathBuf> {
+/// Builds `report.html` (and `clips/`) for the session in `dir`; `progress` counts the
+/// video frames cut for stills and clips.
+pub fn build(
+    dir: &Path,
+    config: &ReportConfig,
+    pose: &crate::config::PoseConfig,
+    progress: &ProgressBar,
+) -> Result<PathBuf> {
     let session = Session::load(dir)?;
     let mut blur = if config.blur_faces && session.video.is_some() {
         Some(privacy::FaceBlur::new(pose)?)
@@ -61,7 +69,7 @@ pub fn build(dir: &Path, config: &ReportConfig, pose: &crate::config::PoseConfig
     facts(&mut page, &session);
     summary_table(&mut page, &session);
     plots_section(&mut page, &session)?;
-    media_section(&mut page, &session, blur.as_mut())?;
+    media_section(&mut page, &session, blur.as_mut(), progress)?;
     definitions(&mut page, config);
     let path = dir.join("report.html");
     std::fs::write(&path, page.finish())
@@ -185,7 +193,12 @@ fn by_overstride(s: &Session) -> Vec<&StepRow> {
     v
 }
 
-fn media_section(page: &mut Html, s: &Session, blur: Option<&mut privacy::FaceBlur>) -> Result<()> {
+fn media_section(
+    page: &mut Html,
+    s: &Session,
+    blur: Option<&mut privacy::FaceBlur>,
+    progress: &ProgressBar,
+) -> Result<()> {
     page.h2("Initial contact: typical and worst steps");
     let ranked = by_overstride(s);
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
@@ -226,7 +239,7 @@ fn media_section(page: &mut Html, s: &Session, blur: Option<&mut privacy::FaceBl
         Some(k) => media::keypoints_for(k, &all_frames)?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, blur)?;
+    let stills = media::cut(video, &cuts, &keypoints, blur, progress)?;
     let caption = |label: &str, r: &StepRow| {
         format!(
             "{label}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
@@ -299,7 +312,7 @@ pub(crate) fn typical_still(
         Some(k) => media::keypoints_for(k, &[frame])?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, blur)?;
+    let stills = media::cut(video, &cuts, &keypoints, blur, &ProgressBar::hidden())?;
     Ok(stills.get(&frame).map(|src| {
         let caption = format!(
             "typical step {} ({}), overstride {:.0} % of leg length",

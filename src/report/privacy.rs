@@ -57,10 +57,32 @@ fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
     (right - left >= 2 && bottom - top >= 2).then(|| Rect::new(left, top, right - left, bottom - top))
 }
 
+/// The person detector runs on one exported frame in this many; between runs the faces
+/// it found are held (a bystander moves little in a tenth of a second).
+const DETECT_EVERY: u64 = 6;
+/// A face the detector stops finding stays blurred this many frames (missed detections,
+/// a turned head), unless a detection overlapping it replaces it first.
+const HOLD_FRAMES: u64 = 45;
+/// Held boxes grow by this share each way, for movement between detections.
+const HOLD_GROW: f64 = 0.35;
+/// A blurred region is reduced to this many cells across its longer side before it is
+/// smoothed and scaled back: the cost no longer grows with the box, and no face survives.
+const BLUR_CELLS: i32 = 10;
+
+/// A bystander's face, as last found by the detector.
+#[derive(Debug, Clone, Copy)]
+struct HeldFace {
+    rect: Rect,
+    seen_at: u64,
+}
+
 /// Blurs every face in frames before they leave the session: the runner's and bystanders'.
 pub struct FaceBlur {
     detector: PersonDetector,
     times: StageTimes,
+    held: Vec<HeldFace>,
+    last_detection: Option<u64>,
+    last_frame: Option<u64>,
 }
 
 impl FaceBlur {
@@ -69,58 +91,155 @@ impl FaceBlur {
         let detector = PersonDetector::new(
             &env,
             &pose.models_dir.join("pose_detection.onnx"),
-            pose.threads,
+            // One thread: the clips' encoder runs beside it on the other core.
+            1,
             BYSTANDER_MIN_SCORE,
         )?;
         Ok(Self {
             detector,
             times: StageTimes::default(),
+            held: Vec::new(),
+            last_detection: None,
+            last_frame: None,
         })
     }
 
-    /// Blurs the runner's face (from `runner`'s keypoints) and every other person's.
-    pub fn apply(&mut self, image: &mut Mat, runner: Option<&[Keypoint]>) -> Result<()> {
+    /// Blurs the runner's face (from `runner`'s keypoints) and every other person's, in
+    /// frame `index` of the video (indices must rise from call to call).
+    pub fn apply(&mut self, image: &mut Mat, index: u64, runner: Option<&[Keypoint]>) -> Result<()> {
         if let Some(k) = runner {
             blur_face(image, k)?;
         }
-        let nose = runner.map(|k| (k[0].x, k[0].y));
-        for person in self.detector.detect(image, &mut self.times)? {
-            let b = person.bbox;
-            let is_runner = nose.is_some_and(|(x, y)| x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
-            if !is_runner {
-                if let Some(r) = face_of_detection(b, image.cols(), image.rows()) {
-                    blur_rect(image, r)?;
-                }
-            }
+        let contiguous = self.last_frame.is_some_and(|f| index == f + 1);
+        self.last_frame = Some(index);
+        let due = !contiguous || self.last_detection.is_none_or(|d| index >= d + DETECT_EVERY);
+        if due {
+            self.detect(image, index, runner)?;
         }
+        self.held.retain(|h| index <= h.seen_at + HOLD_FRAMES);
+        for h in &self.held {
+            let r = if h.seen_at == index {
+                h.rect
+            } else {
+                grow(h.rect, HOLD_GROW, image.cols(), image.rows())
+            };
+            blur_rect(image, r)?;
+        }
+        Ok(())
+    }
+
+    fn detect(&mut self, image: &Mat, index: u64, runner: Option<&[Keypoint]>) -> Result<()> {
+        self.last_detection = Some(index);
+        let nose = runner.map(|k| (k[0].x, k[0].y));
+        let found: Vec<Rect> = self
+            .detector
+            .detect(image, &mut self.times)?
+            .into_iter()
+            .filter(|p| {
+                let b = p.bbox;
+                !nose.is_some_and(|(x, y)| x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])
+            })
+            .filter_map(|p| face_of_detection(p.bbox, image.cols(), image.rows()))
+            .collect();
+        // A face found again replaces its held box; one not found is kept a while.
+        self.held.retain(|h| !found.iter().any(|f| overlaps(*f, h.rect)));
+        self.held
+            .extend(found.into_iter().map(|rect| HeldFace { rect, seen_at: index }));
         Ok(())
     }
 }
 
+fn overlaps(a: Rect, b: Rect) -> bool {
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+}
+
+/// `r` grown by `share` of its size on every side, clipped to the image.
+fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
+    let dx = (r.width as f64 * share).round() as i32;
+    let dy = (r.height as f64 * share).round() as i32;
+    let left = (r.x - dx).clamp(0, width);
+    let top = (r.y - dy).clamp(0, height);
+    let right = (r.x + r.width + dx).clamp(0, width);
+    let bottom = (r.y + r.height + dy).clamp(0, height);
+    Rect::new(left, top, right - left, bottom - top)
+}
+
+/// Replaces `r` with a smooth blob of its own colours: reduced to [`BLUR_CELLS`] across,
+/// smoothed, and scaled back, so the cost hardly depends on the box's size.
 fn blur_rect(image: &mut Mat, r: Rect) -> Result<()> {
-    let region = Mat::roi(image, r)?.try_clone()?;
-    let mut blurred = Mat::default();
-    // A kernel as large as the box, applied twice: identity is gone, the outline remains.
-    let k = (r.width.min(r.height) | 1).max(3);
-    let sigma = k as f64 / 3.0;
-    let mut once = Mat::default();
+    if r.width < 2 || r.height < 2 {
+        return Ok(());
+    }
+    let region = Mat::roi(image, r)?;
+    let long = r.width.max(r.height) as f64;
+    let cells = Size::new(
+        ((r.width as f64 * BLUR_CELLS as f64 / long).round() as i32).max(2),
+        ((r.height as f64 * BLUR_CELLS as f64 / long).round() as i32).max(2),
+    );
+    let mut small = Mat::default();
+    imgproc::resize(&region, &mut small, cells, 0.0, 0.0, imgproc::INTER_AREA)?;
+    let mut smooth = Mat::default();
     imgproc::gaussian_blur(
-        &region,
-        &mut once,
-        Size::new(k, k),
-        sigma,
-        sigma,
+        &small,
+        &mut smooth,
+        Size::new(3, 3),
+        0.0,
+        0.0,
         opencv::core::BORDER_REPLICATE,
     )?;
-    imgproc::gaussian_blur(
-        &once,
-        &mut blurred,
-        Size::new(k, k),
-        sigma,
-        sigma,
-        opencv::core::BORDER_REPLICATE,
-    )?;
+    let mut back = Mat::default();
+    imgproc::resize(&smooth, &mut back, r.size(), 0.0, 0.0, imgproc::INTER_LINEAR)?;
     let mut target = Mat::roi_mut(image, r)?;
-    blurred.copy_to(&mut target)?;
+    back.copy_to(&mut target)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Scalar, CV_8UC3};
+
+    /// A striped test card: fine detail that a blur must remove.
+    fn stripes(w: i32, h: i32) -> Mat {
+        let mut m = Mat::new_rows_cols_with_default(h, w, CV_8UC3, Scalar::all(0.0)).unwrap();
+        for y in 0..h {
+            for x in (0..w).step_by(4) {
+                *m.at_2d_mut::<opencv::core::Vec3b>(y, x).unwrap() = [255, 255, 255].into();
+            }
+        }
+        m
+    }
+
+    /// Largest difference between horizontally adjacent pixels inside `r`.
+    fn detail(m: &Mat, r: Rect) -> i32 {
+        let mut worst = 0;
+        for y in r.y..r.y + r.height {
+            for x in r.x..r.x + r.width - 1 {
+                let a = m.at_2d::<opencv::core::Vec3b>(y, x).unwrap()[0] as i32;
+                let b = m.at_2d::<opencv::core::Vec3b>(y, x + 1).unwrap()[0] as i32;
+                worst = worst.max((a - b).abs());
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn blurring_removes_detail_inside_the_box_only() {
+        for side in [12, 60, 400] {
+            let mut m = stripes(600, 500);
+            let r = Rect::new(50, 40, side, side);
+            blur_rect(&mut m, r).unwrap();
+            assert!(detail(&m, r) < 80, "box {side}: detail {} left", detail(&m, r));
+            let outside = Rect::new(480, 440, 100, 40);
+            assert_eq!(detail(&m, outside), 255, "pixels outside the box changed");
+        }
+    }
+
+    #[test]
+    fn held_boxes_grow_and_stay_in_the_image() {
+        let r = grow(Rect::new(0, 10, 40, 20), 0.25, 45, 100);
+        assert_eq!(r, Rect::new(0, 5, 45, 30));
+        assert!(overlaps(Rect::new(0, 0, 10, 10), Rect::new(9, 9, 5, 5)));
+        assert!(!overlaps(Rect::new(0, 0, 10, 10), Rect::new(10, 0, 5, 5)));
+    }
 }
