@@ -89,19 +89,35 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
 
     // annotated.mp4 decodes to the same number of frames, with the skeleton drawn where the
     // keypoints say and the rest of the picture unchanged (up to codec noise).
+    // It is a review copy scaled to fit 1280 pixels: the keypoints scale with it.
     let annotated = read_frames(&out.path().join("annotated.mp4"));
     let original = read_frames(&video);
     assert_eq!(annotated.len(), original.len());
     let f = 120;
+    assert_eq!((annotated[f].cols(), annotated[f].rows()), (1280, 720));
+    let scale = 1280.0 / 1768.0;
+    let mut original_f = Mat::default();
+    opencv::imgproc::resize(
+        &original[f],
+        &mut original_f,
+        opencv::core::Size::new(1280, 720),
+        0.0,
+        0.0,
+        opencv::imgproc::INTER_LINEAR,
+    )
+    .unwrap();
     let kps = lines[f]["keypoints"]
         .as_object()
         .expect("walker found at frame 120");
     let heel = kps["left_heel"].as_array().unwrap();
-    let (x, y) = (heel[0].as_f64().unwrap() as i32, heel[1].as_f64().unwrap() as i32);
-    let near_heel = Rect::new(x - 4, y - 4, 9, 9);
-    let corner = Rect::new(1650, 200, 60, 60); // sky: no pose, no status text, no cue banner
-    let drawn = mean_diff(&annotated[f], &original[f], near_heel);
-    let untouched = mean_diff(&annotated[f], &original[f], corner);
+    let (x, y) = (
+        (heel[0].as_f64().unwrap() * scale) as i32,
+        (heel[1].as_f64().unwrap() * scale) as i32,
+    );
+    let near_heel = Rect::new(x - 3, y - 3, 7, 7);
+    let corner = Rect::new(1195, 145, 43, 43); // sky: no pose, no status text, no cue banner
+    let drawn = mean_diff(&annotated[f], &original_f, near_heel);
+    let untouched = mean_diff(&annotated[f], &original_f, corner);
     assert!(drawn > 40.0, "no overlay at the heel (diff {drawn:.1})");
     assert!(
         untouched < 12.0,

@@ -170,7 +170,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let expected = source.frame_count_hint();
     let clip_path = opts.out.join("annotated.mp4");
     let keypoints_path = opts.out.join("keypoints.jsonl");
-    let mut clip = ClipWriter::create(&clip_path, fps, width, height)?;
+    let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
     let mut facts = session_facts(&video.display().to_string(), opts);
     facts["fps"] = fps.into();

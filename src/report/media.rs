@@ -37,14 +37,47 @@ pub struct Cuts {
 /// Stills as JPEG data URLs, by frame.
 pub type Stills = BTreeMap<u64, String>;
 
+/// Keypoints by frame, in the pixels of frames of `size` (the analysed video's).
+#[derive(Debug, Clone, Default)]
+pub struct FrameKeypoints {
+    pub size: Option<(i32, i32)>,
+    pub by_frame: HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
+}
+
+impl FrameKeypoints {
+    /// The same points in a copy of the video scaled to `width` × `height` (the annotated
+    /// copy can be smaller than the source).
+    fn scaled_to(&self, width: i32, height: i32) -> HashMap<u64, [Keypoint; NUM_KEYPOINTS]> {
+        let Some((w, h)) = self
+            .size
+            .filter(|(w, h)| *w > 0 && *h > 0 && (*w, *h) != (width, height))
+        else {
+            return self.by_frame.clone();
+        };
+        let (sx, sy) = (width as f32 / w as f32, height as f32 / h as f32);
+        self.by_frame
+            .iter()
+            .map(|(f, k)| {
+                let mut k = *k;
+                for p in k.iter_mut() {
+                    p.x *= sx;
+                    p.y *= sy;
+                }
+                (*f, k)
+            })
+            .collect()
+    }
+}
+
 /// Keypoints of the given frames, from `keypoints.jsonl`.
-pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<HashMap<u64, [Keypoint; NUM_KEYPOINTS]>> {
+pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<FrameKeypoints> {
     let wanted: std::collections::HashSet<u64> = frames.iter().copied().collect();
-    let mut out = HashMap::new();
+    let mut out = FrameKeypoints::default();
     for sample in KeypointsReplay::open(path)? {
         let sample = sample?;
+        out.size = out.size.or(sample.size);
         if let (true, Some(k)) = (wanted.contains(&sample.frame), sample.keypoints) {
-            out.insert(sample.frame, k);
+            out.by_frame.insert(sample.frame, k);
         }
     }
     Ok(out)
@@ -55,7 +88,7 @@ pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<HashMap<u64, [Keypoi
 pub fn cut(
     video: &Path,
     cuts: &Cuts,
-    keypoints: &HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
+    keypoints: &FrameKeypoints,
     mut blur: Option<&mut FaceBlur>,
     progress: &ProgressBar,
 ) -> Result<Stills> {
@@ -82,6 +115,7 @@ pub fn cut(
         cap.get(videoio::CAP_PROP_FRAME_WIDTH)? as i32,
         cap.get(videoio::CAP_PROP_FRAME_HEIGHT)? as i32,
     );
+    let keypoints = &keypoints.scaled_to(width, height);
     // Every clip frame goes once, in video order, into one stream cut from the same place;
     // each clip is a run of that stream.
     let geometry = ClipGeometry::around_runner(keypoints, &in_clips, width, height);
