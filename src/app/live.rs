@@ -219,6 +219,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         events.log(0.0, &format!("phase {p}"))?;
     }
     let mut screen = Mat::default();
+    let mut screen_times = StageTimes::default();
     let mut last_status = Instant::now();
     let mut recorder_dropped = 0u64;
     let mut last_pts = 0.0;
@@ -276,6 +277,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             ui.last_pose_t = Some(frame.pts_s);
         }
         let raw = opts.record_raw.then(|| frame.image.clone());
+        let t_draw = Instant::now();
         if let Some(p) = &pose {
             overlay::draw_pose(&mut frame.image, p)?;
         }
@@ -286,6 +288,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         if let Some(cue) = ui.state.cue.as_deref().filter(|_| ui.state.cues_on) {
             overlay::draw_cue(&mut frame.image, cue)?;
         }
+        screen_times.record("draw", t_draw.elapsed());
         for change in ui.refresh_problems(&capture_status, &recorder_status) {
             eprintln!("gaitcue: {change}");
             events.log(frame.pts_s, &change)?;
@@ -295,11 +298,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         ui.state.recording_s = ui.recording_since.map(|t| t.elapsed().as_secs_f64());
         // The cue banner is already on the frame (also what is recorded): the panel only
         // names it.
+        let t_panel = Instant::now();
         panel::compose(&frame.image, &ui.state, &mut screen)?;
+        let t_show = Instant::now();
         let shown = ui.delayed(&screen, frame.pts_s, opts.delay_s)?;
         if let Some(d) = &mut display {
             d.show(shown.as_ref().unwrap_or(&screen))?;
         }
+        screen_times.record("panel", t_show - t_panel);
+        screen_times.record("display", t_show.elapsed());
         let latency = frame.captured_at.elapsed();
         ui.record_latency(latency);
         let msg = RecorderMsg::Frame {
@@ -336,8 +343,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let wall = ui.started.elapsed().as_secs_f64();
     let fps = ui.shown as f64 / wall.max(1e-9);
     let mut times = StageTimes::default();
+    if let Ok(t) = &capture_result {
+        times.merge(t);
+    }
     times.merge(&pose_times);
     times.merge(&analysis_times);
+    times.merge(&screen_times);
+    if let Ok(t) = &recorder_result {
+        times.merge(t);
+    }
     let stage_medians: serde_json::Map<String, serde_json::Value> = times
         .iter()
         .map(|(name, s)| {
@@ -404,12 +418,12 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
 }
 
 /// Joins `handle` if it finishes within `wait`; otherwise leaves it (it ends with the process).
-fn join_within(stage: &str, handle: thread::JoinHandle<Result<()>>, wait: Duration) -> Result<()> {
+fn join_within<T: Default>(stage: &str, handle: thread::JoinHandle<Result<T>>, wait: Duration) -> Result<T> {
     let deadline = Instant::now() + wait;
     while !handle.is_finished() {
         if Instant::now() >= deadline {
             tracing::warn!("the {stage} thread did not stop in time; leaving it");
-            return Ok(());
+            return Ok(T::default());
         }
         thread::sleep(Duration::from_millis(20));
     }

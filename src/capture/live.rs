@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use super::{FrameSource, SourceSpec};
 use crate::frame::Frame;
+use crate::timing::StageTimes;
 
 /// How often a lost source is tried again.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
@@ -65,7 +66,7 @@ pub fn spawn(
     reclaim: Receiver<Frame>,
     stop: Arc<AtomicBool>,
     status: Arc<CaptureStatus>,
-) -> Result<JoinHandle<Result<()>>> {
+) -> Result<JoinHandle<Result<StageTimes>>> {
     thread::Builder::new()
         .name("capture".into())
         .spawn(move || {
@@ -73,6 +74,7 @@ pub fn spawn(
             let session_start = Instant::now();
             let mut next_id = 0u64;
             let mut pace_origin: Option<(Instant, f64)> = None;
+            let mut times = StageTimes::default();
             while !stop.load(Ordering::Relaxed) {
                 let Some(src) = source.as_mut() else {
                     // Lost: try again every RETRY_EVERY until it answers or we stop.
@@ -86,7 +88,9 @@ pub fn spawn(
                     }
                     continue;
                 };
+                let t0 = Instant::now();
                 let read = src.next_frame();
+                times.record("decode", t0.elapsed());
                 let mut frame = match read {
                     Ok(Some(f)) => f,
                     Ok(None) | Err(_) if live.reconnect => {
@@ -136,7 +140,7 @@ pub fn spawn(
                     Err(TrySendError::Disconnected(_)) => break,
                 }
             }
-            Ok(())
+            Ok(times)
         })
         .context("starting the capture thread")
 }

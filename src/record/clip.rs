@@ -47,7 +47,13 @@ pub const REVIEW_MAX_SIDE: i32 = 1280;
 /// The size of the annotated copy of a `width` × `height` video: scaled down to fit
 /// [`REVIEW_MAX_SIDE`], even sides (what encoders and players expect).
 pub fn review_size(width: i32, height: i32) -> (i32, i32) {
-    let scale = (REVIEW_MAX_SIDE as f64 / width.max(height).max(1) as f64).min(1.0);
+    fit_size(width, height, REVIEW_MAX_SIDE)
+}
+
+/// `width` × `height` scaled down so that the longer side is at most `max_side`, even
+/// sides; unchanged when it fits already.
+pub fn fit_size(width: i32, height: i32, max_side: i32) -> (i32, i32) {
+    let scale = (max_side as f64 / width.max(height).max(1) as f64).min(1.0);
     if scale >= 1.0 {
         return (width, height);
     }
@@ -73,6 +79,11 @@ impl ClipWriter {
     /// A review copy of frames of `width` × `height`, written at [`review_size`].
     pub fn review(path: &Path, fps: f64, width: i32, height: i32) -> Result<Self> {
         Self::scaled(path, fps, (width, height), review_size(width, height))
+    }
+
+    /// Frames of `width` × `height`, written scaled to fit `max_side` ([`fit_size`]).
+    pub fn fitted(path: &Path, fps: f64, width: i32, height: i32, max_side: i32) -> Result<Self> {
+        Self::scaled(path, fps, (width, height), fit_size(width, height, max_side))
     }
 
     fn scaled(path: &Path, fps: f64, source: (i32, i32), out: (i32, i32)) -> Result<Self> {
@@ -144,7 +155,7 @@ impl ClipWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::review_size;
+    use super::{fit_size, review_size};
 
     #[test]
     fn review_copies_fit_the_screen_and_keep_their_shape() {
@@ -156,5 +167,7 @@ mod tests {
         assert_eq!((w, h), (1280, 720));
         let (w, h) = review_size(3840, 2160);
         assert!(w == 1280 && h % 2 == 0 && (w as f64 / h as f64 - 16.0 / 9.0).abs() < 0.01);
+        assert_eq!(fit_size(1280, 720, 640), (640, 360));
+        assert_eq!(fit_size(641, 359, 640), (640, 358));
     }
 }

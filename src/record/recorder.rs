@@ -3,6 +3,7 @@
 //! clinician can save what just happened. It never slows the live view: frames reach it
 //! through a bounded queue that drops (and counts) when the writer falls behind.
 
+use crate::timing::StageTimes;
 use std::collections::VecDeque;
 use std::fs;
 use std::path::PathBuf;
@@ -37,6 +38,11 @@ pub enum RecorderMsg {
     /// Save the pre-roll (the last seconds) as a clip.
     SavePreroll,
 }
+
+/// The pre-roll ("save the last seconds") is encoded all session long, recording or not:
+/// at this size (longer side, pixels) it costs a quarter of a 720p encode per frame. A
+/// recording started with R keeps the full size.
+const PREROLL_MAX_SIDE: i32 = 640;
 
 /// What the recorder reports to the screen and the session summary.
 #[derive(Debug, Default)]
@@ -93,7 +99,7 @@ pub fn spawn(
     opts: RecorderOptions,
     rx: Receiver<RecorderMsg>,
     status: Arc<RecorderStatus>,
-) -> Result<JoinHandle<Result<()>>> {
+) -> Result<JoinHandle<Result<StageTimes>>> {
     let mut rec = Recorder {
         opts,
         status,
@@ -108,11 +114,17 @@ pub fn spawn(
     thread::Builder::new()
         .name("record".into())
         .spawn(move || {
+            let mut times = StageTimes::default();
             for msg in rx.iter() {
+                let is_frame = matches!(msg, RecorderMsg::Frame { .. });
+                let t0 = std::time::Instant::now();
                 rec.handle(msg);
+                if is_frame {
+                    times.record("record", t0.elapsed());
+                }
             }
             rec.finish();
-            Ok(())
+            Ok(times)
         })
         .context("starting the recorder thread")
 }
@@ -242,7 +254,7 @@ impl Recorder {
             self.segment_no += 1;
             let path = dir.join(format!("seg-{:06}.ts", self.segment_no));
             let (w, h) = self.opts.size;
-            match ClipWriter::create(&path, self.opts.fps, w, h) {
+            match ClipWriter::fitted(&path, self.opts.fps, w, h, PREROLL_MAX_SIDE) {
                 Ok(wr) => {
                     self.segment_writer = Some((wr, pts_s));
                     self.segments.push_back(Segment { path, start_s: pts_s });
