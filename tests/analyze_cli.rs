@@ -86,6 +86,31 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
         "someone found before the walker enters"
     );
     assert!((lines[229]["t"].as_f64().unwrap() - 229.0 / 30.0).abs() < 0.05);
+    // The pose stage looks around for everyone in view about three times a second: the
+    // report blurs bystanders' faces from these boxes.
+    let looks: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l["people"].is_array())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(looks.first(), Some(&0));
+    for w in looks.windows(2) {
+        assert!(
+            w[1] - w[0] <= 10,
+            "no look around between frames {} and {}",
+            w[0],
+            w[1]
+        );
+    }
+    let man_seen = looks.iter().any(|i| {
+        lines[*i]["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p[3].as_f64().unwrap() < 994.0 * 0.45)
+    });
+    assert!(man_seen, "the man on the box (upper half) was never seen");
 
     // annotated.mp4 decodes to the same number of frames, with the skeleton drawn where the
     // keypoints say and the rest of the picture unchanged (up to codec noise).

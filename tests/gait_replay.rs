@@ -180,6 +180,14 @@ fn missing_keypoint() {
 }
 
 #[test]
+fn malformed_people_boxes() {
+    rejects_bad_line(
+        "{\"frame\": 300, \"t\": 5.0, \"width\": 1280, \"height\": 720, \"keypoints\": null, \"people\": [[500, 10, 400, 300, 0.9]]}",
+        "each of \"people\" must be [x0, y0, x1, y1, score]",
+    );
+}
+
+#[test]
 fn time_going_backwards() {
     rejects_bad_line(
         "{\"frame\": 300, \"t\": 1.0, \"width\": 1280, \"height\": 720, \"keypoints\": null}",

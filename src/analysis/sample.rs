@@ -1,6 +1,6 @@
 //! The analysis stage's input: one frame's pose (or its absence) with its media time.
 
-use crate::pose::{Keypoint, Pose, NUM_KEYPOINTS};
+use crate::pose::{Keypoint, PersonBox, Pose, NUM_KEYPOINTS};
 
 /// Keypoint indices of one leg, BlazePose order.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +67,8 @@ pub struct PoseSample {
     pub track: Option<u64>,
     /// Frame size in pixels, when known: legs outside it cannot be measured.
     pub size: Option<(i32, i32)>,
+    /// Everyone in view, on frames where the pose stage looked (see `keypoints.jsonl`).
+    pub people: Option<Vec<PersonBox>>,
 }
 
 impl PoseSample {
@@ -77,6 +79,7 @@ impl PoseSample {
             keypoints: pose.map(|p| p.keypoints),
             track: pose.map(|p| p.track),
             size: Some(size),
+            people: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use crossbeam_channel::bounded;
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
-use super::{join_stage, progress_bar};
+use super::{join_stage, pose_frame, progress_bar, Posed};
 use crate::analysis::{AnalysisConfig, PoseSample};
 use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
@@ -25,7 +25,7 @@ use crate::config::PoseConfig;
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
-use crate::pose::{Pose, PoseEstimator};
+use crate::pose::PoseEstimator;
 use crate::record::clip::ClipWriter;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::prepare_output_dir;
@@ -178,7 +178,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let (frame_tx, frame_rx) = bounded::<Frame>(CHANNEL_DEPTH);
-    let (pose_tx, pose_rx) = bounded::<(Frame, Option<Pose>)>(CHANNEL_DEPTH);
+    let (pose_tx, pose_rx) = bounded::<Posed>(CHANNEL_DEPTH);
     let describe = source.describe();
     let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
     let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone())?;
@@ -188,7 +188,12 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let mut frames = 0u64;
     let mut frames_with_runner = 0u64;
     let mut write_result = Ok(());
-    for (mut frame, pose) in pose_rx.iter() {
+    for Posed {
+        mut frame,
+        pose,
+        people,
+    } in pose_rx.iter()
+    {
         let step = (|| -> Result<()> {
             let t_analysis = Instant::now();
             gait.process(
@@ -219,6 +224,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
                 width,
                 height,
                 pose.as_ref(),
+                people.as_deref(),
             ))?;
             times.record("draw", t1 - t0);
             times.record("encode", t2 - t1);
@@ -296,22 +302,21 @@ type PoseStageResult = Result<(StageTimes, u64, usize)>;
 fn spawn_pose(
     mut estimator: BlazePose,
     rx: crossbeam_channel::Receiver<Frame>,
-    tx: crossbeam_channel::Sender<(Frame, Option<Pose>)>,
+    tx: crossbeam_channel::Sender<Posed>,
     stop: Arc<AtomicBool>,
 ) -> Result<thread::JoinHandle<PoseStageResult>> {
     thread::Builder::new()
         .name("pose".into())
         .spawn(move || {
             let mut most_people = 0;
+            let mut last_look = None;
             for frame in rx.iter() {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let pose = estimator
-                    .estimate(&frame.image)
-                    .with_context(|| format!("pose estimation on frame {}", frame.id))?;
+                let posed = pose_frame(&mut estimator, frame, &mut last_look)?;
                 most_people = most_people.max(estimator.people_in_view());
-                if tx.send((frame, pose)).is_err() {
+                if tx.send(posed).is_err() {
                     break;
                 }
             }

@@ -21,7 +21,7 @@ use serde_json::json;
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
-use super::join_stage;
+use super::{join_stage, pose_frame, Posed};
 use crate::analysis::{AnalysisConfig, PoseSample, StepRecord};
 use crate::capture::live::{self as live_capture, CaptureStatus, LiveCapture};
 use crate::capture::SourceSpec;
@@ -136,7 +136,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     }
     let capture_status = Arc::new(CaptureStatus::default());
     let (entrance_tx, entrance_rx) = bounded::<Frame>(1);
-    let (pose_tx, pose_rx) = bounded::<(Frame, Option<Pose>)>(2);
+    let (pose_tx, pose_rx) = bounded::<Posed>(2);
     let (packet_tx, packet_rx) = bounded::<Packet>(2);
     let (rec_tx, rec_rx) = bounded::<RecorderMsg>(RECORDER_QUEUE);
     let live = LiveCapture {
@@ -484,22 +484,21 @@ fn peak_memory_mb() -> Option<f64> {
 fn spawn_pose(
     mut estimator: BlazePose,
     rx: Receiver<Frame>,
-    tx: Sender<(Frame, Option<Pose>)>,
+    tx: Sender<Posed>,
     stop: Arc<AtomicBool>,
 ) -> Result<thread::JoinHandle<Result<StageTimes>>> {
     thread::Builder::new()
         .name("pose".into())
         .spawn(move || {
+            let mut last_look = None;
             loop {
                 let frame = match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(f) => f,
                     Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => continue,
                     _ => break,
                 };
-                let pose = estimator
-                    .estimate(&frame.image)
-                    .with_context(|| format!("pose on frame {}", frame.id))?;
-                if tx.send((frame, pose)).is_err() {
+                let posed = pose_frame(&mut estimator, frame, &mut last_look)?;
+                if tx.send(posed).is_err() {
                     break;
                 }
             }
@@ -515,7 +514,7 @@ type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
 fn spawn_analysis(
     mut gait: GaitStage,
     mut keypoints: Option<KeypointsWriter>,
-    rx: Receiver<(Frame, Option<Pose>)>,
+    rx: Receiver<Posed>,
     tx: Sender<Packet>,
     problems: Arc<RecorderStatus>,
 ) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
@@ -524,12 +523,19 @@ fn spawn_analysis(
         .spawn(move || {
             let mut times = StageTimes::default();
             let mut warned = false;
-            for (frame, pose) in rx.iter() {
+            for Posed { frame, pose, people } in rx.iter() {
                 let t0 = Instant::now();
                 let size = (frame.width(), frame.height());
                 // Every frame's keypoints, written here so that none is ever skipped.
                 if let Some(w) = &mut keypoints {
-                    let record = KeypointsRecord::new(frame.id, frame.pts_s, size.0, size.1, pose.as_ref());
+                    let record = KeypointsRecord::new(
+                        frame.id,
+                        frame.pts_s,
+                        size.0,
+                        size.1,
+                        pose.as_ref(),
+                        people.as_deref(),
+                    );
                     if let Err(e) = w.write(&record) {
                         if let Ok(mut p) = problems.warning.lock() {
                             *p = Some(format!("keypoints no longer saved: {e:#}"));

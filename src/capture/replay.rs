@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 
 use crate::analysis::PoseSample;
-use crate::pose::{Keypoint, KEYPOINT_NAMES, NUM_KEYPOINTS};
+use crate::pose::{Keypoint, PersonBox, KEYPOINT_NAMES, NUM_KEYPOINTS};
 
 pub struct KeypointsReplay {
     lines: Lines<BufReader<File>>,
@@ -98,14 +98,45 @@ impl KeypointsReplay {
             Some(_) => bail!("\"keypoints\" must be an object or null"),
         };
         let track = obj.get("track").and_then(Value::as_u64);
+        let people = match obj.get("people") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(parse_people(v)?),
+        };
         Ok(PoseSample {
             frame,
             t,
             keypoints,
             track,
             size: self.size,
+            people,
         })
     }
+}
+
+/// `"people": [[x0, y0, x1, y1, score], …]`.
+fn parse_people(v: &Value) -> Result<Vec<PersonBox>> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| anyhow!("\"people\" must be a list of [x0, y0, x1, y1, score]"))?;
+    list.iter()
+        .map(|p| {
+            let nums: Option<Vec<f64>> = p.as_array().and_then(|a| a.iter().map(Value::as_f64).collect());
+            match nums.as_deref() {
+                Some(&[x0, y0, x1, y1, score])
+                    if [x0, y0, x1, y1].iter().all(|v| v.is_finite())
+                        && x0 < x1
+                        && y0 < y1
+                        && (0.0..=1.0).contains(&score) =>
+                {
+                    Ok(PersonBox {
+                        bbox: [x0 as f32, y0 as f32, x1 as f32, y1 as f32],
+                        score: score as f32,
+                    })
+                }
+                _ => bail!("each of \"people\" must be [x0, y0, x1, y1, score] with x0 < x1, y0 < y1 and a score in 0..1"),
+            }
+        })
+        .collect()
 }
 
 impl Iterator for KeypointsReplay {

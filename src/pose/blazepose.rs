@@ -17,7 +17,7 @@ use super::detector::{Detection, PersonDetector};
 use super::landmarks::{LandmarkModel, Landmarks};
 use super::roi::Roi;
 use super::runtime;
-use super::{Pose, PoseEstimator};
+use super::{PersonBox, Pose, PoseEstimator};
 use crate::config::{PoseConfig, RunnerZone};
 use crate::timing::StageTimes;
 
@@ -31,7 +31,23 @@ pub struct BlazePose {
     track: u64,
     detector_runs: u64,
     people_in_view: usize,
+    /// Everyone the detector found in the latest frame, if it ran on it.
+    seen: Option<Vec<PersonBox>>,
     times: StageTimes,
+}
+
+/// Looking around for everyone in view (for blurring their faces, and to know who is
+/// there) keeps people down to this detector score: a non-face blurred costs little.
+const PEOPLE_MIN_SCORE: f32 = 0.3;
+
+fn boxes(people: &[Detection]) -> Vec<PersonBox> {
+    people
+        .iter()
+        .map(|d| PersonBox {
+            bbox: d.bbox,
+            score: d.score,
+        })
+        .collect()
 }
 
 impl BlazePose {
@@ -58,6 +74,7 @@ impl BlazePose {
             track: 0,
             detector_runs: 0,
             people_in_view: 0,
+            seen: None,
             times: StageTimes::default(),
         })
     }
@@ -70,6 +87,26 @@ impl BlazePose {
     /// People the detector saw the last time it ran.
     pub fn people_in_view(&self) -> usize {
         self.people_in_view
+    }
+
+    /// Runs the detector on `image` (the frame just estimated) unless it ran on it
+    /// already, so that [`BlazePose::take_people`] has everyone in view.
+    pub fn look_around(&mut self, image: &Mat) -> Result<()> {
+        if self.seen.is_none() {
+            let t0 = Instant::now();
+            let people = self
+                .detector
+                .detect_at(image, PEOPLE_MIN_SCORE, &mut self.times)?;
+            self.people_in_view = people.len();
+            self.seen = Some(boxes(&people));
+            self.times.record("look_around", t0.elapsed());
+        }
+        Ok(())
+    }
+
+    /// Everyone the detector found in the frame just estimated, when it ran on it.
+    pub fn take_people(&mut self) -> Option<Vec<PersonBox>> {
+        self.seen.take()
     }
 
     fn accept(&self, lm: &Landmarks, width: i32, height: i32) -> bool {
@@ -107,6 +144,7 @@ impl BlazePose {
         self.detector_runs += 1;
         let people = self.detector.detect(image, &mut self.times)?;
         self.people_in_view = people.len();
+        self.seen = Some(boxes(&people));
         let Some(runner) = select_runner(
             &people,
             image.cols(),
@@ -124,6 +162,7 @@ impl BlazePose {
 impl PoseEstimator for BlazePose {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>> {
         let started = Instant::now();
+        self.seen = None;
         let detector_runs = self.detector_runs;
         let pose = self.estimate_inner(image);
         let elapsed = started.elapsed();

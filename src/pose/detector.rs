@@ -107,6 +107,16 @@ impl PersonDetector {
 
     /// People in `image` (8-bit BGR), best first, overlapping boxes merged.
     pub fn detect(&mut self, image: &Mat, times: &mut StageTimes) -> Result<Vec<Detection>> {
+        self.detect_at(image, self.min_score, times)
+    }
+
+    /// As [`PersonDetector::detect`], keeping people down to `min_score`.
+    pub fn detect_at(
+        &mut self,
+        image: &Mat,
+        min_score: f32,
+        times: &mut StageTimes,
+    ) -> Result<Vec<Detection>> {
         let letterbox = Roi::letterbox(image.cols(), image.rows());
         let t0 = Instant::now();
         self.cropper.crop(image, &letterbox)?;
@@ -125,7 +135,7 @@ impl PersonDetector {
         let (_, logits) = outputs[self.scores_name.as_str()]
             .try_extract_tensor::<f32>()
             .map_err(|e| anyhow!("reading detector scores: {e}"))?;
-        let raw = decode(boxes, logits, &self.anchors, self.min_score, &letterbox);
+        let raw = decode(boxes, logits, &self.anchors, min_score, &letterbox);
         let merged = weighted_nms(raw);
         times.record("detect_crop", t1 - t0);
         times.record("detect_infer", t2 - t1);

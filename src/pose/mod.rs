@@ -39,6 +39,14 @@ impl Pose {
     }
 }
 
+/// Someone the person detector found (the runner, a clinician, a passer-by): box corners
+/// (x0, y0, x1, y1) in image pixels and the detector's score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonBox {
+    pub bbox: [f32; 4],
+    pub score: f32,
+}
+
 /// Estimates the runner's pose frame by frame; implementations may track between frames.
 pub trait PoseEstimator: Send {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>>;

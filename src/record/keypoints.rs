@@ -3,7 +3,9 @@
 //!
 //! `{"frame": n, "t": s, "width": w, "height": h, "keypoints": {"nose": [x, y, visibility], …}}`
 //! with all 33 BlazePose names in model order, or `"keypoints": null` without a runner,
-//! then `"track": n`, which changes when the runner was lost and someone was found again.
+//! then `"track": n`, which changes when the runner was lost and someone was found again,
+//! and, on frames where the pose stage looked for everyone in view (about three times a
+//! second), `"people": [[x0, y0, x1, y1, score], …]`: each person's box in image pixels.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,7 +15,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::pose::{Pose, KEYPOINT_NAMES};
+use crate::pose::{PersonBox, Pose, KEYPOINT_NAMES};
 
 /// One line of the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,10 +29,20 @@ pub struct KeypointsRecord {
     /// Track number: changes when the runner was lost and someone was found again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track: Option<u64>,
+    /// Everyone in view, [x0, y0, x1, y1, score], on frames where the detector ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<Vec<[f64; 5]>>,
 }
 
 impl KeypointsRecord {
-    pub fn new(frame: u64, t: f64, width: i32, height: i32, pose: Option<&Pose>) -> Self {
+    pub fn new(
+        frame: u64,
+        t: f64,
+        width: i32,
+        height: i32,
+        pose: Option<&Pose>,
+        people: Option<&[PersonBox]>,
+    ) -> Self {
         let keypoints = pose.map(|p| {
             KEYPOINT_NAMES
                 .iter()
@@ -48,6 +60,20 @@ impl KeypointsRecord {
             height,
             keypoints,
             track: pose.map(|p| p.track),
+            people: people.map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let b = p.bbox;
+                        [
+                            round(b[0], 1),
+                            round(b[1], 1),
+                            round(b[2], 1),
+                            round(b[3], 1),
+                            round(p.score, 3),
+                        ]
+                    })
+                    .collect()
+            }),
         }
     }
 }

@@ -12,8 +12,9 @@ use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
 use super::privacy::FaceBlur;
+use super::sightings::Sightings;
 use crate::capture::replay::KeypointsReplay;
-use crate::pose::{Keypoint, NUM_KEYPOINTS};
+use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
 use crate::record::h264::{ClipBatch, ClipSpan};
 
 /// Stills are scaled to fit this box in the report.
@@ -42,19 +43,18 @@ pub type Stills = BTreeMap<u64, String>;
 pub struct FrameKeypoints {
     pub size: Option<(i32, i32)>,
     pub by_frame: HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
+    /// Everyone in view where the pose stage looked around, with the runner's nose then.
+    pub looks: BTreeMap<u64, Look>,
 }
+
+/// Everyone the pose stage saw in one frame, and the runner's nose (when found) in it.
+pub type Look = (Vec<PersonBox>, Option<(f32, f32)>);
 
 impl FrameKeypoints {
     /// The same points in a copy of the video scaled to `width` × `height` (the annotated
     /// copy can be smaller than the source).
     fn scaled_to(&self, width: i32, height: i32) -> HashMap<u64, [Keypoint; NUM_KEYPOINTS]> {
-        let Some((w, h)) = self
-            .size
-            .filter(|(w, h)| *w > 0 && *h > 0 && (*w, *h) != (width, height))
-        else {
-            return self.by_frame.clone();
-        };
-        let (sx, sy) = (width as f32 / w as f32, height as f32 / h as f32);
+        let (sx, sy) = self.scale_to(width, height);
         self.by_frame
             .iter()
             .map(|(f, k)| {
@@ -67,6 +67,43 @@ impl FrameKeypoints {
             })
             .collect()
     }
+
+    /// Bystanders' faces at every look, in frames of `width` × `height`.
+    fn sightings(&self, width: i32, height: i32) -> Sightings {
+        let (sx, sy) = self.scale_to(width, height);
+        let looks = self
+            .looks
+            .iter()
+            .map(|(f, (people, _))| {
+                let scaled = people
+                    .iter()
+                    .map(|p| PersonBox {
+                        bbox: [p.bbox[0] * sx, p.bbox[1] * sy, p.bbox[2] * sx, p.bbox[3] * sy],
+                        score: p.score,
+                    })
+                    .collect();
+                (*f, scaled)
+            })
+            .collect();
+        let nose = |f: u64| {
+            self.looks
+                .get(&f)
+                .and_then(|(_, n)| *n)
+                .map(|(x, y)| (x * sx, y * sy))
+        };
+        Sightings::new(&looks, nose, width, height)
+    }
+
+    /// Factors from the keypoints' pixels to those of frames of `width` × `height`.
+    fn scale_to(&self, width: i32, height: i32) -> (f32, f32) {
+        let Some((w, h)) = self
+            .size
+            .filter(|(w, h)| *w > 0 && *h > 0 && (*w, *h) != (width, height))
+        else {
+            return (1.0, 1.0);
+        };
+        (width as f32 / w as f32, height as f32 / h as f32)
+    }
 }
 
 /// Keypoints of the given frames, from `keypoints.jsonl`.
@@ -76,6 +113,10 @@ pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<FrameKeypoints> {
     for sample in KeypointsReplay::open(path)? {
         let sample = sample?;
         out.size = out.size.or(sample.size);
+        if let Some(people) = sample.people {
+            let nose = sample.keypoints.map(|k| (k[0].x, k[0].y));
+            out.looks.insert(sample.frame, (people, nose));
+        }
         if let (true, Some(k)) = (wanted.contains(&sample.frame), sample.keypoints) {
             out.by_frame.insert(sample.frame, k);
         }
@@ -115,6 +156,9 @@ pub fn cut(
         cap.get(videoio::CAP_PROP_FRAME_WIDTH)? as i32,
         cap.get(videoio::CAP_PROP_FRAME_HEIGHT)? as i32,
     );
+    if let Some(b) = blur.as_deref_mut() {
+        b.use_sightings(keypoints.sightings(width, height));
+    }
     let keypoints = &keypoints.scaled_to(width, height);
     // Every clip frame goes once, in video order, into one stream cut from the same place;
     // each clip is a run of that stream.

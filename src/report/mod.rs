@@ -8,6 +8,7 @@ pub mod media;
 pub mod plots;
 pub mod privacy;
 pub mod session;
+pub mod sightings;
 
 use std::path::{Path, PathBuf};
 

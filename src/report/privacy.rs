@@ -12,6 +12,8 @@ use crate::pose::detector::PersonDetector;
 use crate::pose::{runtime, Keypoint};
 use crate::timing::StageTimes;
 
+use super::sightings::{grow, Sightings};
+
 /// Bystanders are detected with a low bar: blurring a non-face costs little.
 const BYSTANDER_MIN_SCORE: f32 = 0.3;
 
@@ -39,6 +41,23 @@ pub fn head_box(keypoints: &[Keypoint], width: i32, height: i32) -> Option<Rect>
     (right - left >= 2 && bottom - top >= 2).then(|| Rect::new(left, top, right - left, bottom - top))
 }
 
+/// The runner's body below the face: from the shoulders down to the lowest foot point,
+/// across every body keypoint (BlazePose 11..=32).
+pub fn body_box(keypoints: &[Keypoint], width: i32, height: i32) -> Option<Rect> {
+    let body = keypoints.get(11..=32)?;
+    let (x0, x1) = body
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
+    let (y0, y1) = body
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.y), b.max(p.y)));
+    let left = (x0.floor() as i32).clamp(0, width);
+    let top = (y0.floor() as i32).clamp(0, height);
+    let right = (x1.ceil() as i32).clamp(0, width);
+    let bottom = (y1.ceil() as i32).clamp(0, height);
+    (right > left && bottom > top).then(|| Rect::new(left, top, right - left, bottom - top))
+}
+
 /// Blurs the head region of `image` in place; the rest of the frame is untouched.
 pub fn blur_face(image: &mut Mat, keypoints: &[Keypoint]) -> Result<()> {
     match head_box(keypoints, image.cols(), image.rows()) {
@@ -48,7 +67,7 @@ pub fn blur_face(image: &mut Mat, keypoints: &[Keypoint]) -> Result<()> {
 }
 
 /// The face part of a detector box: its upper middle (the box spans head and shoulders).
-fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
+pub(super) fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
     let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
     let left = ((bbox[0] + 0.2 * w) as i32).clamp(0, width);
     let right = ((bbox[2] - 0.2 * w) as i32).clamp(0, width);
@@ -57,8 +76,9 @@ fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
     (right - left >= 2 && bottom - top >= 2).then(|| Rect::new(left, top, right - left, bottom - top))
 }
 
-/// The person detector runs on one exported frame in this many; between runs the faces
-/// it found are held (a bystander moves little in a tenth of a second).
+/// Sessions without the pose stage's looks around (older ones, replays of other tools'
+/// keypoints): the person detector runs on one exported frame in this many, and between
+/// runs the faces it found are held (a bystander moves little in a fifth of a second).
 const DETECT_EVERY: u64 = 6;
 /// A face the detector stops finding stays blurred this many frames (missed detections,
 /// a turned head), unless a detection overlapping it replaces it first.
@@ -78,7 +98,10 @@ struct HeldFace {
 
 /// Blurs every face in frames before they leave the session: the runner's and bystanders'.
 pub struct FaceBlur {
-    detector: PersonDetector,
+    pose: PoseConfig,
+    /// Bystanders from the session's looks around; without them, the detector.
+    sightings: Option<Sightings>,
+    detector: Option<PersonDetector>,
     times: StageTimes,
     held: Vec<HeldFace>,
     last_detection: Option<u64>,
@@ -87,16 +110,10 @@ pub struct FaceBlur {
 
 impl FaceBlur {
     pub fn new(pose: &PoseConfig) -> Result<Self> {
-        let env = runtime::environment(&pose.runtime_library)?;
-        let detector = PersonDetector::new(
-            &env,
-            &pose.models_dir.join("pose_detection.onnx"),
-            // One thread: the clips' encoder runs beside it on the other core.
-            1,
-            BYSTANDER_MIN_SCORE,
-        )?;
         Ok(Self {
-            detector,
+            pose: pose.clone(),
+            sightings: None,
+            detector: None,
             times: StageTimes::default(),
             held: Vec::new(),
             last_detection: None,
@@ -104,11 +121,33 @@ impl FaceBlur {
         })
     }
 
+    /// Bystanders' faces come from `sightings` (the pose stage's looks around) instead of
+    /// running the detector here.
+    pub fn use_sightings(&mut self, sightings: Sightings) {
+        self.sightings = (!sightings.is_empty()).then_some(sightings);
+    }
+
     /// Blurs the runner's face (from `runner`'s keypoints) and every other person's, in
     /// frame `index` of the video (indices must rise from call to call).
     pub fn apply(&mut self, image: &mut Mat, index: u64, runner: Option<&[Keypoint]>) -> Result<()> {
         if let Some(k) = runner {
             blur_face(image, k)?;
+        }
+        // Never blur over the runner's body or below their hips: their face is blurred from
+        // their keypoints, a box held from before they were found would hide the legs being
+        // measured, and no bystander's face is lower than a runner's hips (the detector's
+        // weak false finds in the grass or on the belt are).
+        let body = runner.and_then(|k| body_box(k, image.cols(), image.rows()));
+        let hips_y = runner.map(|k| (k[23].y + k[24].y) / 2.0);
+        let outside_body = |r: &Rect| {
+            let c = opencv::core::Point::new(r.x + r.width / 2, r.y + r.height / 2);
+            !body.is_some_and(|b| b.contains(c)) && !hips_y.is_some_and(|y| c.y as f32 > y)
+        };
+        if let Some(s) = &self.sightings {
+            for r in s.faces_at(index).iter().filter(|r| outside_body(r)) {
+                blur_rect(image, *r)?;
+            }
+            return Ok(());
         }
         let contiguous = self.last_frame.is_some_and(|f| index == f + 1);
         self.last_frame = Some(index);
@@ -123,17 +162,36 @@ impl FaceBlur {
             } else {
                 grow(h.rect, HOLD_GROW, image.cols(), image.rows())
             };
-            blur_rect(image, r)?;
+            if outside_body(&r) {
+                blur_rect(image, r)?;
+            }
         }
         Ok(())
+    }
+
+    fn detector(&mut self) -> Result<&mut PersonDetector> {
+        if self.detector.is_none() {
+            let env = runtime::environment(&self.pose.runtime_library)?;
+            self.detector = Some(PersonDetector::new(
+                &env,
+                &self.pose.models_dir.join("pose_detection.onnx"),
+                // One thread: the clips' encoder runs beside it on the other core.
+                1,
+                BYSTANDER_MIN_SCORE,
+            )?);
+        }
+        self.detector
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("the person detector could not be loaded"))
     }
 
     fn detect(&mut self, image: &Mat, index: u64, runner: Option<&[Keypoint]>) -> Result<()> {
         self.last_detection = Some(index);
         let nose = runner.map(|k| (k[0].x, k[0].y));
-        let found: Vec<Rect> = self
-            .detector
-            .detect(image, &mut self.times)?
+        let mut times = std::mem::take(&mut self.times);
+        let people = self.detector()?.detect(image, &mut times);
+        self.times = times;
+        let found: Vec<Rect> = people?
             .into_iter()
             .filter(|p| {
                 let b = p.bbox;
@@ -151,17 +209,6 @@ impl FaceBlur {
 
 fn overlaps(a: Rect, b: Rect) -> bool {
     a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
-}
-
-/// `r` grown by `share` of its size on every side, clipped to the image.
-fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
-    let dx = (r.width as f64 * share).round() as i32;
-    let dy = (r.height as f64 * share).round() as i32;
-    let left = (r.x - dx).clamp(0, width);
-    let top = (r.y - dy).clamp(0, height);
-    let right = (r.x + r.width + dx).clamp(0, width);
-    let bottom = (r.y + r.height + dy).clamp(0, height);
-    Rect::new(left, top, right - left, bottom - top)
 }
 
 /// Replaces `r` with a smooth blob of its own colours: reduced to [`BLUR_CELLS`] across,
@@ -237,6 +284,7 @@ mod tests {
 
     #[test]
     fn held_boxes_grow_and_stay_in_the_image() {
+        use super::super::sightings::grow;
         let r = grow(Rect::new(0, 10, 40, 20), 0.25, 45, 100);
         assert_eq!(r, Rect::new(0, 5, 45, 30));
         assert!(overlaps(Rect::new(0, 0, 10, 10), Rect::new(9, 9, 5, 5)));

@@ -531,6 +531,7 @@ impl SyntheticRun {
             }),
             track: f.keypoints.map(|_| 1),
             size: Some((self.width, self.height)),
+            people: None,
         }
     }
 }

@@ -1,0 +1,211 @@
+//! Where bystanders' faces were in every frame, from the pose stage's looks around (about
+//! three a second, recorded in `keypoints.jsonl` as `"people"`): between two looks a face
+//! seen in both is moved along the line between them, a face seen in only one is held over
+//! the whole gap, and every box in between is grown for movement. The runner's own box
+//! (the one holding their nose) is left out: their face is blurred from their keypoints.
+
+use std::collections::BTreeMap;
+
+use opencv::core::Rect;
+
+use crate::pose::PersonBox;
+
+/// Looks further apart than this (frames) are not bridged: each side is held this long.
+const MAX_GAP_FRAMES: u64 = 45;
+/// Boxes between looks grow by this share of their size on every side.
+const GROW: f64 = 0.35;
+/// Two faces in consecutive looks are the same person when their centres are closer than
+/// this many face widths (someone walking briskly past moves about two face widths
+/// between looks).
+const SAME_PERSON_WIDTHS: f64 = 2.5;
+
+/// Bystanders' face boxes at each look, in the pixels of the frames being exported.
+#[derive(Debug, Clone, Default)]
+pub struct Sightings {
+    by_frame: BTreeMap<u64, Vec<Rect>>,
+    width: i32,
+    height: i32,
+}
+
+impl Sightings {
+    /// `looks`: everyone seen, by frame; `runner_nose`: the runner's nose in that frame,
+    /// when the runner was found; frames of `width` × `height`.
+    pub fn new(
+        looks: &BTreeMap<u64, Vec<PersonBox>>,
+        runner_nose: impl Fn(u64) -> Option<(f32, f32)>,
+        width: i32,
+        height: i32,
+    ) -> Self {
+        let by_frame = looks
+            .iter()
+            .map(|(frame, people)| {
+                let nose = runner_nose(*frame);
+                let faces = people
+                    .iter()
+                    .filter(|p| {
+                        let b = p.bbox;
+                        !nose.is_some_and(|(x, y)| x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])
+                    })
+                    .filter_map(|p| super::privacy::face_of_detection(p.bbox, width, height))
+                    .collect();
+                (*frame, faces)
+            })
+            .collect();
+        Self {
+            by_frame,
+            width,
+            height,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_frame.is_empty()
+    }
+
+    /// Every bystander face region to blur in frame `index`.
+    pub fn faces_at(&self, index: u64) -> Vec<Rect> {
+        let before = self.by_frame.range(..=index).next_back();
+        let after = self.by_frame.range(index..).next();
+        let grown = |r: &Rect| grow(*r, GROW, self.width, self.height);
+        match (before, after) {
+            (Some((p, faces)), _) if *p == index => faces.clone(),
+            (Some((p, a)), Some((n, b))) if n - p <= MAX_GAP_FRAMES => {
+                let f = (index - p) as f64 / (n - p) as f64;
+                let mut out = Vec::new();
+                let mut matched_b = vec![false; b.len()];
+                for ra in a {
+                    match nearest(ra, b) {
+                        Some(j) => {
+                            matched_b[j] = true;
+                            out.push(grown(&lerp(ra, &b[j], f)));
+                        }
+                        None => out.push(grown(ra)),
+                    }
+                }
+                out.extend(
+                    b.iter()
+                        .zip(&matched_b)
+                        .filter(|(_, m)| !**m)
+                        .map(|(r, _)| grown(r)),
+                );
+                out
+            }
+            (Some((p, a)), Some((n, b))) => {
+                let mut out = Vec::new();
+                if index - p <= MAX_GAP_FRAMES {
+                    out.extend(a.iter().map(grown));
+                }
+                if n - index <= MAX_GAP_FRAMES {
+                    out.extend(b.iter().map(grown));
+                }
+                out
+            }
+            (Some((p, a)), None) if index - p <= MAX_GAP_FRAMES => a.iter().map(grown).collect(),
+            (None, Some((n, b))) if n - index <= MAX_GAP_FRAMES => b.iter().map(grown).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn centre(r: &Rect) -> (f64, f64) {
+    (
+        r.x as f64 + r.width as f64 / 2.0,
+        r.y as f64 + r.height as f64 / 2.0,
+    )
+}
+
+/// The face in `candidates` nearest to `r`, if it is close enough to be the same person.
+fn nearest(r: &Rect, candidates: &[Rect]) -> Option<usize> {
+    let (cx, cy) = centre(r);
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (x, y) = centre(c);
+            (i, (x - cx).hypot(y - cy), r.width.max(c.width) as f64)
+        })
+        .filter(|(_, d, w)| *d <= SAME_PERSON_WIDTHS * w)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _, _)| i)
+}
+
+fn lerp(a: &Rect, b: &Rect, f: f64) -> Rect {
+    let mix = |u: i32, v: i32| (u as f64 + (v - u) as f64 * f).round() as i32;
+    Rect::new(
+        mix(a.x, b.x),
+        mix(a.y, b.y),
+        mix(a.width, b.width),
+        mix(a.height, b.height),
+    )
+}
+
+/// `r` grown by `share` of its size on every side, clipped to the image.
+pub(super) fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
+    let dx = (r.width as f64 * share).round() as i32;
+    let dy = (r.height as f64 * share).round() as i32;
+    let left = (r.x - dx).clamp(0, width);
+    let top = (r.y - dy).clamp(0, height);
+    let right = (r.x + r.width + dx).clamp(0, width);
+    let bottom = (r.y + r.height + dy).clamp(0, height);
+    Rect::new(left, top, right - left, bottom - top)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(x0: f32, y0: f32) -> PersonBox {
+        PersonBox {
+            bbox: [x0, y0, x0 + 100.0, y0 + 200.0],
+            score: 0.9,
+        }
+    }
+
+    fn contains(outer: &Rect, inner: &Rect) -> bool {
+        outer.x <= inner.x
+            && outer.y <= inner.y
+            && outer.x + outer.width >= inner.x + inner.width
+            && outer.y + outer.height >= inner.y + inner.height
+    }
+
+    #[test]
+    fn a_walking_bystander_is_followed_between_looks() {
+        // Seen at frames 0 and 10, 120 px (two face widths) apart: in between the box
+        // moves along.
+        let looks = BTreeMap::from([(0, vec![person(100.0, 100.0)]), (10, vec![person(220.0, 100.0)])]);
+        let s = Sightings::new(&looks, |_| None, 1000, 800);
+        let start = s.faces_at(0)[0];
+        let end = s.faces_at(10)[0];
+        let middle = s.faces_at(5);
+        assert_eq!(middle.len(), 1);
+        let expected = lerp(&start, &end, 0.5);
+        assert!(contains(&middle[0], &expected), "{middle:?} misses {expected:?}");
+        assert!(middle[0].width > expected.width, "boxes between looks are grown");
+    }
+
+    #[test]
+    fn faces_seen_once_are_held_and_the_runner_is_left_out() {
+        // The runner (nose inside the second box) is never a bystander.
+        let looks = BTreeMap::from([
+            (0, vec![person(100.0, 100.0), person(600.0, 100.0)]),
+            (30, vec![person(600.0, 100.0)]),
+        ]);
+        let nose = |_| Some((650.0, 130.0));
+        let s = Sightings::new(&looks, nose, 1000, 800);
+        assert_eq!(s.faces_at(0).len(), 1);
+        // The bystander left between the looks: held over the gap, not dropped.
+        assert_eq!(s.faces_at(20).len(), 1);
+        assert!(s.faces_at(30).is_empty());
+        // Long after the last look nothing is invented.
+        assert!(s.faces_at(30 + MAX_GAP_FRAMES + 1).is_empty());
+        // Before the first look, a face is held back in time as well.
+        let s = Sightings::new(
+            &BTreeMap::from([(50, vec![person(100.0, 100.0)])]),
+            |_| None,
+            1000,
+            800,
+        );
+        assert_eq!(s.faces_at(40).len(), 1);
+        assert!(s.faces_at(0).is_empty());
+    }
+}
