@@ -314,7 +314,7 @@ fn spawn_pose(
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let posed = pose_frame(&mut estimator, frame, &mut last_look)?;
+                let posed = pose_frame(&mut estimator, frame, super::LOOK_AROUND_S, &mut last_look)?;
                 most_people = most_people.max(estimator.people_in_view());
                 if tx.send(posed).is_err() {
                     break;

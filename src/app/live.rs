@@ -497,7 +497,7 @@ fn spawn_pose(
                     Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => continue,
                     _ => break,
                 };
-                let posed = pose_frame(&mut estimator, frame, &mut last_look)?;
+                let posed = pose_frame(&mut estimator, frame, super::LIVE_LOOK_AROUND_S, &mut last_look)?;
                 if tx.send(posed).is_err() {
                     break;
                 }

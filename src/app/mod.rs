@@ -14,10 +14,13 @@ use crate::frame::Frame;
 use crate::pose::blazepose::BlazePose;
 use crate::pose::{PersonBox, Pose, PoseEstimator};
 
-/// How often (seconds of media time) the pose stage also looks for everyone in view, not
-/// just the runner: the session then knows where every face is, for blurring, at the cost
-/// of one detector run per look.
+/// How often (seconds of media time) the pose stage of `analyze` also looks for everyone
+/// in view, not just the runner: the session then knows where every face is, for blurring,
+/// at the cost of one detector run per look.
 pub const LOOK_AROUND_S: f64 = 0.33;
+/// The same live, where a look delays its frame by a detector run (~10-20 ms): once a
+/// second keeps those frames out of the 95th latency percentile.
+pub const LIVE_LOOK_AROUND_S: f64 = 1.0;
 
 /// A frame with what the pose stage found in it.
 pub struct Posed {
@@ -29,13 +32,18 @@ pub struct Posed {
 }
 
 /// The pose stage's work on one frame: the runner's pose, and everyone in view when it is
-/// time to look around (or the detector ran anyway). `last_look` is the media time of the
-/// latest look.
-pub fn pose_frame(estimator: &mut BlazePose, frame: Frame, last_look: &mut Option<f64>) -> Result<Posed> {
+/// time to look around (every `look_every_s`, or when the detector ran anyway).
+/// `last_look` is the media time of the latest look.
+pub fn pose_frame(
+    estimator: &mut BlazePose,
+    frame: Frame,
+    look_every_s: f64,
+    last_look: &mut Option<f64>,
+) -> Result<Posed> {
     let pose = estimator
         .estimate(&frame.image)
         .with_context(|| format!("pose estimation on frame {}", frame.id))?;
-    if last_look.is_none_or(|t| frame.pts_s - t >= LOOK_AROUND_S || frame.pts_s < t) {
+    if last_look.is_none_or(|t| frame.pts_s - t >= look_every_s || frame.pts_s < t) {
         estimator
             .look_around(&frame.image)
             .with_context(|| format!("looking for people on frame {}", frame.id))?;

@@ -69,7 +69,7 @@ impl FrameKeypoints {
     }
 
     /// Bystanders' faces at every look, in frames of `width` × `height`.
-    fn sightings(&self, width: i32, height: i32) -> Sightings {
+    fn sightings(&self, width: i32, height: i32, fps: f64) -> Sightings {
         let (sx, sy) = self.scale_to(width, height);
         let looks = self
             .looks
@@ -91,7 +91,7 @@ impl FrameKeypoints {
                 .and_then(|(_, n)| *n)
                 .map(|(x, y)| (x * sx, y * sy))
         };
-        Sightings::new(&looks, nose, width, height)
+        Sightings::new(&looks, nose, width, height, fps)
     }
 
     /// Factors from the keypoints' pixels to those of frames of `width` × `height`.
@@ -157,7 +157,7 @@ pub fn cut(
         cap.get(videoio::CAP_PROP_FRAME_HEIGHT)? as i32,
     );
     if let Some(b) = blur.as_deref_mut() {
-        b.use_sightings(keypoints.sightings(width, height));
+        b.use_sightings(keypoints.sightings(width, height, fps));
     }
     let keypoints = &keypoints.scaled_to(width, height);
     // Every clip frame goes once, in video order, into one stream cut from the same place;

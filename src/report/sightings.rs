@@ -10,8 +10,9 @@ use opencv::core::Rect;
 
 use crate::pose::PersonBox;
 
-/// Looks further apart than this (frames) are not bridged: each side is held this long.
-const MAX_GAP_FRAMES: u64 = 45;
+/// Looks further apart than this (seconds) are not bridged: each side is held this long.
+/// Live sessions look once a second, analyses three times.
+const MAX_GAP_S: f64 = 1.5;
 /// Boxes between looks grow by this share of their size on every side.
 const GROW: f64 = 0.35;
 /// Two faces in consecutive looks are the same person when their centres are closer than
@@ -25,16 +26,19 @@ pub struct Sightings {
     by_frame: BTreeMap<u64, Vec<Rect>>,
     width: i32,
     height: i32,
+    /// [`MAX_GAP_S`] in frames.
+    max_gap: u64,
 }
 
 impl Sightings {
     /// `looks`: everyone seen, by frame; `runner_nose`: the runner's nose in that frame,
-    /// when the runner was found; frames of `width` × `height`.
+    /// when the runner was found; frames of `width` × `height` at `fps`.
     pub fn new(
         looks: &BTreeMap<u64, Vec<PersonBox>>,
         runner_nose: impl Fn(u64) -> Option<(f32, f32)>,
         width: i32,
         height: i32,
+        fps: f64,
     ) -> Self {
         let by_frame = looks
             .iter()
@@ -55,6 +59,7 @@ impl Sightings {
             by_frame,
             width,
             height,
+            max_gap: (MAX_GAP_S * fps).round().max(1.0) as u64,
         }
     }
 
@@ -69,7 +74,7 @@ impl Sightings {
         let grown = |r: &Rect| grow(*r, GROW, self.width, self.height);
         match (before, after) {
             (Some((p, faces)), _) if *p == index => faces.clone(),
-            (Some((p, a)), Some((n, b))) if n - p <= MAX_GAP_FRAMES => {
+            (Some((p, a)), Some((n, b))) if n - p <= self.max_gap => {
                 let f = (index - p) as f64 / (n - p) as f64;
                 let mut out = Vec::new();
                 let mut matched_b = vec![false; b.len()];
@@ -92,16 +97,16 @@ impl Sightings {
             }
             (Some((p, a)), Some((n, b))) => {
                 let mut out = Vec::new();
-                if index - p <= MAX_GAP_FRAMES {
+                if index - p <= self.max_gap {
                     out.extend(a.iter().map(grown));
                 }
-                if n - index <= MAX_GAP_FRAMES {
+                if n - index <= self.max_gap {
                     out.extend(b.iter().map(grown));
                 }
                 out
             }
-            (Some((p, a)), None) if index - p <= MAX_GAP_FRAMES => a.iter().map(grown).collect(),
-            (None, Some((n, b))) if n - index <= MAX_GAP_FRAMES => b.iter().map(grown).collect(),
+            (Some((p, a)), None) if index - p <= self.max_gap => a.iter().map(grown).collect(),
+            (None, Some((n, b))) if n - index <= self.max_gap => b.iter().map(grown).collect(),
             _ => Vec::new(),
         }
     }
@@ -173,7 +178,7 @@ mod tests {
         // Seen at frames 0 and 10, 120 px (two face widths) apart: in between the box
         // moves along.
         let looks = BTreeMap::from([(0, vec![person(100.0, 100.0)]), (10, vec![person(220.0, 100.0)])]);
-        let s = Sightings::new(&looks, |_| None, 1000, 800);
+        let s = Sightings::new(&looks, |_| None, 1000, 800, 30.0);
         let start = s.faces_at(0)[0];
         let end = s.faces_at(10)[0];
         let middle = s.faces_at(5);
@@ -191,19 +196,20 @@ mod tests {
             (30, vec![person(600.0, 100.0)]),
         ]);
         let nose = |_| Some((650.0, 130.0));
-        let s = Sightings::new(&looks, nose, 1000, 800);
+        let s = Sightings::new(&looks, nose, 1000, 800, 30.0);
         assert_eq!(s.faces_at(0).len(), 1);
         // The bystander left between the looks: held over the gap, not dropped.
         assert_eq!(s.faces_at(20).len(), 1);
         assert!(s.faces_at(30).is_empty());
         // Long after the last look nothing is invented.
-        assert!(s.faces_at(30 + MAX_GAP_FRAMES + 1).is_empty());
+        assert!(s.faces_at(30 + 46).is_empty());
         // Before the first look, a face is held back in time as well.
         let s = Sightings::new(
             &BTreeMap::from([(50, vec![person(100.0, 100.0)])]),
             |_| None,
             1000,
             800,
+            30.0,
         );
         assert_eq!(s.faces_at(40).len(), 1);
         assert!(s.faces_at(0).is_empty());
