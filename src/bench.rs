@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::capture::SourceSpec;
-use crate::config::PoseConfig;
+use crate::pose::config::PoseConfig;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
 use crate::pose::PoseEstimator;

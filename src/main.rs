@@ -139,7 +139,7 @@ enum Command {
 #[derive(Args)]
 struct PoseFlags {
     /// Landmark model: full (default) or lite (faster, less accurate on legs and feet).
-    #[arg(long, value_enum)]
+    #[arg(long)]
     model: Option<ModelVariant>,
     /// Folder holding the ONNX pose models.
     #[arg(long)]

@@ -21,7 +21,7 @@ use super::{join_stage, pose_frame, progress_bar, Posed};
 use crate::analysis::{AnalysisConfig, PoseSample};
 use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
-use crate::config::PoseConfig;
+use crate::pose::config::PoseConfig;
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;

@@ -11,7 +11,7 @@ use crate::analysis::body::BodyTracker;
 use crate::analysis::geometry::quantile;
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder, PelvisConfig};
 use crate::capture::SourceSpec;
-use crate::config::PoseConfig;
+use crate::pose::config::PoseConfig;
 use crate::pose::blazepose::BlazePose;
 use crate::pose::PoseEstimator;
 

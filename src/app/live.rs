@@ -25,7 +25,7 @@ use super::{join_stage, pose_frame, Posed};
 use crate::analysis::{AnalysisConfig, PoseSample, StepRecord};
 use crate::capture::live::{self as live_capture, CaptureStatus, LiveCapture};
 use crate::capture::SourceSpec;
-use crate::config::PoseConfig;
+use crate::pose::config::PoseConfig;
 use crate::display::{Command, Display};
 use crate::frame::Frame;
 use crate::overlay;

@@ -18,7 +18,7 @@ use super::landmarks::{LandmarkModel, Landmarks};
 use super::roi::Roi;
 use super::runtime;
 use super::{PersonBox, Pose, PoseEstimator};
-use crate::config::{PoseConfig, RunnerZone};
+use super::config::{PoseConfig, RunnerZone};
 use crate::timing::StageTimes;
 
 pub struct BlazePose {

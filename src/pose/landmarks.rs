@@ -34,7 +34,7 @@ const HEATMAP_MIN_CONFIDENCE: f32 = 0.5;
 
 /// Which landmark network to run: `full` is the default; `lite` trades accuracy on the
 /// legs and feet for speed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelVariant {
     Full,
@@ -53,6 +53,18 @@ impl ModelVariant {
         match self {
             ModelVariant::Full => "full",
             ModelVariant::Lite => "lite",
+        }
+    }
+}
+
+impl std::str::FromStr for ModelVariant {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(ModelVariant::Full),
+            "lite" => Ok(ModelVariant::Lite),
+            other => Err(anyhow!("model '{other}' is not one of: full, lite")),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! ONNX Runtime is used only inside this module.
 
 pub mod blazepose;
+pub mod config;
 mod crop;
 pub mod detector;
 pub mod keypoints;

@@ -7,7 +7,7 @@ use opencv::core::{Mat, Rect, Size};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use crate::config::PoseConfig;
+use crate::pose::config::PoseConfig;
 use crate::pose::detector::PersonDetector;
 use crate::pose::{runtime, Keypoint};
 use crate::timing::StageTimes;
