@@ -7,9 +7,9 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::capture::SourceSpec;
-use crate::pose::config::PoseConfig;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
+use crate::pose::config::PoseConfig;
 use crate::pose::PoseEstimator;
 use crate::record::clip::ClipWriter;
 use crate::timing::StageTimes;

@@ -9,23 +9,22 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use crossbeam_channel::bounded;
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
-use super::{join_stage, pose_frame, progress_bar, Posed};
+use super::stages::{spawn_pose, Posed, LOOK_AROUND_S};
+use super::{join_stage, progress_bar};
 use crate::analysis::{AnalysisConfig, PoseSample};
 use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
-use crate::pose::config::PoseConfig;
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
-use crate::pose::PoseEstimator;
+use crate::pose::config::PoseConfig;
 use crate::record::clip::ClipWriter;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::prepare_output_dir;
@@ -181,7 +180,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let (pose_tx, pose_rx) = bounded::<Posed>(CHANNEL_DEPTH);
     let describe = source.describe();
     let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
-    let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone())?;
+    let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone(), LOOK_AROUND_S)?;
 
     let progress = progress_bar(opts.progress, expected, "analyse");
     let mut times = StageTimes::default();
@@ -245,7 +244,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let finish = clip.finish();
     let capture_stats = join_stage("capture", capture);
     let pose_stats = join_stage("pose", pose_stage);
-    let most_people = pose_stats.as_ref().map(|p| p.2).unwrap_or(0);
+    let most_people = pose_stats.as_ref().map(|p| p.most_people).unwrap_or(0);
     let gait = gait.finish(serde_json::json!({
         "frames": frames,
         "frames_with_runner": frames_with_runner,
@@ -255,9 +254,10 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     finish?;
     let gait = gait?;
     let capture_stats = capture_stats?;
-    let (pose_times, detector_runs, _) = pose_stats?;
+    let pose_stats = pose_stats?;
+    let detector_runs = pose_stats.detector_runs;
     times.merge(&capture_stats.times);
-    times.merge(&pose_times);
+    times.merge(&pose_stats.times);
 
     if frames == 0 {
         bail!("{describe} has no readable frames: the file is corrupt or not a video; re-export or copy it again");
@@ -294,35 +294,6 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         report_s: 0.0,
         times,
     })
-}
-
-/// Stage times, detector runs and the most people the detector saw in one frame.
-type PoseStageResult = Result<(StageTimes, u64, usize)>;
-
-fn spawn_pose(
-    mut estimator: BlazePose,
-    rx: crossbeam_channel::Receiver<Frame>,
-    tx: crossbeam_channel::Sender<Posed>,
-    stop: Arc<AtomicBool>,
-) -> Result<thread::JoinHandle<PoseStageResult>> {
-    thread::Builder::new()
-        .name("pose".into())
-        .spawn(move || {
-            let mut most_people = 0;
-            let mut last_look = None;
-            for frame in rx.iter() {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let posed = pose_frame(&mut estimator, frame, super::LOOK_AROUND_S, &mut last_look)?;
-                most_people = most_people.max(estimator.people_in_view());
-                if tx.send(posed).is_err() {
-                    break;
-                }
-            }
-            Ok((estimator.times().clone(), estimator.detector_runs(), most_people))
-        })
-        .context("starting the pose thread")
 }
 
 /// The default output folder for a video: `out/<video stem>`.

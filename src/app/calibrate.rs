@@ -4,19 +4,26 @@
 //! median is the calibration.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
+use crossbeam_channel::bounded;
+
+use super::join_stage;
+use super::stages::{spawn_pose, Posed};
 
 use crate::analysis::body::BodyTracker;
 use crate::analysis::geometry::quantile;
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder, PelvisConfig};
-use crate::capture::SourceSpec;
-use crate::pose::config::PoseConfig;
+use crate::capture::{self, SourceSpec};
 use crate::pose::blazepose::BlazePose;
-use crate::pose::PoseEstimator;
+use crate::pose::config::PoseConfig;
 
 /// Frames with both stickers needed for a calibration.
 const MIN_FRAMES: usize = 10;
+/// Frames in flight between two stages.
+const CHANNEL_DEPTH: usize = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
@@ -29,26 +36,43 @@ pub struct Calibration {
 
 pub fn run(video: &Path, pose: &PoseConfig, pelvis: &PelvisConfig) -> Result<Calibration> {
     pose.validate()?;
-    let mut source = SourceSpec::File(video.to_path_buf()).open()?;
-    let mut estimator = BlazePose::new(pose)?;
+    let source = SourceSpec::File(video.to_path_buf()).open()?;
+    let estimator = BlazePose::new(pose)?;
     let mut finder = MarkerFinder::new(pelvis.clone());
     let mut body = BodyTracker::default();
     let mut angles = Vec::new();
     let mut frames_read = 0;
-    while let Some(frame) = source.next_frame()? {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (frame_tx, frame_rx) = bounded(CHANNEL_DEPTH);
+    let (posed_tx, posed_rx) = bounded::<Posed>(CHANNEL_DEPTH);
+    let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
+    // Nobody else matters while the runner stands still: no looking around after the start.
+    let pose_stage = spawn_pose(estimator, frame_rx, posed_tx, stop.clone(), f64::INFINITY)?;
+    let mut failure = Ok(());
+    for Posed { frame, pose, .. } in posed_rx.iter() {
         frames_read += 1;
-        let Some(p) = estimator.estimate(&frame.image)? else {
+        let Some(p) = pose else {
             continue;
         };
         let Some(b) = body.update(frame.id, frame.pts_s, &p.keypoints) else {
             continue;
         };
-        if let Some((asis, psis)) =
-            finder.find(&frame.image, b.hip_centre, pelvis.search_radius * b.leg_length)?
-        {
-            angles.push(marker_tilt_deg(asis, psis, b.dir));
+        match finder.find(&frame.image, b.hip_centre, pelvis.search_radius * b.leg_length) {
+            Ok(Some((asis, psis))) => angles.push(marker_tilt_deg(asis, psis, b.dir)),
+            Ok(None) => {}
+            Err(e) => {
+                failure = Err(e);
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
         }
     }
+    drop(posed_rx);
+    let captured = join_stage("capture", capture);
+    let posed = join_stage("pose", pose_stage);
+    failure?;
+    captured?;
+    posed?;
     if angles.len() < MIN_FRAMES {
         bail!(
             "video '{}': the pelvic stickers were seen in only {} of {frames_read} frames (need {MIN_FRAMES}): check the sticker colours and that the runner stands in profile",

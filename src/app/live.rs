@@ -21,17 +21,18 @@ use serde_json::json;
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
-use super::{join_stage, pose_frame, Posed};
+use super::join_stage;
+use super::stages::{spawn_pose, Posed, LIVE_LOOK_AROUND_S};
 use crate::analysis::{AnalysisConfig, PoseSample, StepRecord};
 use crate::capture::live::{self as live_capture, CaptureStatus, LiveCapture};
 use crate::capture::SourceSpec;
-use crate::pose::config::PoseConfig;
 use crate::display::{Command, Display};
 use crate::frame::Frame;
 use crate::overlay;
 use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
-use crate::pose::{Pose, PoseEstimator};
+use crate::pose::config::PoseConfig;
+use crate::pose::Pose;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::prepare_output_dir;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
@@ -153,7 +154,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         stop.clone(),
         capture_status.clone(),
     )?;
-    let pose_stage = spawn_pose(estimator, entrance_rx, pose_tx, stop.clone())?;
+    let pose_stage = spawn_pose(estimator, entrance_rx, pose_tx, stop.clone(), LIVE_LOOK_AROUND_S)?;
     let recorder_status = Arc::new(RecorderStatus::default());
     let keypoints = KeypointsWriter::create(&opts.out.join("keypoints.jsonl"))?;
     let analysis = spawn_analysis(gait, Some(keypoints), pose_rx, packet_tx, recorder_status.clone())?;
@@ -339,7 +340,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let recorder_result = join_stage("record", recorder);
     // The analysis stage comes back even when it failed, so what it measured is saved.
     let (gait, analysis_times, analysis_error) = analysis_result?;
-    let pose_times = pose_result.as_ref().map(|t| t.clone()).unwrap_or_default();
+    let pose_times = pose_result.as_ref().map(|p| p.times.clone()).unwrap_or_default();
     let wall = ui.started.elapsed().as_secs_f64();
     let fps = ui.shown as f64 / wall.max(1e-9);
     let mut times = StageTimes::default();
@@ -479,32 +480,6 @@ fn peak_memory_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
-}
-
-fn spawn_pose(
-    mut estimator: BlazePose,
-    rx: Receiver<Frame>,
-    tx: Sender<Posed>,
-    stop: Arc<AtomicBool>,
-) -> Result<thread::JoinHandle<Result<StageTimes>>> {
-    thread::Builder::new()
-        .name("pose".into())
-        .spawn(move || {
-            let mut last_look = None;
-            loop {
-                let frame = match rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(f) => f,
-                    Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => continue,
-                    _ => break,
-                };
-                let posed = pose_frame(&mut estimator, frame, super::LIVE_LOOK_AROUND_S, &mut last_look)?;
-                if tx.send(posed).is_err() {
-                    break;
-                }
-            }
-            Ok(estimator.times().clone())
-        })
-        .context("starting the pose thread")
 }
 
 /// The analysis stage's thread result: the stage itself (so its steps can be saved

@@ -13,12 +13,12 @@ use anyhow::Result;
 use opencv::core::Mat;
 use opencv::prelude::*;
 
+use super::config::{PoseConfig, RunnerZone};
 use super::detector::{Detection, PersonDetector};
 use super::landmarks::{LandmarkModel, Landmarks};
 use super::roi::Roi;
 use super::runtime;
 use super::{PersonBox, Pose, PoseEstimator};
-use super::config::{PoseConfig, RunnerZone};
 use crate::timing::StageTimes;
 
 pub struct BlazePose {
@@ -77,36 +77,6 @@ impl BlazePose {
             seen: None,
             times: StageTimes::default(),
         })
-    }
-
-    /// How often the detector has run (once per lost track).
-    pub fn detector_runs(&self) -> u64 {
-        self.detector_runs
-    }
-
-    /// People the detector saw the last time it ran.
-    pub fn people_in_view(&self) -> usize {
-        self.people_in_view
-    }
-
-    /// Runs the detector on `image` (the frame just estimated) unless it ran on it
-    /// already, so that [`BlazePose::take_people`] has everyone in view.
-    pub fn look_around(&mut self, image: &Mat) -> Result<()> {
-        if self.seen.is_none() {
-            let t0 = Instant::now();
-            let people = self
-                .detector
-                .detect_at(image, PEOPLE_MIN_SCORE, &mut self.times)?;
-            self.people_in_view = people.len();
-            self.seen = Some(boxes(&people));
-            self.times.record("look_around", t0.elapsed());
-        }
-        Ok(())
-    }
-
-    /// Everyone the detector found in the frame just estimated, when it ran on it.
-    pub fn take_people(&mut self) -> Option<Vec<PersonBox>> {
-        self.seen.take()
     }
 
     fn accept(&self, lm: &Landmarks, width: i32, height: i32) -> bool {
@@ -176,6 +146,36 @@ impl PoseEstimator for BlazePose {
 
     fn times(&self) -> &StageTimes {
         &self.times
+    }
+
+    /// How often the detector has run (once per lost track).
+    fn detector_runs(&self) -> u64 {
+        self.detector_runs
+    }
+
+    /// People the detector saw the last time it ran.
+    fn people_in_view(&self) -> usize {
+        self.people_in_view
+    }
+
+    /// Runs the detector on `image` (the frame just estimated) unless it ran on it
+    /// already, so that [`BlazePose::take_people`] has everyone in view.
+    fn look_around(&mut self, image: &Mat) -> Result<()> {
+        if self.seen.is_none() {
+            let t0 = Instant::now();
+            let people = self
+                .detector
+                .detect_at(image, PEOPLE_MIN_SCORE, &mut self.times)?;
+            self.people_in_view = people.len();
+            self.seen = Some(boxes(&people));
+            self.times.record("look_around", t0.elapsed());
+        }
+        Ok(())
+    }
+
+    /// Everyone the detector found in the frame just estimated, when it ran on it.
+    fn take_people(&mut self) -> Option<Vec<PersonBox>> {
+        self.seen.take()
     }
 }
 

@@ -53,4 +53,21 @@ pub trait PoseEstimator: Send {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>>;
     /// Time spent per sub-stage since creation.
     fn times(&self) -> &StageTimes;
+    /// Looks for everyone in view in `image` (the frame just estimated), for
+    /// [`PoseEstimator::take_people`]; estimators that cannot see others do nothing.
+    fn look_around(&mut self, _image: &Mat) -> Result<()> {
+        Ok(())
+    }
+    /// Everyone found in the frame just estimated, when the estimator looked.
+    fn take_people(&mut self) -> Option<Vec<PersonBox>> {
+        None
+    }
+    /// People seen the last time the estimator looked.
+    fn people_in_view(&self) -> usize {
+        0
+    }
+    /// How often the estimator had to search the whole frame for the runner.
+    fn detector_runs(&self) -> u64 {
+        0
+    }
 }
