@@ -70,6 +70,36 @@ pub struct AnalyzeSummary {
     pub times: StageTimes,
 }
 
+impl std::fmt::Display for AnalyzeSummary {
+    /// What the clinician sees when the analysis ends: times, what was found, the files.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "analysed {} frames in {:.1} s: pose and analysis {:.1} s ({:.1} frames/s), report {:.1} s; runner found in {} ({:.0} %); {} steps",
+            self.frames,
+            self.wall_s + self.report_s,
+            self.wall_s,
+            self.frames as f64 / self.wall_s.max(1e-9),
+            self.report_s,
+            self.frames_with_runner,
+            100.0 * self.frames_with_runner as f64 / self.frames.max(1) as f64,
+            self.gait.steps.len()
+        )?;
+        if let Some(clip) = &self.clip {
+            writeln!(f, "annotated clip: {}", clip.display())?;
+        }
+        if let Some(k) = &self.keypoints {
+            writeln!(f, "keypoints:      {}", k.display())?;
+        }
+        writeln!(f, "steps:          {}", self.gait.steps_csv.display())?;
+        writeln!(f, "summary:        {}", self.gait.summary_json.display())?;
+        if let Some(r) = &self.report {
+            writeln!(f, "report:         {}", r.display())?;
+        }
+        Ok(())
+    }
+}
+
 pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     opts.analysis.validate()?;
     let mut summary = match &opts.input {

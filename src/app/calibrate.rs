@@ -34,6 +34,21 @@ pub struct Calibration {
     pub frames_read: u64,
 }
 
+impl std::fmt::Display for Calibration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "standing pelvic tilt: {:.1} deg (ASIS below PSIS positive), spread {:.1} deg (IQR), from {} of {} frames",
+            self.standing_tilt_deg, self.spread_deg, self.frames, self.frames_read
+        )?;
+        writeln!(
+            f,
+            "use it with: gaitcue analyze VIDEO --markers --standing-tilt {:.1}   (or [analysis.pelvis] standing_tilt_deg = {:.1})",
+            self.standing_tilt_deg, self.standing_tilt_deg
+        )
+    }
+}
+
 pub fn run(video: &Path, pose: &PoseConfig, pelvis: &PelvisConfig) -> Result<Calibration> {
     pose.validate()?;
     let source = SourceSpec::File(video.to_path_buf()).open()?;

@@ -92,6 +92,33 @@ pub struct LiveSummary {
     pub report: Option<PathBuf>,
 }
 
+impl std::fmt::Display for LiveSummary {
+    /// What the clinician sees when the session ends: frames, drops, latency, the files.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "live session: {} frames shown ({:.1} fps), {} dropped at the entrance, {} by the recorder, {} reconnects",
+            self.frames_shown, self.fps, self.dropped, self.recorder_dropped, self.reconnects
+        )?;
+        writeln!(
+            f,
+            "latency capture to screen: p50 {:.1} ms, p95 {:.1} ms; {} steps",
+            self.latency.quantile(0.5).unwrap_or(f64::NAN),
+            self.latency.quantile(0.95).unwrap_or(f64::NAN),
+            self.gait.steps.len()
+        )?;
+        for c in &self.clips {
+            writeln!(f, "clip:    {}", c.display())?;
+        }
+        writeln!(f, "steps:   {}", self.gait.steps_csv.display())?;
+        writeln!(f, "summary: {}", self.gait.summary_json.display())?;
+        if let Some(r) = &self.report {
+            writeln!(f, "report:  {}", r.display())?;
+        }
+        Ok(())
+    }
+}
+
 /// What the analysis stage hands the screen.
 struct Packet {
     frame: Frame,

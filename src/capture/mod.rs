@@ -80,6 +80,40 @@ impl SourceSpec {
     }
 }
 
+/// A live session's source as the user chose it: `--camera N`, `--source TEXT` (a file, a
+/// stream URL, a GStreamer pipeline or `demo`), or camera 0 when neither is given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSource {
+    pub spec: SourceSpec,
+    /// Play a file at its own speed, as a camera would deliver it.
+    pub pace: bool,
+    /// The bundled demo clip.
+    pub is_demo: bool,
+}
+
+impl LiveSource {
+    pub fn choose(camera: Option<i32>, source: Option<&str>) -> Self {
+        let (spec, is_demo) = match (camera, source) {
+            (Some(i), _) => (SourceSpec::Camera(i), false),
+            (None, Some("demo")) => (SourceSpec::File(demo_clip()), true),
+            (None, Some(text)) => (SourceSpec::parse(text), false),
+            (None, None) => (SourceSpec::Camera(0), false),
+        };
+        let pace = matches!(spec, SourceSpec::File(_));
+        Self { spec, pace, is_demo }
+    }
+}
+
+/// The bundled demo clip (fetched by `scripts/setup.sh`): `data/demo.mp4` in the working
+/// folder, else in the source tree gaitcue was built from.
+pub fn demo_clip() -> std::path::PathBuf {
+    let local = std::path::PathBuf::from("data/demo.mp4");
+    if local.exists() {
+        return local;
+    }
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo.mp4")
+}
+
 /// What the capture thread saw.
 #[derive(Debug, Default)]
 pub struct CaptureStats {

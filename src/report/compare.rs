@@ -122,6 +122,20 @@ pub struct CompareOutputs {
     pub changes: Vec<MetricChange>,
 }
 
+impl std::fmt::Display for CompareOutputs {
+    /// The meaningful changes, then the files.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for c in self.changes.iter().filter(|c| c.meaningful) {
+            writeln!(f, "{:<28} {}", c.metric, c.verdict)?;
+        }
+        if self.changes.iter().all(|c| !c.meaningful) {
+            writeln!(f, "no meaningful change in any metric")?;
+        }
+        writeln!(f, "comparison: {}", self.html.display())?;
+        writeln!(f, "data:       {}", self.json.display())
+    }
+}
+
 /// Writes `compare.html` and `compare.json` into `out`.
 pub fn run(
     baseline: &Path,

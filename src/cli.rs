@@ -1,0 +1,342 @@
+//! The command line: clap's types for every command and flag, turned into each command's
+//! validated options, run, and its summary printed (each summary is the command's
+//! `Display`).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use gaitcue::analysis::scale::BeltSpeed;
+use gaitcue::analysis::AnalysisConfig;
+use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
+use gaitcue::app::live::LiveOptions;
+use gaitcue::bench::{self, BenchOptions};
+use gaitcue::capture::LiveSource;
+use gaitcue::config::{Config, PoseConfig, RunnerZone};
+use gaitcue::pose::landmarks::ModelVariant;
+
+/// Running-gait analysis beside the treadmill: pose, foot strikes, overstride, cues.
+#[derive(Parser)]
+#[command(name = "gaitcue", version, about)]
+pub struct Cli {
+    /// TOML settings file (see README); flags override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a recorded clip: writes DIR/annotated.mp4, keypoints.jsonl, steps.csv and
+    /// summary.json (or, with --keypoints, replays recorded keypoints: steps and summary).
+    Analyze {
+        /// The video file (side view of the runner).
+        #[arg(required_unless_present = "keypoints", conflicts_with = "keypoints")]
+        video: Option<PathBuf>,
+        /// Replay a keypoints.jsonl instead of analysing a video.
+        #[arg(long)]
+        keypoints: Option<PathBuf>,
+        /// Output folder (created if needed) [default: out/<video name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        pose: PoseFlags,
+        #[command(flatten)]
+        gait: GaitFlags,
+    },
+    /// Live session: camera or stream to skeleton and cue on screen, with recording.
+    Live {
+        /// Camera index (/dev/videoN).
+        #[arg(long, conflicts_with = "source")]
+        camera: Option<i32>,
+        /// A video file (played at its real speed), a stream URL, a GStreamer pipeline
+        /// ending in appsink, or "demo" for the bundled clip.
+        #[arg(long)]
+        source: Option<String>,
+        /// No window: status lines on stderr, commands on stdin.
+        #[arg(long)]
+        headless: bool,
+        /// Video files only: show and record every frame, waiting for the analysis instead
+        /// of skipping frames (plays slower than real time on a slow computer).
+        #[arg(long)]
+        every_frame: bool,
+        /// Record the annotated clip from the first frame.
+        #[arg(long)]
+        record: bool,
+        /// Also record the clip without overlay.
+        #[arg(long)]
+        record_raw: bool,
+        /// Session folder [default: out/live-<unix time>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// End the session after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Seconds kept for "save the last seconds" (0: off).
+        #[arg(long, default_value_t = 10.0)]
+        preroll: f64,
+        /// Delay of the delayed replay, seconds.
+        #[arg(long, default_value_t = 5.0)]
+        delay: f64,
+        /// Start with delayed replay on.
+        #[arg(long)]
+        delayed: bool,
+        /// Phase to mark at the start (test, retest, …).
+        #[arg(long)]
+        phase: Option<String>,
+        /// Mirror the view (the runner sees themselves as in a mirror).
+        #[arg(long)]
+        mirror: bool,
+        /// Start with cues hidden.
+        #[arg(long)]
+        no_cues: bool,
+        /// Seconds between headless status lines.
+        #[arg(long, default_value_t = 5.0)]
+        status_every: f64,
+        #[command(flatten)]
+        pose: PoseFlags,
+        #[command(flatten)]
+        gait: GaitFlags,
+    },
+    /// Rebuild the report of a session folder (report.html, clips/).
+    Report {
+        /// A folder written by gaitcue analyze or live.
+        dir: PathBuf,
+    },
+    /// Compare a baseline session with a retest: every metric's change and whether it is
+    /// larger than the smallest detectable difference.
+    Compare {
+        baseline: PathBuf,
+        retest: PathBuf,
+        /// Output folder for compare.html and compare.json.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measure the standing pelvic tilt from ASIS/PSIS stickers (marker mode's zero).
+    Calibrate {
+        /// A few seconds of the runner standing still in profile, stickers on.
+        video: PathBuf,
+        #[command(flatten)]
+        pose: PoseFlags,
+    },
+    /// Time every stage on a clip and print medians and frames per second.
+    Bench {
+        video: PathBuf,
+        /// Stop after this many frames.
+        #[arg(long)]
+        frames: Option<u64>,
+        /// Per-frame time of a reference pose implementation, ms, to print the speed-up.
+        #[arg(long)]
+        baseline_ms: Option<f64>,
+        #[command(flatten)]
+        pose: PoseFlags,
+    },
+}
+
+#[derive(Args)]
+struct PoseFlags {
+    /// Landmark model: full (default) or lite (faster, less accurate on legs and feet).
+    #[arg(long)]
+    model: Option<ModelVariant>,
+    /// Folder holding the ONNX pose models.
+    #[arg(long)]
+    models: Option<PathBuf>,
+    /// ONNX Runtime threads per model.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Where the runner's hips may be, as fractions of the frame: x0,y0,x1,y1.
+    #[arg(long)]
+    zone: Option<RunnerZone>,
+}
+
+#[derive(Args)]
+struct GaitFlags {
+    /// Treadmill belt speed, e.g. "10 km/h" or "6.2 mph": gives step length and a cm scale.
+    #[arg(long)]
+    belt_speed: Option<BeltSpeed>,
+    /// Runner height in cm: a cm scale when no belt speed is given.
+    #[arg(long)]
+    height_cm: Option<f64>,
+    /// Track coloured ASIS/PSIS stickers for pelvic tilt (see README).
+    #[arg(long)]
+    markers: bool,
+    /// Pelvic tilt measured standing, degrees (from `gaitcue calibrate`).
+    #[arg(long, allow_hyphen_values = true)]
+    standing_tilt: Option<f64>,
+}
+
+impl GaitFlags {
+    fn apply(self, mut a: AnalysisConfig) -> AnalysisConfig {
+        if self.belt_speed.is_some() {
+            a.belt_speed = self.belt_speed;
+        }
+        if self.height_cm.is_some() {
+            a.runner_height_cm = self.height_cm;
+        }
+        if self.markers {
+            a.pelvis.markers = true;
+        }
+        if self.standing_tilt.is_some() {
+            a.pelvis.standing_tilt_deg = self.standing_tilt;
+        }
+        a
+    }
+}
+
+impl PoseFlags {
+    fn apply(self, mut pose: PoseConfig) -> PoseConfig {
+        if let Some(m) = self.model {
+            pose.model = m;
+        }
+        if let Some(d) = self.models {
+            pose.models_dir = d;
+        }
+        if let Some(t) = self.threads {
+            pose.threads = t;
+        }
+        if let Some(z) = self.zone {
+            pose.runner_zone = z;
+        }
+        pose
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Analyze {
+            video,
+            keypoints,
+            out,
+            quiet,
+            pose,
+            gait,
+        } => {
+            let input = match (video, keypoints) {
+                (_, Some(k)) => AnalyzeInput::Keypoints(k),
+                (Some(v), None) => AnalyzeInput::Video(v),
+                (None, None) => anyhow::bail!("give a video file or --keypoints FILE"),
+            };
+            let out = out.unwrap_or_else(|| match &input {
+                AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p) => analyze::default_out_dir(p),
+            });
+            let opts = AnalyzeOptions {
+                input,
+                out,
+                pose: pose.apply(config.pose),
+                analysis: gait.apply(config.analysis),
+                report: config.report,
+                progress: !quiet,
+            };
+            print!("{}", analyze::run(&opts)?);
+        }
+        Command::Live {
+            camera,
+            source,
+            headless,
+            every_frame,
+            record,
+            record_raw,
+            out,
+            duration,
+            preroll,
+            delay,
+            delayed,
+            phase,
+            mirror,
+            no_cues,
+            status_every,
+            pose,
+            gait,
+        } => {
+            let zone_given = pose.zone.is_some();
+            let mut pose = pose.apply(config.pose);
+            let source = LiveSource::choose(camera, source.as_deref());
+            if source.is_demo && !zone_given {
+                // The demo's walker, not the man on the box (README).
+                pose.runner_zone = "0,0.45,1,1".parse()?;
+            }
+            let out = out.unwrap_or_else(|| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                PathBuf::from("out").join(format!("live-{now}"))
+            });
+            let opts = LiveOptions {
+                report: config.report,
+                source: source.spec,
+                pace: source.pace,
+                every_frame,
+                headless,
+                record,
+                record_raw,
+                out,
+                pose,
+                analysis: gait.apply(config.analysis),
+                duration_s: duration,
+                preroll_s: preroll,
+                delay_s: delay,
+                delayed,
+                phase,
+                mirror,
+                cues_on: !no_cues,
+                status_every_s: status_every,
+            };
+            print!("{}", gaitcue::app::live::run(&opts)?);
+        }
+        Command::Report { dir } => {
+            let started = std::time::Instant::now();
+            let progress = gaitcue::app::progress_bar(true, None, "report");
+            let path = gaitcue::report::build(&dir, &config.report, &config.pose, &progress)?;
+            progress.finish_and_clear();
+            println!(
+                "report: {} ({:.1} s)",
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Compare {
+            baseline,
+            retest,
+            out,
+        } => {
+            let o = gaitcue::report::compare::run(
+                &baseline,
+                &retest,
+                &out,
+                config.report.blur_faces,
+                &config.pose,
+            )?;
+            print!("{o}");
+        }
+        Command::Calibrate { video, pose } => {
+            let c = gaitcue::app::calibrate::run(&video, &pose.apply(config.pose), &config.analysis.pelvis)?;
+            print!("{c}");
+        }
+        Command::Bench {
+            video,
+            frames,
+            baseline_ms,
+            pose,
+        } => {
+            let pose = pose.apply(config.pose);
+            let (model, threads) = (pose.model.name(), pose.threads);
+            let opts = BenchOptions {
+                scratch_dir: bench::default_scratch_dir(&video),
+                video,
+                pose,
+                max_frames: frames,
+                baseline_pose_ms: baseline_ms,
+            };
+            let report = bench::run(&opts)?;
+            let _ = std::fs::remove_dir_all(&opts.scratch_dir);
+            print!("{}", report.render(model, threads, opts.baseline_pose_ms));
+        }
+    }
+    Ok(())
+}
