@@ -6,24 +6,21 @@
 //! bounded and blocking, so nothing is lost silently and memory stays flat.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
-use opencv::core::{Mat, Vector};
-use opencv::imgcodecs;
+use anyhow::{anyhow, bail, Result};
+use crossbeam_channel::{bounded, RecvTimeoutError, TrySendError};
+use opencv::core::Mat;
 use serde_json::json;
 use tracing::info;
 
 use super::gait_stage::{GaitOutputs, GaitStage};
 use super::join_stage;
 use super::stages::{spawn_pose, Posed, LIVE_LOOK_AROUND_S};
-use crate::analysis::{AnalysisConfig, PoseSample, StepRecord};
+use crate::analysis::AnalysisConfig;
 use crate::capture::live::{self as live_capture, CaptureStatus, LiveCapture};
 use crate::capture::SourceSpec;
 use crate::display::{Command, Display};
@@ -32,25 +29,27 @@ use crate::overlay;
 use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
-use crate::pose::Pose;
-use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
+use crate::record::keypoints::KeypointsWriter;
 use crate::record::prepare_output_dir;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
 use crate::timing::{Samples, StageTimes};
 
-/// Without a runner for this long the screen says so.
-const NO_RUNNER_S: f64 = 1.5;
-const NO_RUNNER: &str = "no runner in view - whole body, side on, inside the zone";
+mod analysis;
+mod commands;
+mod events;
+mod screen;
+mod system;
+
+use analysis::{spawn_analysis, Packet};
+use commands::spawn_stdin_commands;
+use events::EventLog;
+use screen::Ui;
+use system::{cpu_seconds, describe_open_failure, join_within, peak_memory_mb, threshold_of};
+
 /// How long the end of a session waits for the capture thread.
 const CAPTURE_JOIN_WAIT: Duration = Duration::from_secs(3);
 /// Frames queued for the recorder before it counts as behind (~0.25 s at 30 fps).
 const RECORDER_QUEUE: usize = 8;
-/// A shown cue stays on screen this long after its step.
-const CUE_HOLD_S: f64 = 1.5;
-/// Steps kept for the panel and its chart.
-const PANEL_STEPS: usize = panel::CHART_STEPS;
-/// Latency samples kept for the rolling p50/p95 on screen.
-const LATENCY_WINDOW: usize = 300;
 
 pub struct LiveOptions {
     pub report: crate::report::ReportConfig,
@@ -117,13 +116,6 @@ impl std::fmt::Display for LiveSummary {
         }
         Ok(())
     }
-}
-
-/// What the analysis stage hands the screen.
-struct Packet {
-    frame: Frame,
-    pose: Option<Pose>,
-    steps: Vec<StepRecord>,
 }
 
 pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
@@ -443,363 +435,4 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         clips,
         headless_reason,
     })
-}
-
-/// Joins `handle` if it finishes within `wait`; otherwise leaves it (it ends with the process).
-fn join_within<T: Default>(stage: &str, handle: thread::JoinHandle<Result<T>>, wait: Duration) -> Result<T> {
-    let deadline = Instant::now() + wait;
-    while !handle.is_finished() {
-        if Instant::now() >= deadline {
-            tracing::warn!("the {stage} thread did not stop in time; leaving it");
-            return Ok(T::default());
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    join_stage(stage, handle)
-}
-
-/// The fixed threshold of the first cue rule on `metric`, for the panel's charts.
-fn threshold_of(a: &AnalysisConfig, metric: &str) -> Option<f64> {
-    a.cues
-        .rules
-        .iter()
-        .find(|r| r.metric == metric && r.baseline_steps == 0)
-        .map(|r| r.threshold)
-}
-
-fn describe_open_failure(spec: &SourceSpec, e: anyhow::Error) -> String {
-    match spec {
-        SourceSpec::Camera(_) => {
-            let mut found: Vec<String> = std::fs::read_dir("/dev")
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .filter(|n| n.starts_with("video"))
-                        .map(|n| format!("/dev/{n}"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            found.sort();
-            let found = if found.is_empty() {
-                "none".to_string()
-            } else {
-                found.join(", ")
-            };
-            format!("{e:#}; tried V4L2; video devices present: {found}")
-        }
-        _ => format!("{e:#}"),
-    }
-}
-
-/// CPU time (user + system) used by the whole process so far, seconds.
-fn cpu_seconds() -> Option<f64> {
-    // SAFETY: getrusage only writes into the zeroed struct we pass.
-    let usage = unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        (libc::getrusage(libc::RUSAGE_SELF, &mut u) == 0).then_some(u)?
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Some(secs(usage.ru_utime) + secs(usage.ru_stime))
-}
-
-fn peak_memory_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// The analysis stage's thread result: the stage itself (so its steps can be saved
-/// whatever happened), its timings, and the error that stopped it, if one did.
-type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
-
-fn spawn_analysis(
-    mut gait: GaitStage,
-    mut keypoints: Option<KeypointsWriter>,
-    rx: Receiver<Posed>,
-    tx: Sender<Packet>,
-    problems: Arc<RecorderStatus>,
-) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
-    thread::Builder::new()
-        .name("analysis".into())
-        .spawn(move || {
-            let mut times = StageTimes::default();
-            let mut warned = false;
-            for Posed { frame, pose, people } in rx.iter() {
-                let t0 = Instant::now();
-                let size = (frame.width(), frame.height());
-                // Every frame's keypoints, written here so that none is ever skipped.
-                if let Some(w) = &mut keypoints {
-                    let record = KeypointsRecord::new(
-                        frame.id,
-                        frame.pts_s,
-                        size.0,
-                        size.1,
-                        pose.as_ref(),
-                        people.as_deref(),
-                    );
-                    if let Err(e) = w.write(&record) {
-                        if let Ok(mut p) = problems.warning.lock() {
-                            *p = Some(format!("keypoints no longer saved: {e:#}"));
-                        }
-                        keypoints = None;
-                    }
-                }
-                let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
-                let steps = match gait.process(&sample, Some(&frame.image)) {
-                    Ok(s) => s,
-                    Err(e) => return Ok((gait, times, Some(e))),
-                };
-                if let (Some(e), false) = (gait.write_error(), warned) {
-                    warned = true;
-                    if let Ok(mut w) = problems.warning.lock() {
-                        *w = Some(format!("steps no longer saved: {e}"));
-                    }
-                }
-                times.record("analysis", t0.elapsed());
-                if tx.send(Packet { frame, pose, steps }).is_err() {
-                    break;
-                }
-            }
-            Ok((gait, times, None))
-        })
-        .context("starting the analysis thread")
-}
-
-/// Headless commands, one per line on standard input.
-fn spawn_stdin_commands() -> Receiver<Command> {
-    let (tx, rx) = bounded::<Command>(16);
-    let _ = thread::Builder::new().name("commands".into()).spawn(move || {
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            let Some(c) = Command::parse(&line) else {
-                if !line.trim().is_empty() {
-                    eprintln!(
-                        "gaitcue: unknown command '{}' (record, save, phase NAME, cues, mirror, delay, quit)",
-                        line.trim()
-                    );
-                }
-                continue;
-            };
-            if tx.send(c).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// The screen's state between frames.
-struct Ui {
-    state: PanelState,
-    steps: VecDeque<StepRecord>,
-    latency: Samples,
-    recent_latency: VecDeque<f64>,
-    shown: u64,
-    started: Instant,
-    recording_since: Option<Instant>,
-    delay_on: bool,
-    /// Encoded screens for the delayed replay: (media time, JPEG).
-    delay_ring: VecDeque<(f64, Vector<u8>)>,
-    last_cue: Option<(f64, String)>,
-    /// Media time of the first and the latest frame, and of the latest with a runner.
-    first_frame_t: Option<f64>,
-    last_frame_t: f64,
-    last_pose_t: Option<f64>,
-}
-
-impl Ui {
-    fn push_step(&mut self, s: StepRecord) {
-        if let Some(c) = &s.cue {
-            self.last_cue = Some((s.decided_at_s, c.clone()));
-        }
-        self.steps.push_back(s);
-        if self.steps.len() > PANEL_STEPS {
-            self.steps.pop_front();
-        }
-        self.state.recent_steps = self.steps.iter().cloned().collect();
-    }
-
-    fn current_cue(&self, now: f64) -> Option<String> {
-        self.last_cue
-            .as_ref()
-            .filter(|(t, _)| now - t <= CUE_HOLD_S)
-            .map(|(_, c)| c.clone())
-    }
-
-    fn record_latency(&mut self, d: Duration) {
-        self.shown += 1;
-        self.latency.push(d);
-        self.recent_latency.push_back(d.as_secs_f64() * 1e3);
-        if self.recent_latency.len() > LATENCY_WINDOW {
-            self.recent_latency.pop_front();
-        }
-        let recent: Vec<f64> = self.recent_latency.iter().copied().collect();
-        self.state.latency_p50_ms = crate::analysis::geometry::quantile(&recent, 0.5);
-        self.state.latency_p95_ms = crate::analysis::geometry::quantile(&recent, 0.95);
-        self.state.fps = Some(self.shown as f64 / self.started.elapsed().as_secs_f64().max(1e-9));
-    }
-
-    /// Updates the problems shown in red; returns the changes worth logging.
-    fn refresh_problems(&mut self, capture: &CaptureStatus, recorder: &RecorderStatus) -> Vec<String> {
-        let no_runner = self.last_frame_t
-            - self
-                .last_pose_t
-                .unwrap_or(self.first_frame_t.unwrap_or(self.last_frame_t));
-        let runner_problem = (no_runner > NO_RUNNER_S).then(|| NO_RUNNER.to_string());
-        let problems: Vec<String> = capture
-            .problem()
-            .into_iter()
-            .chain(recorder.warning())
-            .chain(runner_problem)
-            .collect();
-        let mut changes: Vec<String> = problems
-            .iter()
-            .filter(|p| !self.state.problems.contains(p))
-            .cloned()
-            .collect();
-        changes.extend(
-            self.state
-                .problems
-                .iter()
-                .filter(|p| !problems.contains(p))
-                .map(|p| match p.strip_suffix(" lost - reconnecting") {
-                    _ if p == NO_RUNNER => "runner in view again".to_string(),
-                    Some(source) => format!("{source} is back"),
-                    None => format!("resolved: {p}"),
-                }),
-        );
-        self.state.problems = problems;
-        // The indicator follows the clinician's R key, unless the recorder had to stop.
-        if recorder.stopped_itself.swap(false, Ordering::Relaxed) {
-            self.recording_since = None;
-        }
-        changes
-    }
-
-    /// Applies one command; returns true to quit.
-    fn apply(
-        &mut self,
-        c: &Command,
-        rec: &Sender<RecorderMsg>,
-        events: &mut EventLog,
-        t: f64,
-        delay_s: f64,
-    ) -> Result<bool> {
-        match c {
-            Command::ToggleRecord => {
-                if self.recording_since.is_some() {
-                    let _ = rec.send(RecorderMsg::StopRecording);
-                    self.recording_since = None;
-                    events.log(t, "recording stopped")?;
-                } else {
-                    let _ = rec.send(RecorderMsg::StartRecording);
-                    self.recording_since = Some(Instant::now());
-                    events.log(t, "recording started")?;
-                }
-            }
-            Command::SavePreroll => {
-                if self.recording_since.is_some() {
-                    self.state.notice = Some("recording: everything is being saved already".into());
-                } else {
-                    let _ = rec.send(RecorderMsg::SavePreroll);
-                    self.state.notice = Some("saved the last seconds".into());
-                    events.log(t, "pre-roll saved")?;
-                }
-            }
-            Command::Phase(p) => {
-                self.state.phase = Some(p.clone());
-                events.log(t, &format!("phase {p}"))?;
-            }
-            Command::ToggleCues => {
-                self.state.cues_on = !self.state.cues_on;
-                events.log(t, if self.state.cues_on { "cues on" } else { "cues off" })?;
-            }
-            Command::ToggleMirror => self.state.mirrored = !self.state.mirrored,
-            Command::ToggleDelay => {
-                self.delay_on = !self.delay_on && delay_s > 0.0;
-                self.delay_ring.clear();
-                events.log(
-                    t,
-                    if self.delay_on {
-                        "delayed replay on"
-                    } else {
-                        "delayed replay off"
-                    },
-                )?;
-            }
-            Command::ToggleHelp => self.state.show_help = !self.state.show_help,
-            Command::Quit => return Ok(true),
-        }
-        Ok(false)
-    }
-
-    /// With delayed replay on, the screen from `delay_s` ago (None: show the live one).
-    fn delayed(&mut self, screen: &Mat, t: f64, delay_s: f64) -> Result<Option<Mat>> {
-        self.state.delay_s = None;
-        if !self.delay_on {
-            return Ok(None);
-        }
-        let mut jpeg = Vector::<u8>::new();
-        imgcodecs::imencode_def(".jpg", screen, &mut jpeg).context("encoding the replay buffer")?;
-        self.delay_ring.push_back((t, jpeg));
-        while self.delay_ring.len() > 1 && t - self.delay_ring[1].0 >= delay_s {
-            self.delay_ring.pop_front();
-        }
-        let (t0, old) = &self.delay_ring[0];
-        if t - t0 + 0.05 < delay_s {
-            return Ok(None); // still filling
-        }
-        self.state.delay_s = Some(delay_s);
-        Ok(Some(
-            imgcodecs::imdecode(old, imgcodecs::IMREAD_COLOR).context("decoding the replay buffer")?,
-        ))
-    }
-
-    fn status_line(&self, capture: &CaptureStatus, recorder_dropped: u64) -> String {
-        let last = self.steps.back();
-        format!(
-            "gaitcue live {:6.1} s: {} frames ({:.1} fps), dropped {} at entrance, {} by recorder; latency p50 {} p95 {} ms; {} steps{}{}{}",
-            self.started.elapsed().as_secs_f64(),
-            self.shown,
-            self.state.fps.unwrap_or(0.0),
-            capture.dropped.load(Ordering::Relaxed),
-            recorder_dropped,
-            self.state.latency_p50_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
-            self.state.latency_p95_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
-            last.map(|s| s.step).unwrap_or(0),
-            last.and_then(|s| s.overstride_ratio).map(|o| format!(", overstride {:.0}%", o * 100.0)).unwrap_or_default(),
-            self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default(),
-            self.state.problems.iter().map(|p| format!(" [{p}]")).collect::<String>(),
-        )
-    }
-}
-
-/// `events.csv`: what happened when (phase marks, recordings, cues, source problems),
-/// flushed line by line.
-struct EventLog {
-    out: std::fs::File,
-    failed: bool,
-}
-
-impl EventLog {
-    fn create(dir: &std::path::Path) -> Result<Self> {
-        let path = dir.join("events.csv");
-        let mut out =
-            std::fs::File::create(&path).with_context(|| format!("creating '{}'", path.display()))?;
-        writeln!(out, "t_s,event")?;
-        Ok(Self { out, failed: false })
-    }
-
-    /// Appends one event; a failure (disk full) is reported once and the session goes on.
-    fn log(&mut self, t: f64, event: &str) -> Result<()> {
-        if self.failed {
-            return Ok(());
-        }
-        if let Err(e) = writeln!(self.out, "{t:.3},\"{}\"", event.replace('"', "'")) {
-            self.failed = true;
-            eprintln!("gaitcue: events.csv no longer written: {e} (is the disk full?)");
-        }
-        Ok(())
-    }
 }

@@ -1,0 +1,82 @@
+//! The live analysis thread: every frame's keypoints written, the gait analysed, and the
+//! frame with its pose and new steps handed to the screen.
+
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::analysis::{PoseSample, StepRecord};
+use crate::app::gait_stage::GaitStage;
+use crate::app::stages::Posed;
+use crate::frame::Frame;
+use crate::pose::Pose;
+use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
+use crate::record::recorder::RecorderStatus;
+use crate::timing::StageTimes;
+
+/// What the analysis stage hands the screen.
+pub(super) struct Packet {
+    pub(super) frame: Frame,
+    pub(super) pose: Option<Pose>,
+    pub(super) steps: Vec<StepRecord>,
+}
+
+/// The analysis stage's thread result: the stage itself (so its steps can be saved
+/// whatever happened), its timings, and the error that stopped it, if one did.
+pub(super) type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
+
+pub(super) fn spawn_analysis(
+    mut gait: GaitStage,
+    mut keypoints: Option<KeypointsWriter>,
+    rx: Receiver<Posed>,
+    tx: Sender<Packet>,
+    problems: Arc<RecorderStatus>,
+) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
+    thread::Builder::new()
+        .name("analysis".into())
+        .spawn(move || {
+            let mut times = StageTimes::default();
+            let mut warned = false;
+            for Posed { frame, pose, people } in rx.iter() {
+                let t0 = Instant::now();
+                let size = (frame.width(), frame.height());
+                // Every frame's keypoints, written here so that none is ever skipped.
+                if let Some(w) = &mut keypoints {
+                    let record = KeypointsRecord::new(
+                        frame.id,
+                        frame.pts_s,
+                        size.0,
+                        size.1,
+                        pose.as_ref(),
+                        people.as_deref(),
+                    );
+                    if let Err(e) = w.write(&record) {
+                        if let Ok(mut p) = problems.warning.lock() {
+                            *p = Some(format!("keypoints no longer saved: {e:#}"));
+                        }
+                        keypoints = None;
+                    }
+                }
+                let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
+                let steps = match gait.process(&sample, Some(&frame.image)) {
+                    Ok(s) => s,
+                    Err(e) => return Ok((gait, times, Some(e))),
+                };
+                if let (Some(e), false) = (gait.write_error(), warned) {
+                    warned = true;
+                    if let Ok(mut w) = problems.warning.lock() {
+                        *w = Some(format!("steps no longer saved: {e}"));
+                    }
+                }
+                times.record("analysis", t0.elapsed());
+                if tx.send(Packet { frame, pose, steps }).is_err() {
+                    break;
+                }
+            }
+            Ok((gait, times, None))
+        })
+        .context("starting the analysis thread")
+}

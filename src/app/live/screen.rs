@@ -1,0 +1,220 @@
+//! The live screen's state between frames: recent steps, the cue on show, latency,
+//! problems to show, recording and delayed replay; and what each key or command does.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use crossbeam_channel::Sender;
+use opencv::core::{Mat, Vector};
+use opencv::imgcodecs;
+
+use crate::analysis::StepRecord;
+use crate::capture::live::CaptureStatus;
+use crate::display::Command;
+use crate::panel::{self, PanelState};
+use crate::record::recorder::{RecorderMsg, RecorderStatus};
+use crate::timing::Samples;
+
+use super::events::EventLog;
+
+/// Without a runner for this long the screen says so.
+const NO_RUNNER_S: f64 = 1.5;
+const NO_RUNNER: &str = "no runner in view - whole body, side on, inside the zone";
+/// A shown cue stays on screen this long after its step.
+const CUE_HOLD_S: f64 = 1.5;
+/// Steps kept for the panel and its chart.
+const PANEL_STEPS: usize = panel::CHART_STEPS;
+/// Latency samples kept for the rolling p50/p95 on screen.
+const LATENCY_WINDOW: usize = 300;
+
+/// The screen's state between frames.
+pub(super) struct Ui {
+    pub(super) state: PanelState,
+    pub(super) steps: VecDeque<StepRecord>,
+    pub(super) latency: Samples,
+    pub(super) recent_latency: VecDeque<f64>,
+    pub(super) shown: u64,
+    pub(super) started: Instant,
+    pub(super) recording_since: Option<Instant>,
+    pub(super) delay_on: bool,
+    /// Encoded screens for the delayed replay: (media time, JPEG).
+    pub(super) delay_ring: VecDeque<(f64, Vector<u8>)>,
+    pub(super) last_cue: Option<(f64, String)>,
+    /// Media time of the first and the latest frame, and of the latest with a runner.
+    pub(super) first_frame_t: Option<f64>,
+    pub(super) last_frame_t: f64,
+    pub(super) last_pose_t: Option<f64>,
+}
+
+impl Ui {
+    pub(super) fn push_step(&mut self, s: StepRecord) {
+        if let Some(c) = &s.cue {
+            self.last_cue = Some((s.decided_at_s, c.clone()));
+        }
+        self.steps.push_back(s);
+        if self.steps.len() > PANEL_STEPS {
+            self.steps.pop_front();
+        }
+        self.state.recent_steps = self.steps.iter().cloned().collect();
+    }
+
+    pub(super) fn current_cue(&self, now: f64) -> Option<String> {
+        self.last_cue
+            .as_ref()
+            .filter(|(t, _)| now - t <= CUE_HOLD_S)
+            .map(|(_, c)| c.clone())
+    }
+
+    pub(super) fn record_latency(&mut self, d: Duration) {
+        self.shown += 1;
+        self.latency.push(d);
+        self.recent_latency.push_back(d.as_secs_f64() * 1e3);
+        if self.recent_latency.len() > LATENCY_WINDOW {
+            self.recent_latency.pop_front();
+        }
+        let recent: Vec<f64> = self.recent_latency.iter().copied().collect();
+        self.state.latency_p50_ms = crate::analysis::geometry::quantile(&recent, 0.5);
+        self.state.latency_p95_ms = crate::analysis::geometry::quantile(&recent, 0.95);
+        self.state.fps = Some(self.shown as f64 / self.started.elapsed().as_secs_f64().max(1e-9));
+    }
+
+    /// Updates the problems shown in red; returns the changes worth logging.
+    pub(super) fn refresh_problems(
+        &mut self,
+        capture: &CaptureStatus,
+        recorder: &RecorderStatus,
+    ) -> Vec<String> {
+        let no_runner = self.last_frame_t
+            - self
+                .last_pose_t
+                .unwrap_or(self.first_frame_t.unwrap_or(self.last_frame_t));
+        let runner_problem = (no_runner > NO_RUNNER_S).then(|| NO_RUNNER.to_string());
+        let problems: Vec<String> = capture
+            .problem()
+            .into_iter()
+            .chain(recorder.warning())
+            .chain(runner_problem)
+            .collect();
+        let mut changes: Vec<String> = problems
+            .iter()
+            .filter(|p| !self.state.problems.contains(p))
+            .cloned()
+            .collect();
+        changes.extend(
+            self.state
+                .problems
+                .iter()
+                .filter(|p| !problems.contains(p))
+                .map(|p| match p.strip_suffix(" lost - reconnecting") {
+                    _ if p == NO_RUNNER => "runner in view again".to_string(),
+                    Some(source) => format!("{source} is back"),
+                    None => format!("resolved: {p}"),
+                }),
+        );
+        self.state.problems = problems;
+        // The indicator follows the clinician's R key, unless the recorder had to stop.
+        if recorder.stopped_itself.swap(false, Ordering::Relaxed) {
+            self.recording_since = None;
+        }
+        changes
+    }
+
+    /// Applies one command; returns true to quit.
+    pub(super) fn apply(
+        &mut self,
+        c: &Command,
+        rec: &Sender<RecorderMsg>,
+        events: &mut EventLog,
+        t: f64,
+        delay_s: f64,
+    ) -> Result<bool> {
+        match c {
+            Command::ToggleRecord => {
+                if self.recording_since.is_some() {
+                    let _ = rec.send(RecorderMsg::StopRecording);
+                    self.recording_since = None;
+                    events.log(t, "recording stopped")?;
+                } else {
+                    let _ = rec.send(RecorderMsg::StartRecording);
+                    self.recording_since = Some(Instant::now());
+                    events.log(t, "recording started")?;
+                }
+            }
+            Command::SavePreroll => {
+                if self.recording_since.is_some() {
+                    self.state.notice = Some("recording: everything is being saved already".into());
+                } else {
+                    let _ = rec.send(RecorderMsg::SavePreroll);
+                    self.state.notice = Some("saved the last seconds".into());
+                    events.log(t, "pre-roll saved")?;
+                }
+            }
+            Command::Phase(p) => {
+                self.state.phase = Some(p.clone());
+                events.log(t, &format!("phase {p}"))?;
+            }
+            Command::ToggleCues => {
+                self.state.cues_on = !self.state.cues_on;
+                events.log(t, if self.state.cues_on { "cues on" } else { "cues off" })?;
+            }
+            Command::ToggleMirror => self.state.mirrored = !self.state.mirrored,
+            Command::ToggleDelay => {
+                self.delay_on = !self.delay_on && delay_s > 0.0;
+                self.delay_ring.clear();
+                events.log(
+                    t,
+                    if self.delay_on {
+                        "delayed replay on"
+                    } else {
+                        "delayed replay off"
+                    },
+                )?;
+            }
+            Command::ToggleHelp => self.state.show_help = !self.state.show_help,
+            Command::Quit => return Ok(true),
+        }
+        Ok(false)
+    }
+
+    /// With delayed replay on, the screen from `delay_s` ago (None: show the live one).
+    pub(super) fn delayed(&mut self, screen: &Mat, t: f64, delay_s: f64) -> Result<Option<Mat>> {
+        self.state.delay_s = None;
+        if !self.delay_on {
+            return Ok(None);
+        }
+        let mut jpeg = Vector::<u8>::new();
+        imgcodecs::imencode_def(".jpg", screen, &mut jpeg).context("encoding the replay buffer")?;
+        self.delay_ring.push_back((t, jpeg));
+        while self.delay_ring.len() > 1 && t - self.delay_ring[1].0 >= delay_s {
+            self.delay_ring.pop_front();
+        }
+        let (t0, old) = &self.delay_ring[0];
+        if t - t0 + 0.05 < delay_s {
+            return Ok(None); // still filling
+        }
+        self.state.delay_s = Some(delay_s);
+        Ok(Some(
+            imgcodecs::imdecode(old, imgcodecs::IMREAD_COLOR).context("decoding the replay buffer")?,
+        ))
+    }
+
+    pub(super) fn status_line(&self, capture: &CaptureStatus, recorder_dropped: u64) -> String {
+        let last = self.steps.back();
+        format!(
+            "gaitcue live {:6.1} s: {} frames ({:.1} fps), dropped {} at entrance, {} by recorder; latency p50 {} p95 {} ms; {} steps{}{}{}",
+            self.started.elapsed().as_secs_f64(),
+            self.shown,
+            self.state.fps.unwrap_or(0.0),
+            capture.dropped.load(Ordering::Relaxed),
+            recorder_dropped,
+            self.state.latency_p50_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
+            self.state.latency_p95_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
+            last.map(|s| s.step).unwrap_or(0),
+            last.and_then(|s| s.overstride_ratio).map(|o| format!(", overstride {:.0}%", o * 100.0)).unwrap_or_default(),
+            self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default(),
+            self.state.problems.iter().map(|p| format!(" [{p}]")).collect::<String>(),
+        )
+    }
+}
