@@ -6,6 +6,7 @@
 //! frames seen so far, so the same code runs live.
 
 pub mod body;
+mod config;
 pub mod cues;
 pub mod events;
 pub mod geometry;
@@ -13,19 +14,21 @@ pub mod metrics;
 pub mod pelvis;
 pub mod sample;
 pub mod scale;
+mod step;
 
 use std::collections::VecDeque;
 
 use anyhow::{bail, Result};
-use serde::{Deserialize, Serialize};
 
 use body::{BodyFrame, BodyTracker};
-use cues::{CueConfig, CueEngine};
+pub use config::AnalysisConfig;
+use cues::CueEngine;
 use events::{EventDetector, EventKind, GaitEvent};
 use geometry::median;
 use metrics::ContactMetrics;
 pub use sample::{PoseSample, Side};
-use scale::{BeltSpeed, ScaleEstimator};
+use scale::ScaleEstimator;
+pub use step::StepRecord;
 
 /// Seconds of body frames kept for looking back at contacts (longest walking stride ~1.5 s).
 const HISTORY_S: f64 = 3.0;
@@ -37,122 +40,6 @@ const STANCE_SCALE_SHARE: f64 = 0.4;
 const MAX_GAP_S: f64 = 0.5;
 /// Leg points may lie this far outside the frame (pixels) before the frame is unusable.
 const FRAME_MARGIN_PX: f32 = 2.0;
-
-/// `[analysis]` in the configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AnalysisConfig {
-    /// Below this visibility a leg's metrics are unknown rather than guessed.
-    pub min_visibility: f64,
-    /// How far back (leg lengths) a heel or toe must travel from a peak to confirm an event.
-    pub event_delta: f64,
-    /// Heel positions this close to the forward-most one (leg lengths) are still "before
-    /// contact": about twice the keypoint noise.
-    pub contact_plateau: f64,
-    /// No two contacts of one foot closer than this, seconds (240 steps/min running).
-    pub min_stride_s: f64,
-    /// Treadmill belt speed, e.g. "10 km/h": gives step length and the pixel scale.
-    pub belt_speed: Option<BeltSpeed>,
-    /// Runner height in cm: a pixel scale when no belt speed is given.
-    pub runner_height_cm: Option<f64>,
-    pub cues: CueConfig,
-    pub pelvis: pelvis::PelvisConfig,
-}
-
-impl Default for AnalysisConfig {
-    fn default() -> Self {
-        Self {
-            min_visibility: 0.5,
-            event_delta: 0.05,
-            contact_plateau: 0.02,
-            min_stride_s: 0.45,
-            belt_speed: None,
-            runner_height_cm: None,
-            cues: CueConfig::default(),
-            pelvis: pelvis::PelvisConfig::default(),
-        }
-    }
-}
-
-impl AnalysisConfig {
-    pub fn validate(&self) -> Result<()> {
-        if !(0.0..=1.0).contains(&self.min_visibility) {
-            bail!(
-                "analysis.min_visibility = {} must be between 0 and 1",
-                self.min_visibility
-            );
-        }
-        if !(0.005..=0.5).contains(&self.event_delta) {
-            bail!(
-                "analysis.event_delta = {} must be between 0.005 and 0.5 leg lengths",
-                self.event_delta
-            );
-        }
-        if let Some(h) = self.runner_height_cm {
-            if !(80.0..=250.0).contains(&h) {
-                bail!("runner height {h} cm must be between 80 and 250 cm");
-            }
-        }
-        self.cues.validate()
-    }
-}
-
-/// One step, as a row of `steps.csv`. `None` = unknown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepRecord {
-    pub step: usize,
-    pub side: Side,
-    pub ic_time_s: f64,
-    pub toe_off_time_s: Option<f64>,
-    pub step_time_s: Option<f64>,
-    pub cadence_spm: Option<f64>,
-    pub contact_time_s: Option<f64>,
-    pub overstride_ratio: Option<f64>,
-    pub overstride_cm: Option<f64>,
-    pub shank_angle_ic_deg: Option<f64>,
-    pub knee_flexion_ic_deg: Option<f64>,
-    pub thigh_extension_to_deg: Option<f64>,
-    pub trunk_lean_deg: Option<f64>,
-    pub vertical_oscillation_ratio: Option<f64>,
-    pub pelvic_tilt_deg: Option<f64>,
-    pub pelvic_tilt_source: Option<&'static str>,
-    pub confidence: f64,
-    pub cue: Option<String>,
-    // After the required columns:
-    pub ic_frame: u64,
-    /// Media time at which the contact was confirmed.
-    pub ic_decided_at_s: f64,
-    /// Media time at which this row, and its cue, were decided.
-    pub decided_at_s: f64,
-    pub duty_factor: Option<f64>,
-    pub step_length_m: Option<f64>,
-    pub foot_strike_angle_deg: Option<f64>,
-    /// The cue rule that is active (shown or not, after cool-down and fading).
-    pub active_cue: Option<String>,
-}
-
-impl StepRecord {
-    /// A metric by its column name, for the cue rules.
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        match name {
-            "overstride_ratio" => self.overstride_ratio,
-            "overstride_cm" => self.overstride_cm,
-            "cadence_spm" => self.cadence_spm,
-            "step_time_s" => self.step_time_s,
-            "contact_time_s" => self.contact_time_s,
-            "shank_angle_ic_deg" => self.shank_angle_ic_deg,
-            "knee_flexion_ic_deg" => self.knee_flexion_ic_deg,
-            "thigh_extension_to_deg" => self.thigh_extension_to_deg,
-            "trunk_lean_deg" => self.trunk_lean_deg,
-            "vertical_oscillation_ratio" => self.vertical_oscillation_ratio,
-            "pelvic_tilt_deg" => self.pelvic_tilt_deg,
-            "duty_factor" => self.duty_factor,
-            "step_length_m" => self.step_length_m,
-            "foot_strike_angle_deg" => self.foot_strike_angle_deg,
-            _ => None,
-        }
-    }
-}
 
 /// A step between its contact and its toe-off.
 #[derive(Debug, Clone)]
