@@ -8,7 +8,7 @@
 //! instead of dropping. Frame rates and latencies are measured by `scripts/bench_live.sh`,
 //! never asserted. Live sessions run one at a time ([`one_session_at_a_time`]).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

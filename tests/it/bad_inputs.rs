@@ -1,7 +1,7 @@
 //! Every bad input gives one clear line naming the file and what to do, a non-zero exit,
 //! no panic, and leaves earlier output alone.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

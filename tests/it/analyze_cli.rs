@@ -1,6 +1,6 @@
 //! `gaitcue analyze` end to end on the real demo clip: real decode, inference and encode.
 
-mod common;
+use crate::common;
 
 use common::*;
 use gaitcue::pose::KEYPOINT_NAMES;

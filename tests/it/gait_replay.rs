@@ -2,8 +2,8 @@
 //! binary, steps.csv and summary.json checked against the truth, and bad keypoints files
 //! rejected with the line number while everything before the bad line is kept.
 
-mod common;
-mod synthetic;
+use crate::common;
+use crate::synthetic;
 
 use std::path::Path;
 

@@ -2,8 +2,8 @@
 //! standing calibration is subtracted, and `gaitcue calibrate` reads stickers painted on
 //! real footage through a real encode and decode.
 
-mod common;
-mod synthetic;
+use crate::common;
+use crate::synthetic;
 
 use gaitcue::analysis::pelvis::{
     draw_sticker, marker_tilt_deg, MarkerFinder, PelvisConfig, ASIS_BGR, PSIS_BGR,

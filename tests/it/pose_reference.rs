@@ -2,7 +2,7 @@
 //! real ONNX inference, real decode. Reference keypoints were produced once by
 //! `scripts/make_reference_fixtures.py` (mediapipe 0.10.14, the same full model).
 
-mod common;
+use crate::common;
 
 use common::*;
 use gaitcue::capture::SourceSpec;

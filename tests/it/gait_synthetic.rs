@@ -3,7 +3,7 @@
 //! to 1 % of leg length, 5 % missing frames, left/right label swaps, 30/60/120 fps and both
 //! running directions (see `tests/synthetic/`).
 
-mod synthetic;
+use crate::synthetic;
 
 use gaitcue::analysis::events::EventKind;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};

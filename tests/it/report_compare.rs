@@ -1,8 +1,8 @@
 //! Reports and test → retest comparisons on synthetic sessions with known truth, the
 //! errors `compare` gives for folders it cannot compare, and face blurring on a real image.
 
-mod common;
-mod synthetic;
+use crate::common;
+use crate::synthetic;
 
 use std::path::{Path, PathBuf};
 

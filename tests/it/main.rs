@@ -1,0 +1,17 @@
+//! gaitcue's integration tests, one binary (the way ripgrep keeps them): real inference on
+//! real footage, real video decode and encode, real files, and synthetic gait with known
+//! truth. Shared helpers are compiled once: [`common`] (paths, the binary, the pose
+//! configuration) and [`synthetic`] (the synthetic runner, whose own tests run here once).
+
+mod common;
+mod synthetic;
+
+mod analyze_cli;
+mod bad_inputs;
+mod capture_sources;
+mod gait_replay;
+mod gait_synthetic;
+mod live_session;
+mod pelvic_markers;
+mod pose_reference;
+mod report_compare;
