@@ -8,6 +8,7 @@
 //! faded-feedback schedule lowers the share of steps that show a cue over the session
 //! [Willy 2012; Crowell & Davis 2011].
 
+use super::Metric;
 use std::collections::VecDeque;
 
 use anyhow::{bail, Result};
@@ -39,7 +40,7 @@ pub struct CueRule {
     /// Text shown to the runner, e.g. "Land under your hips".
     pub cue: String,
     /// A column of steps.csv: overstride_ratio, cadence_spm, pelvic_tilt_deg, trunk_lean_deg …
-    pub metric: String,
+    pub metric: Metric,
     pub when: Direction,
     /// Fixed threshold; or, with `baseline_steps`, a margin added to (or, for `below`,
     /// taken from) the runner's baseline.
@@ -92,36 +93,31 @@ impl Default for CueConfig {
 /// Overstride above 15 % of leg length is "poor" in open tools (unvalidated; FINDINGS §6),
 /// so it is the default — compare with the runner's own baseline where possible.
 pub fn default_rules() -> Vec<CueRule> {
-    let rule = |cue: &str, metric: &str, when, threshold, baseline_steps| CueRule {
+    let rule = |cue: &str, metric: Metric, when, threshold, baseline_steps| CueRule {
         cue: cue.into(),
-        metric: metric.into(),
+        metric,
         when,
         threshold,
         baseline_steps,
         priority: None,
     };
     vec![
-        rule("Run long", "pelvic_tilt_deg", Direction::Above, 5.0, 0),
+        rule("Run long", Metric::PelvicTilt, Direction::Above, 5.0, 0),
         rule(
             "Land under your hips",
-            "overstride_ratio",
+            Metric::Overstride,
             Direction::Above,
             0.15,
             0,
         ),
         rule(
             "Quicker, shorter steps",
-            "cadence_spm",
+            Metric::Cadence,
             Direction::Below,
             160.0,
             0,
         ),
     ]
-}
-
-/// Metrics a rule may watch: every per-step metric but the confidence.
-fn known_metric(name: &str) -> bool {
-    name != "confidence" && super::metrics::DEFINITIONS.iter().any(|(n, _, _)| *n == name)
 }
 
 impl CueConfig {
@@ -145,18 +141,12 @@ impl CueConfig {
                 bail!("cues: fade shares must be between 0 and 1, not {share}");
             }
         }
+        // A rule may watch every per-step metric but the pose's confidence.
         for r in &self.rules {
-            if !known_metric(&r.metric) {
-                let names: Vec<&str> = super::metrics::DEFINITIONS
-                    .iter()
-                    .map(|(n, _, _)| *n)
-                    .filter(|n| *n != "confidence")
-                    .collect();
+            if r.metric == Metric::Confidence {
                 bail!(
-                    "cues: rule '{}' watches unknown metric '{}' (one of: {})",
-                    r.cue,
-                    r.metric,
-                    names.join(", ")
+                    "cues: rule '{}' watches the pose's confidence, which is not a gait metric",
+                    r.cue
                 );
             }
         }
@@ -166,14 +156,13 @@ impl CueConfig {
     /// Default priority: hip-flexor patients see posture, then overstride, then cadence;
     /// others see overstride, cadence, then posture.
     fn priority(&self, rule: &CueRule) -> u32 {
-        rule.priority
-            .unwrap_or(match (self.profile, rule.metric.as_str()) {
-                (Profile::HipFlexor, "pelvic_tilt_deg" | "trunk_lean_deg") => 1,
-                (Profile::HipFlexor, "cadence_spm" | "step_time_s") => 3,
-                (Profile::General, "pelvic_tilt_deg" | "trunk_lean_deg") => 3,
-                (Profile::General, "cadence_spm" | "step_time_s") => 2,
-                _ => 2,
-            })
+        rule.priority.unwrap_or(match (self.profile, rule.metric) {
+            (Profile::HipFlexor, Metric::PelvicTilt | Metric::TrunkLean) => 1,
+            (Profile::HipFlexor, Metric::Cadence | Metric::StepTime) => 3,
+            (Profile::General, Metric::PelvicTilt | Metric::TrunkLean) => 3,
+            (Profile::General, Metric::Cadence | Metric::StepTime) => 2,
+            _ => 2,
+        })
     }
 }
 
@@ -221,12 +210,12 @@ impl CueEngine {
         }
     }
 
-    /// Feeds one step's metrics (`metric` looks a value up by column name) and decides.
-    pub fn step(&mut self, metric: impl Fn(&str) -> Option<f64>) -> CueDecision {
+    /// Feeds one step's metrics (`metric` looks a value up) and decides.
+    pub fn step(&mut self, metric: impl Fn(Metric) -> Option<f64>) -> CueDecision {
         self.steps += 1;
         let cfg = &self.config;
         for (rule, state) in cfg.rules.iter().zip(self.states.iter_mut()) {
-            let Some(value) = metric(&rule.metric) else {
+            let Some(value) = metric(rule.metric) else {
                 continue; // unknown this step: neither for nor against
             };
             let threshold = if rule.baseline_steps > 0 {
@@ -319,7 +308,7 @@ mod tests {
         let mut e = engine(overstride_only());
         let mut first_cue = None;
         for step in 1..=10 {
-            let d = e.step(|m| (m == "overstride_ratio").then_some(0.2));
+            let d = e.step(|m| (m == Metric::Overstride).then_some(0.2));
             if d.shown.is_some() && first_cue.is_none() {
                 first_cue = Some(step);
             }
@@ -328,7 +317,7 @@ mod tests {
         // Good steps: still active until only 3 of the last 10 are faults.
         let mut released_at = None;
         for step in 1..=10 {
-            let d = e.step(|m| (m == "overstride_ratio").then_some(0.05));
+            let d = e.step(|m| (m == Metric::Overstride).then_some(0.05));
             if d.active.is_none() && released_at.is_none() {
                 released_at = Some(step);
             }
@@ -341,7 +330,7 @@ mod tests {
         let mut e = engine(overstride_only());
         for _ in 0..50 {
             assert_eq!(
-                e.step(|m| (m == "overstride_ratio").then_some(0.149)).active,
+                e.step(|m| (m == Metric::Overstride).then_some(0.149)).active,
                 None
             );
             assert_eq!(e.step(|_| None).active, None);
@@ -361,8 +350,8 @@ mod tests {
             let mut last = None;
             for _ in 0..10 {
                 last = Some(e.step(|m| match m {
-                    "pelvic_tilt_deg" => Some(8.0),
-                    "cadence_spm" => Some(150.0),
+                    Metric::PelvicTilt => Some(8.0),
+                    Metric::Cadence => Some(150.0),
                     _ => None,
                 }));
             }

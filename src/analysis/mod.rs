@@ -10,6 +10,7 @@ mod config;
 pub mod cues;
 pub mod events;
 pub mod geometry;
+pub mod metric;
 pub mod metrics;
 pub mod pelvis;
 pub mod sample;
@@ -25,6 +26,7 @@ pub use config::AnalysisConfig;
 use cues::CueEngine;
 use events::{EventDetector, EventKind, GaitEvent};
 use geometry::median;
+pub use metric::{Metric, MetricInfo, METRICS};
 use metrics::ContactMetrics;
 pub use sample::{PoseSample, Side};
 use scale::ScaleEstimator;
@@ -370,7 +372,7 @@ impl GaitAnalyzer {
             foot_strike_angle_deg: open.contact.foot_strike_angle_deg,
             active_cue: None,
         };
-        let decision = self.cues.step(|name| record.metric(name));
+        let decision = self.cues.step(|m| record.value(m));
         record.cue = decision.shown;
         record.active_cue = decision.active;
         record

@@ -40,24 +40,8 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
-    /// A metric by its column name, for the cue rules.
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        match name {
-            "overstride_ratio" => self.overstride_ratio,
-            "overstride_cm" => self.overstride_cm,
-            "cadence_spm" => self.cadence_spm,
-            "step_time_s" => self.step_time_s,
-            "contact_time_s" => self.contact_time_s,
-            "shank_angle_ic_deg" => self.shank_angle_ic_deg,
-            "knee_flexion_ic_deg" => self.knee_flexion_ic_deg,
-            "thigh_extension_to_deg" => self.thigh_extension_to_deg,
-            "trunk_lean_deg" => self.trunk_lean_deg,
-            "vertical_oscillation_ratio" => self.vertical_oscillation_ratio,
-            "pelvic_tilt_deg" => self.pelvic_tilt_deg,
-            "duty_factor" => self.duty_factor,
-            "step_length_m" => self.step_length_m,
-            "foot_strike_angle_deg" => self.foot_strike_angle_deg,
-            _ => None,
-        }
+    /// The value of `metric` in this step (`None`: unknown).
+    pub fn value(&self, metric: super::Metric) -> Option<f64> {
+        metric.of(self)
     }
 }

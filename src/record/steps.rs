@@ -6,39 +6,96 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::analysis::StepRecord;
+use crate::analysis::{Metric, StepRecord};
 
-/// The columns every consumer may rely on, in this order; more follow them.
-pub const REQUIRED_COLUMNS: [&str; 18] = [
-    "step",
-    "side",
-    "ic_time_s",
-    "toe_off_time_s",
-    "step_time_s",
-    "cadence_spm",
-    "contact_time_s",
-    "overstride_ratio",
-    "overstride_cm",
-    "shank_angle_ic_deg",
-    "knee_flexion_ic_deg",
-    "thigh_extension_to_deg",
-    "trunk_lean_deg",
-    "vertical_oscillation_ratio",
-    "pelvic_tilt_deg",
-    "pelvic_tilt_source",
-    "confidence",
-    "cue",
-];
+/// One column of `steps.csv`: a per-step metric (named by the metric table) or one of the
+/// step's other facts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Column {
+    Step,
+    Side,
+    IcTime,
+    ToeOffTime,
+    Metric(Metric),
+    PelvicTiltSource,
+    Cue,
+    IcFrame,
+    IcDecidedAt,
+    DecidedAt,
+    ActiveCue,
+}
 
-pub const EXTRA_COLUMNS: [&str; 7] = [
-    "ic_frame",
-    "ic_decided_at_s",
-    "decided_at_s",
-    "duty_factor",
-    "step_length_m",
-    "foot_strike_angle_deg",
-    "active_cue",
+/// Every column, in file order: the first [`REQUIRED`] are the ones every consumer may rely
+/// on, in this order; more follow them.
+pub const COLUMNS: [Column; 25] = [
+    Column::Step,
+    Column::Side,
+    Column::IcTime,
+    Column::ToeOffTime,
+    Column::Metric(Metric::StepTime),
+    Column::Metric(Metric::Cadence),
+    Column::Metric(Metric::ContactTime),
+    Column::Metric(Metric::Overstride),
+    Column::Metric(Metric::OverstrideCm),
+    Column::Metric(Metric::ShankAngleIc),
+    Column::Metric(Metric::KneeFlexionIc),
+    Column::Metric(Metric::ThighExtensionTo),
+    Column::Metric(Metric::TrunkLean),
+    Column::Metric(Metric::VerticalOscillation),
+    Column::Metric(Metric::PelvicTilt),
+    Column::PelvicTiltSource,
+    Column::Metric(Metric::Confidence),
+    Column::Cue,
+    Column::IcFrame,
+    Column::IcDecidedAt,
+    Column::DecidedAt,
+    Column::Metric(Metric::DutyFactor),
+    Column::Metric(Metric::StepLength),
+    Column::Metric(Metric::FootStrikeAngle),
+    Column::ActiveCue,
 ];
+/// How many of [`COLUMNS`] are required.
+pub const REQUIRED: usize = 18;
+
+impl Column {
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Step => "step",
+            Column::Side => "side",
+            Column::IcTime => "ic_time_s",
+            Column::ToeOffTime => "toe_off_time_s",
+            Column::Metric(m) => m.name(),
+            Column::PelvicTiltSource => "pelvic_tilt_source",
+            Column::Cue => "cue",
+            Column::IcFrame => "ic_frame",
+            Column::IcDecidedAt => "ic_decided_at_s",
+            Column::DecidedAt => "decided_at_s",
+            Column::ActiveCue => "active_cue",
+        }
+    }
+
+    /// The cell of step `r` in this column (empty: unknown).
+    pub fn cell(self, r: &StepRecord) -> String {
+        match self {
+            Column::Step => r.step.to_string(),
+            Column::Side => r.side.name().to_string(),
+            Column::IcTime => num(Some(r.ic_time_s), 4),
+            Column::ToeOffTime => num(r.toe_off_time_s, 4),
+            Column::Metric(m) => num(r.value(m), m.info().decimals),
+            Column::PelvicTiltSource => r.pelvic_tilt_source.unwrap_or_default().to_string(),
+            Column::Cue => r.cue.clone().unwrap_or_default(),
+            Column::IcFrame => r.ic_frame.to_string(),
+            Column::IcDecidedAt => num(Some(r.ic_decided_at_s), 4),
+            Column::DecidedAt => num(Some(r.decided_at_s), 4),
+            Column::ActiveCue => r.active_cue.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The required columns' names, in order.
+pub fn required_columns() -> Vec<&'static str> {
+    COLUMNS[..REQUIRED].iter().map(|c| c.name()).collect()
+}
 
 fn num(v: Option<f64>, decimals: usize) -> String {
     v.filter(|x| x.is_finite())
@@ -48,33 +105,7 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 
 /// The row's cells, in column order.
 pub fn cells(r: &StepRecord) -> Vec<String> {
-    vec![
-        r.step.to_string(),
-        r.side.name().to_string(),
-        num(Some(r.ic_time_s), 4),
-        num(r.toe_off_time_s, 4),
-        num(r.step_time_s, 4),
-        num(r.cadence_spm, 1),
-        num(r.contact_time_s, 4),
-        num(r.overstride_ratio, 4),
-        num(r.overstride_cm, 1),
-        num(r.shank_angle_ic_deg, 1),
-        num(r.knee_flexion_ic_deg, 1),
-        num(r.thigh_extension_to_deg, 1),
-        num(r.trunk_lean_deg, 1),
-        num(r.vertical_oscillation_ratio, 4),
-        num(r.pelvic_tilt_deg, 1),
-        r.pelvic_tilt_source.unwrap_or_default().to_string(),
-        num(Some(r.confidence), 3),
-        r.cue.clone().unwrap_or_default(),
-        r.ic_frame.to_string(),
-        num(Some(r.ic_decided_at_s), 4),
-        num(Some(r.decided_at_s), 4),
-        num(r.duty_factor, 3),
-        num(r.step_length_m, 3),
-        num(r.foot_strike_angle_deg, 1),
-        r.active_cue.clone().unwrap_or_default(),
-    ]
+    COLUMNS.iter().map(|c| c.cell(r)).collect()
 }
 
 pub struct StepsWriter {
@@ -91,11 +122,7 @@ impl StepsWriter {
             path: path.to_path_buf(),
             rows: 0,
         };
-        let header: Vec<&str> = REQUIRED_COLUMNS
-            .iter()
-            .chain(EXTRA_COLUMNS.iter())
-            .copied()
-            .collect();
+        let header: Vec<&str> = COLUMNS.iter().map(|c| c.name()).collect();
         w.write_cells(&header)?;
         Ok(w)
     }

@@ -9,8 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::analysis::geometry::quantile;
-use crate::analysis::metrics::DEFINITIONS;
-use crate::analysis::{Side, StepRecord};
+use crate::analysis::{Side, StepRecord, METRICS};
 
 #[derive(Debug, Serialize)]
 pub struct MetricSummary {
@@ -24,25 +23,16 @@ pub struct MetricSummary {
 }
 
 fn summarise(steps: &[&StepRecord]) -> BTreeMap<&'static str, MetricSummary> {
-    DEFINITIONS
+    METRICS
         .iter()
-        .map(|&(name, unit, definition)| {
-            let values: Vec<f64> = steps
-                .iter()
-                .filter_map(|s| {
-                    if name == "confidence" {
-                        Some(s.confidence)
-                    } else {
-                        s.metric(name)
-                    }
-                })
-                .collect();
+        .map(|info| {
+            let values: Vec<f64> = steps.iter().filter_map(|s| s.value(info.metric)).collect();
             let round = |v: Option<f64>| v.map(|x| (x * 1e4).round() / 1e4);
             (
-                name,
+                info.name,
                 MetricSummary {
-                    unit,
-                    definition,
+                    unit: info.unit,
+                    definition: info.definition,
                     n: values.len(),
                     median: round(quantile(&values, 0.5)),
                     q1: round(quantile(&values, 0.25)),

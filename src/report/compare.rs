@@ -9,6 +9,7 @@
 //!   (e.g. 0.02 leg lengths of overstride, 2 steps/min, 2°), so that very long sessions do
 //!   not turn trivial shifts into "changes".
 
+use crate::record::steps::Column;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -18,20 +19,7 @@ use serde_json::json;
 use super::html::{esc, Html};
 use super::plots::{self, Series};
 use super::session::Session;
-use crate::analysis::metrics::DEFINITIONS;
-
-/// Per-metric floor of a meaningful change (see the module text).
-fn floor(metric: &str) -> f64 {
-    match metric {
-        "overstride_ratio" | "vertical_oscillation_ratio" => 0.02,
-        "overstride_cm" => 2.0,
-        "cadence_spm" => 2.0,
-        "step_time_s" | "contact_time_s" => 0.01,
-        "duty_factor" => 0.02,
-        "step_length_m" => 0.03,
-        _ => 2.0, // angles, degrees
-    }
-}
+use crate::analysis::{Metric, METRICS};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricChange {
@@ -73,12 +61,14 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
     let proxy = |s: &Session| {
         s.steps
             .iter()
-            .any(|r| r.text("pelvic_tilt_source").starts_with("proxy"))
+            .any(|r| r.text(Column::PelvicTiltSource).starts_with("proxy"))
     };
-    for (metric, unit, _) in DEFINITIONS.iter().filter(|(m, _, _)| *m != "confidence") {
+    // Every metric with a meaningful-change floor (all but the pose's confidence).
+    for info in METRICS.iter().filter(|i| i.floor.is_some()) {
+        let (metric, unit) = (info.metric, info.unit);
         // A proxy tilt is relative to each session's own first steps: across sessions,
         // compare thigh extension instead.
-        if *metric == "pelvic_tilt_deg" && (proxy(base) || proxy(retest)) {
+        if metric == Metric::PelvicTilt && (proxy(base) || proxy(retest)) {
             continue;
         }
         let va: Vec<f64> = base.series(metric, None).into_iter().map(|p| p.1).collect();
@@ -91,7 +81,7 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
             crate::analysis::geometry::median(&vb).unwrap_or_default(),
         );
         let change = mb - ma;
-        let sdd = (1.96 * (var_a / na as f64 + var_b / nb as f64).sqrt()).max(floor(metric));
+        let sdd = (1.96 * (var_a / na as f64 + var_b / nb as f64).sqrt()).max(info.floor.unwrap_or(0.0));
         let meaningful = change.abs() > sdd;
         let verdict = if !meaningful {
             "no meaningful change".to_string()
@@ -217,11 +207,8 @@ pub fn run(
         page.stills(&stills);
     }
     page.h2("Both sessions");
-    for (metric, title) in [
-        ("overstride_ratio", "overstride (leg lengths)"),
-        ("cadence_spm", "cadence (steps/min)"),
-        ("shank_angle_ic_deg", "shank angle at contact (deg)"),
-    ] {
+    for metric in [Metric::Overstride, Metric::Cadence, Metric::ShankAngleIc] {
+        let title = &format!("{} ({})", metric.info().label, metric.info().unit);
         // Time from each session's first step, so the two lie over each other.
         let series = [
             (&base, "baseline", plots::BASELINE),
@@ -238,7 +225,8 @@ pub fn run(
             }
         })
         .collect::<Vec<_>>();
-        if let Some(svg) = plots::over_time(title, metric, "time from first step (s)", &series, None)? {
+        if let Some(svg) = plots::over_time(title, metric.name(), "time from first step (s)", &series, None)?
+        {
             page.figure_svg(&svg, title);
         }
     }

@@ -10,13 +10,14 @@ pub mod privacy;
 pub mod session;
 pub mod sightings;
 
+use crate::record::steps::Column;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::metrics::DEFINITIONS;
+use crate::analysis::{Metric, METRICS};
 use html::{esc, Html};
 use media::Cuts;
 use plots::Series;
@@ -43,12 +44,12 @@ impl Default for ReportConfig {
 }
 
 /// The metrics plotted over the session.
-const PLOTTED: [(&str, &str); 5] = [
-    ("overstride_ratio", "overstride (leg lengths)"),
-    ("shank_angle_ic_deg", "shank angle at contact (deg)"),
-    ("cadence_spm", "cadence (steps/min)"),
-    ("trunk_lean_deg", "trunk lean (deg)"),
-    ("pelvic_tilt_deg", "pelvic tilt (deg)"),
+const PLOTTED: [Metric; 5] = [
+    Metric::Overstride,
+    Metric::ShankAngleIc,
+    Metric::Cadence,
+    Metric::TrunkLean,
+    Metric::PelvicTilt,
 ];
 
 /// Builds `report.html` (and `clips/`) for the session in `dir`; `progress` counts the
@@ -117,31 +118,27 @@ fn facts(page: &mut Html, s: &Session) {
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
     page.p("Median and spread (first–third quartile) of every step, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed.");
-    let cell = |side: &str, metric: &str, decimals: usize| match s.summary_of(side, metric) {
+    let cell = |side: &str, metric: Metric, decimals: usize| match s.summary_of(side, metric) {
         Some((m, q1, q3, n)) => {
             format!("{m:.decimals$} <span class=spread>[{q1:.decimals$}–{q3:.decimals$}] n={n}</span>")
         }
         None => "<span class=unknown>unknown</span>".into(),
     };
-    let rows = DEFINITIONS
+    let rows = METRICS
         .iter()
-        .filter(|(name, _, _)| *name != "confidence")
-        .map(|(name, unit, _)| {
-            let d = if unit.contains("leg") || name.ends_with("_s") || *name == "duty_factor" {
-                3
+        .filter(|i| i.metric != Metric::Confidence)
+        .map(|i| {
+            let d = i.decimals.min(3);
+            let label = if i.metric == Metric::PelvicTilt && is_proxy(s) {
+                format!("{} (proxy)", i.name)
             } else {
-                1
-            };
-            let label = if *name == "pelvic_tilt_deg" && is_proxy(s) {
-                format!("{name} (proxy)")
-            } else {
-                name.to_string()
+                i.name.to_string()
             };
             vec![
                 esc(&label),
-                esc(unit),
-                cell("left", name, d),
-                cell("right", name, d),
+                esc(i.unit),
+                cell("left", i.metric, d),
+                cell("right", i.metric, d),
             ]
         })
         .collect();
@@ -151,16 +148,17 @@ fn summary_table(page: &mut Html, s: &Session) {
 fn is_proxy(s: &Session) -> bool {
     s.steps
         .iter()
-        .any(|r| r.text("pelvic_tilt_source").starts_with("proxy"))
+        .any(|r| r.text(Column::PelvicTiltSource).starts_with("proxy"))
 }
 
 fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
     page.h2("Over the session");
-    for (metric, title) in PLOTTED {
-        let title = if metric == "pelvic_tilt_deg" && is_proxy(s) {
+    for metric in PLOTTED {
+        let title = format!("{} ({})", metric.info().label, metric.info().unit);
+        let title = if metric == Metric::PelvicTilt && is_proxy(s) {
             format!("{title} — proxy, not a measurement")
         } else {
-            title.to_string()
+            title
         };
         let series = [("left", plots::LEFT), ("right", plots::RIGHT)]
             .iter()
@@ -170,8 +168,8 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
                 colour: *colour,
             })
             .collect::<Vec<_>>();
-        let reference = (metric == "overstride_ratio").then_some(0.15);
-        match plots::over_time(&title, metric, "time (s)", &series, reference)? {
+        let reference = (metric == Metric::Overstride).then_some(0.15);
+        match plots::over_time(&title, metric.name(), "time (s)", &series, reference)? {
             Some(svg) => page.figure_svg(&svg, &title),
             None => page.p(&format!("{}: no step could be measured.", esc(&title))),
         }
@@ -184,12 +182,12 @@ fn by_overstride(s: &Session) -> Vec<&StepRow> {
     let mut v: Vec<&StepRow> = s
         .steps
         .iter()
-        .filter(|r| r.num("overstride_ratio").is_some() && r.num("ic_frame").is_some())
+        .filter(|r| r.value(Metric::Overstride).is_some() && r.num(Column::IcFrame).is_some())
         .collect();
     v.sort_by(|a, b| {
-        b.num("overstride_ratio")
+        b.value(Metric::Overstride)
             .unwrap_or(0.0)
-            .total_cmp(&a.num("overstride_ratio").unwrap_or(0.0))
+            .total_cmp(&a.value(Metric::Overstride).unwrap_or(0.0))
     });
     v
 }
@@ -210,7 +208,7 @@ fn media_section(
     let typical = typical_step(&ranked);
     let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
     let best: Vec<&StepRow> = ranked.iter().rev().take(WORST).copied().collect();
-    let frame = |r: &StepRow| r.num("ic_frame").unwrap_or(0.0) as u64;
+    let frame = |r: &StepRow| r.num(Column::IcFrame).unwrap_or(0.0) as u64;
     let clips_dir = s.dir.join("clips");
     std::fs::create_dir_all(&clips_dir).with_context(|| format!("creating '{}'", clips_dir.display()))?;
     let half = (CLIP_HALF_S * fps).round() as u64;
@@ -244,11 +242,11 @@ fn media_section(
     let caption = |label: &str, r: &StepRow| {
         format!(
             "{label}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
-            r.text("step"),
-            r.text("side"),
-            r.num("ic_time_s").unwrap_or(0.0),
-            r.num("overstride_ratio").unwrap_or(0.0) * 100.0,
-            r.num("shank_angle_ic_deg")
+            r.text(Column::Step),
+            r.text(Column::Side),
+            r.num(Column::IcTime).unwrap_or(0.0),
+            r.value(Metric::Overstride).unwrap_or(0.0) * 100.0,
+            r.value(Metric::ShankAngleIc)
                 .map(|v| format!("{v:.0}°"))
                 .unwrap_or_else(|| "unknown".into())
         )
@@ -271,9 +269,9 @@ fn media_section(
         .map(|(kind, i, name, r)| {
             format!(
                 "<li><a href=\"clips/{name}\">{kind} {i}</a> — step {} ({}), overstride {:.0} %</li>",
-                esc(r.text("step")),
-                esc(r.text("side")),
-                r.num("overstride_ratio").unwrap_or(0.0) * 100.0
+                esc(r.text(Column::Step)),
+                esc(r.text(Column::Side)),
+                r.value(Metric::Overstride).unwrap_or(0.0) * 100.0
             )
         })
         .collect();
@@ -283,9 +281,12 @@ fn media_section(
 
 /// The step whose overstride is nearest the session's median.
 fn typical_step<'a>(ranked: &[&'a StepRow]) -> Option<&'a StepRow> {
-    let values: Vec<f64> = ranked.iter().filter_map(|r| r.num("overstride_ratio")).collect();
+    let values: Vec<f64> = ranked
+        .iter()
+        .filter_map(|r| r.value(Metric::Overstride))
+        .collect();
     let median = crate::analysis::geometry::median(&values)?;
-    let distance = |r: &StepRow| (r.num("overstride_ratio").unwrap_or(0.0) - median).abs();
+    let distance = |r: &StepRow| (r.value(Metric::Overstride).unwrap_or(0.0) - median).abs();
     ranked
         .iter()
         .min_by(|a, b| distance(a).total_cmp(&distance(b)))
@@ -304,7 +305,7 @@ pub(crate) fn typical_still(
     let Some(r) = typical_step(&ranked) else {
         return Ok(None);
     };
-    let frame = r.num("ic_frame").unwrap_or(0.0) as u64;
+    let frame = r.num(Column::IcFrame).unwrap_or(0.0) as u64;
     let cuts = Cuts {
         stills: vec![frame],
         clips: Vec::new(),
@@ -317,9 +318,9 @@ pub(crate) fn typical_still(
     Ok(stills.get(&frame).map(|src| {
         let caption = format!(
             "typical step {} ({}), overstride {:.0} % of leg length",
-            r.text("step"),
-            r.text("side"),
-            r.num("overstride_ratio").unwrap_or(0.0) * 100.0
+            r.text(Column::Step),
+            r.text(Column::Side),
+            r.value(Metric::Overstride).unwrap_or(0.0) * 100.0
         );
         (src.clone(), caption)
     }))
@@ -327,9 +328,9 @@ pub(crate) fn typical_still(
 
 fn definitions(page: &mut Html, config: &ReportConfig) {
     page.h2("Definitions");
-    let rows = DEFINITIONS
+    let rows = METRICS
         .iter()
-        .map(|(n, u, d)| vec![esc(n), esc(u), esc(d)])
+        .map(|i| vec![esc(i.name), esc(i.unit), esc(i.definition)])
         .collect();
     page.table(&["metric", "unit", "definition"], rows);
     page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt marked “proxy” is the loss of thigh extension at toe-off against the runner’s first steps, not a measurement of the pelvis.");

@@ -1,6 +1,8 @@
 //! A finished session folder read back: `summary.json`, `steps.csv` and, when present,
 //! the annotated video and keypoints.
 
+use crate::analysis::Metric;
+use crate::record::steps::Column;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -12,12 +14,17 @@ use serde_json::Value;
 pub struct StepRow(HashMap<String, String>);
 
 impl StepRow {
-    pub fn num(&self, column: &str) -> Option<f64> {
-        self.0.get(column).and_then(|v| v.parse().ok())
+    pub fn num(&self, column: Column) -> Option<f64> {
+        self.0.get(column.name()).and_then(|v| v.parse().ok())
     }
 
-    pub fn text(&self, column: &str) -> &str {
-        self.0.get(column).map(String::as_str).unwrap_or("")
+    pub fn text(&self, column: Column) -> &str {
+        self.0.get(column.name()).map(String::as_str).unwrap_or("")
+    }
+
+    /// `metric`'s value in this step (`None`: unknown or not a number).
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        self.num(Column::Metric(metric))
     }
 }
 
@@ -73,8 +80,8 @@ impl Session {
     }
 
     /// Per-side summary of one metric: (median, q1, q3, n).
-    pub fn summary_of(&self, side: &str, metric: &str) -> Option<(f64, f64, f64, u64)> {
-        let m = &self.summary["per_side"][side][metric];
+    pub fn summary_of(&self, side: &str, metric: Metric) -> Option<(f64, f64, f64, u64)> {
+        let m = &self.summary["per_side"][side][metric.name()];
         Some((
             m["median"].as_f64()?,
             m["q1"].as_f64()?,
@@ -92,11 +99,11 @@ impl Session {
     }
 
     /// Values of `metric` over the steps, with their contact times.
-    pub fn series(&self, metric: &str, side: Option<&str>) -> Vec<(f64, f64)> {
+    pub fn series(&self, metric: Metric, side: Option<&str>) -> Vec<(f64, f64)> {
         self.steps
             .iter()
-            .filter(|s| side.is_none_or(|side| s.text("side") == side))
-            .filter_map(|s| Some((s.num("ic_time_s")?, s.num(metric)?)))
+            .filter(|s| side.is_none_or(|side| s.text(Column::Side) == side))
+            .filter_map(|s| Some((s.num(Column::IcTime)?, s.value(metric)?)))
             .collect()
     }
 }

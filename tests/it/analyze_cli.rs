@@ -4,7 +4,7 @@ use crate::common;
 
 use common::*;
 use gaitcue::pose::KEYPOINT_NAMES;
-use gaitcue::record::steps::REQUIRED_COLUMNS;
+use gaitcue::record::steps::required_columns;
 use opencv::core::{self, Mat, Rect};
 use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
@@ -153,7 +153,8 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
     // to ~6.5 s) alternate sides, move forward in time, at a walking cadence.
     let mut reader = csv::Reader::from_path(out.path().join("steps.csv")).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(&header[..REQUIRED_COLUMNS.len()], REQUIRED_COLUMNS);
+    assert_eq!(required_columns(), common::README_COLUMNS);
+    assert_eq!(&header[..common::README_COLUMNS.len()], common::README_COLUMNS);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let walker: Vec<&csv::StringRecord> = rows
         .iter()

@@ -84,3 +84,26 @@ pub fn stderr(out: &Output) -> String {
 pub fn distance(a: (f32, f32), b: (f32, f32)) -> f32 {
     (a.0 - b.0).hypot(a.1 - b.1)
 }
+
+/// The `steps.csv` columns the README promises, in order (the product's contract, written
+/// out here so that a change to the product's table shows up as a failing test).
+pub const README_COLUMNS: [&str; 18] = [
+    "step",
+    "side",
+    "ic_time_s",
+    "toe_off_time_s",
+    "step_time_s",
+    "cadence_spm",
+    "contact_time_s",
+    "overstride_ratio",
+    "overstride_cm",
+    "shank_angle_ic_deg",
+    "knee_flexion_ic_deg",
+    "thigh_extension_to_deg",
+    "trunk_lean_deg",
+    "vertical_oscillation_ratio",
+    "pelvic_tilt_deg",
+    "pelvic_tilt_source",
+    "confidence",
+    "cue",
+];

@@ -8,7 +8,7 @@ use crate::synthetic;
 use std::path::Path;
 
 use common::{gaitcue, stderr};
-use gaitcue::record::steps::REQUIRED_COLUMNS;
+use gaitcue::record::steps::required_columns;
 use serde_json::Value;
 use synthetic::{generate, to_jsonl, RunParams};
 
@@ -49,7 +49,8 @@ fn replayed_running_gives_steps_and_summary_matching_the_truth() {
     assert!(result.status.success(), "{}", stderr(&result));
 
     let (header, rows) = read_steps(&out);
-    assert_eq!(&header[..REQUIRED_COLUMNS.len()], REQUIRED_COLUMNS);
+    assert_eq!(required_columns(), common::README_COLUMNS);
+    assert_eq!(&header[..common::README_COLUMNS.len()], common::README_COLUMNS);
     let true_steps = run.truth.contacts.len();
     assert!(
         rows.len() + 3 >= true_steps && rows.len() <= true_steps + 1,

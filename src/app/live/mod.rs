@@ -20,7 +20,7 @@ use tracing::info;
 use super::gait_stage::{GaitOutputs, GaitStage};
 use super::join_stage;
 use super::stages::{spawn_pose, Posed, LIVE_LOOK_AROUND_S};
-use crate::analysis::AnalysisConfig;
+use crate::analysis::{AnalysisConfig, Metric};
 use crate::capture::live::{self as live_capture, CaptureStatus, LiveCapture};
 use crate::capture::SourceSpec;
 use crate::display::{Command, Display};
@@ -218,8 +218,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             cues_on: opts.cues_on,
             phase: opts.phase.clone(),
             mirrored: opts.mirror,
-            overstride_threshold: threshold_of(&opts.analysis, "overstride_ratio"),
-            tilt_threshold: threshold_of(&opts.analysis, "pelvic_tilt_deg"),
+            overstride_threshold: threshold_of(&opts.analysis, Metric::Overstride),
+            tilt_threshold: threshold_of(&opts.analysis, Metric::PelvicTilt),
             ..PanelState::default()
         },
         steps: VecDeque::new(),

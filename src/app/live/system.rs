@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::analysis::AnalysisConfig;
+use crate::analysis::{AnalysisConfig, Metric};
 use crate::app::join_stage;
 use crate::capture::SourceSpec;
 
@@ -28,7 +28,7 @@ pub(super) fn join_within<T: Default>(
 }
 
 /// The fixed threshold of the first cue rule on `metric`, for the panel's charts.
-pub(super) fn threshold_of(a: &AnalysisConfig, metric: &str) -> Option<f64> {
+pub(super) fn threshold_of(a: &AnalysisConfig, metric: Metric) -> Option<f64> {
     a.cues
         .rules
         .iter()
