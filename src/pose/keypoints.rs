@@ -96,6 +96,18 @@ pub fn is_left(index: usize) -> Option<bool> {
     }
 }
 
+/// The smallest box holding `points`: (x0, y0, x1, y1) in their pixels; `None` when empty.
+pub fn bounds(points: &[Keypoint]) -> Option<(f32, f32, f32, f32)> {
+    let first = points.first()?;
+    Some(
+        points
+            .iter()
+            .fold((first.x, first.y, first.x, first.y), |(x0, y0, x1, y1), p| {
+                (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y))
+            }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +133,19 @@ mod tests {
                 assert!(sa == sb || crosses, "{a}-{b}");
             }
         }
+    }
+
+    #[test]
+    fn bounds_hold_every_point() {
+        let p = |x, y| Keypoint {
+            x,
+            y,
+            ..Keypoint::default()
+        };
+        assert_eq!(
+            bounds(&[p(3.0, 9.0), p(-1.0, 4.0), p(7.0, 5.0)]),
+            Some((-1.0, 4.0, 7.0, 9.0))
+        );
+        assert_eq!(bounds(&[]), None);
     }
 }

@@ -288,12 +288,7 @@ fn seek(cap: &mut VideoCapture, frame: u64) -> Result<bool> {
 /// The runner with some room around them (a quarter of their size each way), so stills
 /// show the legs large rather than the whole scene.
 fn runner_box(k: &[Keypoint; NUM_KEYPOINTS], width: i32, height: i32) -> Option<opencv::core::Rect> {
-    let (x0, x1) = k
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
-    let (y0, y1) = k
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.y), b.max(p.y)));
+    let (x0, y0, x1, y1) = crate::pose::keypoints::bounds(k)?;
     let pad = 0.25 * (x1 - x0).max(y1 - y0);
     let left = ((x0 - pad) as i32).clamp(0, width);
     let top = ((y0 - pad) as i32).clamp(0, height);

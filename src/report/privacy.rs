@@ -9,7 +9,7 @@ use opencv::prelude::*;
 
 use crate::pose::config::PoseConfig;
 use crate::pose::detector::PersonDetector;
-use crate::pose::{runtime, Keypoint};
+use crate::pose::{keypoints, runtime, Keypoint};
 use crate::timing::StageTimes;
 
 use super::sightings::{grow, Sightings};
@@ -44,13 +44,7 @@ pub fn head_box(keypoints: &[Keypoint], width: i32, height: i32) -> Option<Rect>
 /// The runner's body below the face: from the shoulders down to the lowest foot point,
 /// across every body keypoint (BlazePose 11..=32).
 pub fn body_box(keypoints: &[Keypoint], width: i32, height: i32) -> Option<Rect> {
-    let body = keypoints.get(11..=32)?;
-    let (x0, x1) = body
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
-    let (y0, y1) = body
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.y), b.max(p.y)));
+    let (x0, y0, x1, y1) = keypoints::bounds(keypoints.get(11..=32)?)?;
     let left = (x0.floor() as i32).clamp(0, width);
     let top = (y0.floor() as i32).clamp(0, height);
     let right = (x1.ceil() as i32).clamp(0, width);
