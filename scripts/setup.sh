@@ -19,6 +19,7 @@ APT_PACKAGES=(
   build-essential pkg-config clang libclang-dev libopencv-dev   # OpenCV bindings
   ffmpeg gstreamer1.0-plugins-base gstreamer1.0-plugins-good   # decode, encode, live test source
   python3 python3-pip unzip ca-certificates                      # registry downloads
+  strace util-linux                                              # the no-network test
 )
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -14,7 +14,18 @@ fn main() -> ExitCode {
         .init();
     // OpenCV's and FFmpeg's own messages would bury the one clear line printed below;
     // set these variables to see them when debugging.
-    for (name, value) in [("OPENCV_LOG_LEVEL", "ERROR"), ("OPENCV_FFMPEG_LOGLEVEL", "-8")] {
+    //
+    // Patients are filmed: nothing may leave this computer. ONNX Runtime 1.32's own
+    // telemetry looks up mobile.events.data.microsoft.com even with telemetry events
+    // disabled in its environment (seen with strace); it stays silent when it believes it
+    // runs on a build server (CI set), and later versions read ORT_TELEMETRY_DISABLED.
+    // Set here, before any thread starts and before the runtime is loaded.
+    for (name, value) in [
+        ("OPENCV_LOG_LEVEL", "ERROR"),
+        ("OPENCV_FFMPEG_LOGLEVEL", "-8"),
+        ("ORT_TELEMETRY_DISABLED", "1"),
+        ("CI", "true"),
+    ] {
         if std::env::var_os(name).is_none() {
             std::env::set_var(name, value);
         }

@@ -46,8 +46,12 @@ pub fn environment(library: &Path) -> Result<Environment> {
                 library.display()
             )
         })?;
+        // Patients are filmed: nothing leaves this computer. Microsoft's builds of ONNX
+        // Runtime send usage telemetry unless told not to (seen as DNS lookups of
+        // mobile.events.data.microsoft.com while analysing).
         builder
             .with_name("gaitcue")
+            .with_telemetry(false)
             .build()
             .map_err(|e| format!("ONNX Runtime from '{}' failed to start: {e}", library.display()))
     });

@@ -431,3 +431,70 @@ fn a_full_disk_stops_the_recording_and_the_live_view_goes_on() {
         "{recorded} frames recorded before the stop"
     );
 }
+
+/// Runs `gaitcue ARGS` under `strace -f -e trace=network` (inside a network namespace with
+/// no interfaces when this machine allows one, so nothing could leak even if the test
+/// failed) and returns every traced line that opens an internet socket.
+fn internet_sockets(args: &[&str]) -> Vec<String> {
+    let trace = tempfile::NamedTempFile::new().unwrap();
+    let isolated = Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut cmd = if isolated {
+        let mut c = Command::new("unshare");
+        c.args(["-n", "strace"]);
+        c
+    } else {
+        Command::new("strace")
+    };
+    let status = cmd
+        .args(["-f", "-e", "trace=network", "-o"])
+        .arg(trace.path())
+        .arg(env!("CARGO_BIN_EXE_gaitcue"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("strace runs (scripts/setup.sh installs it)");
+    assert!(status.success(), "gaitcue {args:?} failed under strace");
+    std::fs::read_to_string(trace.path())
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("AF_INET"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn nothing_leaves_the_computer_in_analyze_report_and_live() {
+    let _turn = one_session_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    let session = out.path().join("session");
+    let session = session.to_str().unwrap();
+    let demo = data("demo.mp4");
+    for args in [
+        vec!["analyze", demo.to_str().unwrap(), "--out", session, "--quiet"],
+        vec!["report", session],
+        vec![
+            "live",
+            "--headless",
+            "--source",
+            "demo",
+            "--duration",
+            "3",
+            "--out",
+            out.path().join("live").to_str().unwrap(),
+        ],
+    ] {
+        let sockets = internet_sockets(&args);
+        assert!(
+            sockets.is_empty(),
+            "gaitcue {} opened internet sockets:\n{}",
+            args[0],
+            sockets.join("\n")
+        );
+    }
+}
