@@ -94,7 +94,7 @@ fn facts(page: &mut Html, s: &Session) {
     let text = |v: &serde_json::Value| v.as_str().map(String::from).unwrap_or_else(|| "not given".into());
     let rows = [
         ("date", created),
-        ("source", text(&session["source"])),
+        ("source", file_name_only(&text(&session["source"]))),
         ("pose model", text(&session["pose_model"])),
         ("belt speed", text(&session["belt_speed"])),
         ("steps", s.summary["steps"].to_string()),
@@ -113,6 +113,23 @@ fn facts(page: &mut Html, s: &Session) {
         &["", ""],
         rows.iter().map(|(k, v)| vec![esc(k), esc(v)]).collect(),
     );
+}
+
+/// The report is handed to the patient: a source is shown by its file name alone, since
+/// folder names often hold a patient's name (`video '/clinic/jane-doe/run.mp4'` →
+/// `video 'run.mp4'`).
+fn file_name_only(source: &str) -> String {
+    let base = |path: &str| path.rsplit(['/', '\\']).next().unwrap_or(path).to_string();
+    match (source.find('\''), source.rfind('\'')) {
+        // `video '/a/b/run.mp4'`: the quoted path loses its folders.
+        (Some(a), Some(b)) if b > a => {
+            format!("{}{}{}", &source[..=a], base(&source[a + 1..b]), &source[b..])
+        }
+        // A bare path.
+        _ if !source.contains(' ') => base(source),
+        // Anything else (a camera, a stream described in words) as it is.
+        _ => source.to_string(),
+    }
 }
 
 fn summary_table(page: &mut Html, s: &Session) {
@@ -339,4 +356,23 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
     } else {
         "Privacy: face blurring is switched off in the configuration. Everything stays on this computer."
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name_only;
+
+    #[test]
+    fn sources_lose_their_folders() {
+        assert_eq!(
+            file_name_only("video '/clinic/jane-doe/run.mp4'"),
+            "video 'run.mp4'"
+        );
+        assert_eq!(
+            file_name_only("/clinic/jane-doe/keypoints.jsonl"),
+            "keypoints.jsonl"
+        );
+        assert_eq!(file_name_only("camera 0 (/dev/video0)"), "camera 0 (/dev/video0)");
+        assert_eq!(file_name_only("demo.mp4"), "demo.mp4");
+    }
 }

@@ -186,6 +186,10 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
     // report.html: self-contained (nothing fetched), with the summary table, plots, stills
     // at initial contact, and links to clips that exist and play.
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    // The report goes to the patient: the video by its name, not its folders.
+    let folder = video.parent().unwrap().to_str().unwrap();
+    assert!(!html.contains(folder), "report.html shows the folder '{folder}'");
+    assert!(html.contains("demo.mp4"));
     for fetch in ["src=\"http", "href=\"http", "url(http", "<script", "<link"] {
         assert!(
             !html.contains(fetch),
