@@ -23,8 +23,8 @@ const RETRY_EVERY: Duration = Duration::from_millis(500);
 /// What the capture thread tells the rest of the session.
 #[derive(Debug, Default)]
 pub struct CaptureStatus {
-    /// Shown on screen while the source is gone, e.g. "camera lost - reconnecting".
-    pub problem: Mutex<Option<String>>,
+    /// The source's name while it is gone (being reconnected), e.g. "camera 0".
+    pub lost: Mutex<Option<String>>,
     pub frames: AtomicU64,
     /// Frames replaced in the one-slot entrance before the pose stage took them.
     pub dropped: AtomicU64,
@@ -32,13 +32,14 @@ pub struct CaptureStatus {
 }
 
 impl CaptureStatus {
-    pub fn problem(&self) -> Option<String> {
-        self.problem.lock().ok().and_then(|p| p.clone())
+    /// The source being reconnected, if it is gone.
+    pub fn lost(&self) -> Option<String> {
+        self.lost.lock().ok().and_then(|p| p.clone())
     }
 
-    fn set_problem(&self, text: Option<String>) {
-        if let Ok(mut p) = self.problem.lock() {
-            *p = text;
+    fn set_lost(&self, source: Option<String>) {
+        if let Ok(mut p) = self.lost.lock() {
+            *p = source;
         }
     }
 }
@@ -82,7 +83,7 @@ pub fn spawn(
                     if let Ok(s) = live.spec.open() {
                         info!(source = %s.describe(), "source back");
                         status.reconnects.fetch_add(1, Ordering::Relaxed);
-                        status.set_problem(None);
+                        status.set_lost(None);
                         source = Some(s);
                         pace_origin = None;
                     }
@@ -99,7 +100,7 @@ pub fn spawn(
                             _ => "stream ended".into(),
                         };
                         warn!(source = %src.describe(), %why, "source lost, reconnecting");
-                        status.set_problem(Some(format!("{} lost - reconnecting", src.describe())));
+                        status.set_lost(Some(src.describe()));
                         source = None;
                         continue;
                     }

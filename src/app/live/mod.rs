@@ -234,6 +234,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         first_frame_t: None,
         last_frame_t: 0.0,
         last_pose_t: None,
+        problems: Vec::new(),
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;

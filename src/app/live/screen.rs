@@ -21,7 +21,38 @@ use super::events::EventLog;
 
 /// Without a runner for this long the screen says so.
 const NO_RUNNER_S: f64 = 1.5;
-const NO_RUNNER: &str = "no runner in view - whole body, side on, inside the zone";
+
+/// Something the screen shows in red until it is over.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Problem {
+    /// The camera or stream (named) is gone and being reconnected.
+    SourceLost(String),
+    /// Nobody the pose stage accepts as the runner, for more than [`NO_RUNNER_S`].
+    NoRunner,
+    /// The recorder's or the analysis's warning (disk full, files no longer written).
+    Warning(String),
+}
+
+impl Problem {
+    /// What is logged when the problem is over.
+    fn resolved(&self) -> String {
+        match self {
+            Problem::SourceLost(source) => format!("{source} is back"),
+            Problem::NoRunner => "runner in view again".into(),
+            Problem::Warning(w) => format!("resolved: {w}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::SourceLost(source) => write!(f, "{source} lost - reconnecting"),
+            Problem::NoRunner => f.write_str("no runner in view - whole body, side on, inside the zone"),
+            Problem::Warning(w) => f.write_str(w),
+        }
+    }
+}
 /// A shown cue stays on screen this long after its step.
 const CUE_HOLD_S: f64 = 1.5;
 /// Steps kept for the panel and its chart.
@@ -46,6 +77,8 @@ pub(super) struct Ui {
     pub(super) first_frame_t: Option<f64>,
     pub(super) last_frame_t: f64,
     pub(super) last_pose_t: Option<f64>,
+    /// What is wrong now, as shown in red (`state.problems` holds the words).
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Ui {
@@ -90,30 +123,26 @@ impl Ui {
             - self
                 .last_pose_t
                 .unwrap_or(self.first_frame_t.unwrap_or(self.last_frame_t));
-        let runner_problem = (no_runner > NO_RUNNER_S).then(|| NO_RUNNER.to_string());
-        let problems: Vec<String> = capture
-            .problem()
+        let problems: Vec<Problem> = capture
+            .lost()
+            .map(Problem::SourceLost)
             .into_iter()
-            .chain(recorder.warning())
-            .chain(runner_problem)
+            .chain(recorder.warning().map(Problem::Warning))
+            .chain((no_runner > NO_RUNNER_S).then_some(Problem::NoRunner))
             .collect();
         let mut changes: Vec<String> = problems
             .iter()
-            .filter(|p| !self.state.problems.contains(p))
-            .cloned()
+            .filter(|p| !self.problems.contains(p))
+            .map(Problem::to_string)
             .collect();
         changes.extend(
-            self.state
-                .problems
+            self.problems
                 .iter()
                 .filter(|p| !problems.contains(p))
-                .map(|p| match p.strip_suffix(" lost - reconnecting") {
-                    _ if p == NO_RUNNER => "runner in view again".to_string(),
-                    Some(source) => format!("{source} is back"),
-                    None => format!("resolved: {p}"),
-                }),
+                .map(Problem::resolved),
         );
-        self.state.problems = problems;
+        self.state.problems = problems.iter().map(Problem::to_string).collect();
+        self.problems = problems;
         // The indicator follows the clinician's R key, unless the recorder had to stop.
         if recorder.stopped_itself.swap(false, Ordering::Relaxed) {
             self.recording_since = None;
@@ -216,5 +245,20 @@ impl Ui {
             self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default(),
             self.state.problems.iter().map(|p| format!(" [{p}]")).collect::<String>(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Problem;
+
+    #[test]
+    fn problems_say_what_is_wrong_and_when_it_is_over() {
+        let lost = Problem::SourceLost("camera 0".into());
+        assert_eq!(lost.to_string(), "camera 0 lost - reconnecting");
+        assert_eq!(lost.resolved(), "camera 0 is back");
+        assert_eq!(Problem::NoRunner.resolved(), "runner in view again");
+        let full = Problem::Warning("recording stopped: only 40 MB free".into());
+        assert_eq!(full.resolved(), "resolved: recording stopped: only 40 MB free");
     }
 }
