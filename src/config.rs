@@ -42,6 +42,12 @@ impl Config {
                 e.to_string().lines().collect::<Vec<_>>().join(" ")
             )
         })?;
+        // Checked here once for every command (report and compare too), before any work.
+        config
+            .pose
+            .validate()
+            .and_then(|()| config.analysis.validate())
+            .map_err(|e| anyhow::anyhow!("config file '{}': {e:#}", path.display()))?;
         Ok(config)
     }
 }

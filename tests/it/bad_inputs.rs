@@ -276,3 +276,53 @@ fn no_runner_in_view() {
     assert_eq!(lines.lines().count(), 45);
     assert!(lines.lines().all(|l| l.contains("\"keypoints\":null")));
 }
+
+/// Runs `gaitcue ARGS` and expects a one-line error containing `expected`.
+fn command_fails(args: &[&str], expected: &str) {
+    let out = gaitcue(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "not one line: {err}");
+    assert!(err.contains(expected), "{err}");
+}
+
+#[test]
+fn live_buffers_and_intervals_are_capped() {
+    for (flag, value, expected) in [
+        ("--delay", "300", "--delay 300 must be between 0 and 60 seconds"),
+        (
+            "--preroll=-1",
+            "",
+            "--preroll -1 must be between 0 and 60 seconds",
+        ),
+        (
+            "--status-every",
+            "0",
+            "--status-every 0 must be between 0.1 and 3600 seconds",
+        ),
+        ("--duration", "NaN", "--duration NaN must be between"),
+    ] {
+        let mut args = vec!["live", "--headless", "--source", "demo", flag];
+        if !value.is_empty() {
+            args.push(value);
+        }
+        command_fails(&args, expected);
+    }
+}
+
+#[test]
+fn a_bad_config_is_refused_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("gaitcue.toml");
+    std::fs::write(&config, "[pose]\nthreads = 10000\n").unwrap();
+    let expected = "pose.threads = 10000 must be between 1 and 16";
+    for command in [
+        vec!["report", s(dir.path())],
+        vec!["compare", s(dir.path()), s(dir.path()), "--out", s(dir.path())],
+    ] {
+        let mut args = vec!["--config", s(&config)];
+        args.extend(command);
+        command_fails(&args, expected);
+    }
+}

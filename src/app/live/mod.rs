@@ -91,6 +91,30 @@ pub struct LiveSummary {
     pub report: Option<PathBuf>,
 }
 
+/// The delayed replay and the pre-roll keep frames in memory and on disk: a minute each
+/// is plenty for a clinic and bounded (at 1080p30 a 60-s replay holds ~0.7 GB of JPEG).
+const MAX_BUFFER_S: f64 = 60.0;
+
+impl LiveOptions {
+    /// Every number a user typed, within what the session can honour.
+    fn check_limits(&self) -> Result<()> {
+        let within = |name: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(anyhow!("{name} {v} must be between {lo} and {hi} seconds"))
+            }
+        };
+        within("--delay", self.delay_s, 0.0, MAX_BUFFER_S)?;
+        within("--preroll", self.preroll_s, 0.0, MAX_BUFFER_S)?;
+        within("--status-every", self.status_every_s, 0.1, 3600.0)?;
+        if let Some(d) = self.duration_s {
+            within("--duration", d, 0.1, 24.0 * 3600.0)?;
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Display for LiveSummary {
     /// What the clinician sees when the session ends: frames, drops, latency, the files.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +144,7 @@ impl std::fmt::Display for LiveSummary {
 
 pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     opts.pose.validate()?;
+    opts.check_limits()?;
     if opts.every_frame && !matches!(opts.source, SourceSpec::File(_)) {
         bail!("--every-frame plays a video file frame by frame; a camera or stream cannot wait for the analysis, so leave it out");
     }
