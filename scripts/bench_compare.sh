@@ -31,7 +31,7 @@ wall() {
     t0=$(date +%s.%N)
     "$@" >"$scratch/last.txt" 2>&1
     t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
 }
 
 mp_times=() gc_times=()
@@ -48,7 +48,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[
 mp="$(median "${mp_times[@]}")"
 gc="$(median "${gc_times[@]}")"
 printf '\nwhole process, median of %d: MediaPipe (pose alone) %.2f s, gaitcue analyze (everything, report included) %.2f s -> gaitcue %.2fx faster\n\n' \
-    "$rounds" "$mp" "$gc" "$(echo "$mp / $gc" | bc -l)"
+    "$rounds" "$mp" "$gc" "$(awk -v a="$mp" -v b="$gc" 'BEGIN { print a / b }')"
 
 [ -n "${baseline:-}" ] || { echo "bench_compare: no MediaPipe median" >&2; exit 1; }
 ./target/release/gaitcue bench "$clip" --zone 0,0.45,1,1 --baseline-ms "$baseline" "$@"

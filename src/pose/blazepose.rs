@@ -33,6 +33,8 @@ pub struct BlazePose {
     people_in_view: usize,
     /// Everyone the detector found in the latest frame, if it ran on it.
     seen: Option<Vec<PersonBox>>,
+    /// Detections counted as people in view (the weaker ones are kept for blurring only).
+    min_detection_score: f32,
     times: StageTimes,
 }
 
@@ -75,6 +77,7 @@ impl BlazePose {
             detector_runs: 0,
             people_in_view: 0,
             seen: None,
+            min_detection_score: config.min_detection_score,
             times: StageTimes::default(),
         })
     }
@@ -166,7 +169,10 @@ impl PoseEstimator for BlazePose {
             let people = self
                 .detector
                 .detect_at(image, PEOPLE_MIN_SCORE, &mut self.times)?;
-            self.people_in_view = people.len();
+            self.people_in_view = people
+                .iter()
+                .filter(|d| d.score >= self.min_detection_score)
+                .count();
             self.seen = Some(boxes(&people));
             self.times.record("look_around", t0.elapsed());
         }

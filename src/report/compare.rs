@@ -191,7 +191,7 @@ pub fn run(
     );
     page.h2("Initial contact, typical step");
     let mut blur = if blur_faces && (base.video.is_some() || re.video.is_some()) {
-        Some(super::privacy::FaceBlur::new(pose)?)
+        Some(super::privacy::FaceBlur::new(pose))
     } else {
         None
     };

@@ -137,8 +137,14 @@ pub fn cut(
     let fps = Some(cap.get(videoio::CAP_PROP_FPS)?)
         .filter(|f| *f > 0.0 && *f < 1000.0)
         .unwrap_or(30.0);
+    // Clips end with the video: a clip that would start after its last frame (a recording
+    // cut short) is left out rather than written empty.
+    let frames = Some(cap.get(videoio::CAP_PROP_FRAME_COUNT)?)
+        .filter(|n| *n >= 1.0)
+        .map_or(u64::MAX, |n| n as u64);
+    let clips: Vec<&(u64, u64, PathBuf)> = cuts.clips.iter().filter(|c| c.0 < frames).collect();
     let in_clips: Vec<u64> = {
-        let mut v: Vec<u64> = cuts.clips.iter().flat_map(|c| c.0..=c.1).collect();
+        let mut v: Vec<u64> = clips.iter().flat_map(|c| c.0..=c.1.min(frames - 1)).collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -164,8 +170,7 @@ pub fn cut(
     // each clip is a run of that stream.
     let geometry = ClipGeometry::around_runner(keypoints, &in_clips, width, height);
     let position = |frame: u64| in_clips.partition_point(|f| *f < frame) as u64;
-    let spans: Vec<ClipSpan> = cuts
-        .clips
+    let spans: Vec<ClipSpan> = clips
         .iter()
         .map(|(first, end, path)| ClipSpan {
             first: position(*first),

@@ -62,7 +62,7 @@ pub fn build(
 ) -> Result<PathBuf> {
     let session = Session::load(dir)?;
     let mut blur = if config.blur_faces && session.video.is_some() {
-        Some(privacy::FaceBlur::new(pose)?)
+        Some(privacy::FaceBlur::new(pose))
     } else {
         None
     };
@@ -352,7 +352,7 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
     page.table(&["metric", "unit", "definition"], rows);
     page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt marked “proxy” is the loss of thigh extension at toe-off against the runner’s first steps, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
-        "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from the person detector (head and shoulders). Everything stays on this computer."
+        "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from where the pose stage saw them (or the person detector, for older sessions), never over the runner's body. Everything stays on this computer."
     } else {
         "Privacy: face blurring is switched off in the configuration. Everything stays on this computer."
     });

@@ -103,8 +103,9 @@ pub struct FaceBlur {
 }
 
 impl FaceBlur {
-    pub fn new(pose: &PoseConfig) -> Result<Self> {
-        Ok(Self {
+    /// The detector is loaded only if it is needed (a session without looks around).
+    pub fn new(pose: &PoseConfig) -> Self {
+        Self {
             pose: pose.clone(),
             sightings: None,
             detector: None,
@@ -112,7 +113,7 @@ impl FaceBlur {
             held: Vec::new(),
             last_detection: None,
             last_frame: None,
-        })
+        }
     }
 
     /// Bystanders' faces come from `sightings` (the pose stage's looks around) instead of

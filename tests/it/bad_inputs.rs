@@ -326,3 +326,11 @@ fn a_bad_config_is_refused_by_every_command() {
         command_fails(&args, expected);
     }
 }
+
+#[test]
+fn every_frame_is_for_files_only() {
+    command_fails(
+        &["live", "--headless", "--camera", "57", "--every-frame"],
+        "--every-frame plays a video file frame by frame",
+    );
+}

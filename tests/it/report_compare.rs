@@ -194,7 +194,7 @@ fn bystanders_faces_are_blurred_too() {
     let nose = (runner.keypoints[0].x, runner.keypoints[0].y);
     let twin_nose = (both.cols() as f32 - 1.0 - nose.0, nose.1);
     let mut blurred = both.clone();
-    let mut blur = FaceBlur::new(&config).unwrap();
+    let mut blur = FaceBlur::new(&config);
     blur.apply(&mut blurred, 0, Some(&runner.keypoints)).unwrap();
     // The next frame is blurred from the faces held since the detection on frame 0.
     let mut next = both.clone();
