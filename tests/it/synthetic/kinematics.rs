@@ -1,52 +1,57 @@
-//! The noiseless treadmill-running model: a continuous function from time to the 33 BlazePose
-//! keypoints in image pixels, built once from [`RunParams`](super::RunParams).
+//! The noiseless treadmill model: a continuous function from model time to the 33 BlazePose
+//! keypoints in image pixels, built once from [`RunParams`](super::RunParams). Speed changes
+//! are a warp of model time (see `mod.rs`), so everything here runs at one pace.
 //!
 //! Internally everything lives in a "runner" frame: `u` forward (in the running direction) and
 //! `h` up from the belt, both in pixels; the image is `x = hip_x + direction·u`,
-//! `y = ground_y − h`. The pelvis stays in place (tiny fore-aft sway, vertical oscillation
-//! lowest at mid-stance); a foot in stance rides the belt backwards at a constant speed, a
-//! foot in swing travels forward along a raised curve; knees come from two-link inverse
-//! kinematics.
+//! `y = ground_y − h`. The pelvis sways a little fore-aft and drifts slowly on the belt; its
+//! height is lowest at mid-stance when running (spring-mass) and highest when walking
+//! (inverted pendulum) [Cavagna 1977]. A foot in stance rides the belt backwards at the belt
+//! speed; a foot in swing travels along a planned curve relative to the hips; knees come from
+//! two-link inverse kinematics.
 //!
-//! Stance of one foot, `τ` = time since its initial contact (IC), `Tc` = contact time:
-//! - `0 ≤ τ < 0.18·Tc`: heel on the belt, foot rotating down about the heel from the IC foot
-//!   angle (toe up, dorsiflexed) to flat;
-//! - `0.18·Tc ≤ τ < 0.55·Tc`: foot flat on the belt;
-//! - `0.55·Tc ≤ τ < Tc`: heel rising, foot rotating about the toe to 32° plantarflexion; toe-off
-//!   (TO) at `τ = Tc`, when the toe leaves the belt.
+//! Stance of one foot, `τ` = time since its initial contact (IC), `Tc` = contact time. The foot
+//! first touches the belt with its contact point — the heel (rearfoot strike, toe up), the
+//! middle of the heel–toe line (midfoot, landing flat) or the toe (forefoot, heel up)
+//! [Lieberman 2010; Altman & Davis 2012] — and then:
+//! - `0 ≤ τ < 0.18·Tc`: rotates about the contact point, on the belt, to flat;
+//! - `0.18·Tc ≤ τ < 0.55·Tc`: flat on the belt;
+//! - `0.55·Tc ≤ τ < Tc`: heel rising, the foot rotating about the toe to 32° plantarflexion;
+//!   toe-off (TO) at `τ = Tc`, when the toe leaves the belt.
 //!
-//! The contact point (heel, then the whole foot, then the toe) moves at the belt speed `v`, so
-//! `v·Tc = (heel_IC − toe_TO)·direction + foot_length` in image x, with heel-to-toe foot length
-//! 0.255·L. The IC heel position is set by the overstride ratio; the TO toe position by a knee
-//! flexion of 18° at TO; `v` is whatever joins them in the contact time.
+//! The contact point (then the toe) moves at the belt speed `v`, chosen so that the toe leaves
+//! the belt with the knee flexed 18° when the contact point landed `overstride·L` ahead of the
+//! hip centre.
 //!
-//! Swing (TO → next IC) is planned relative to the hip centre: the ankle's forward position
-//! follows a smoothstep (zero velocity relative to the hip at both ends, so the heel's forward
-//! distance from the hip peaks exactly at IC and the toe's is smallest exactly at TO, the
-//! events of Zeni 2008), its height a cubic Hermite leaving at +1 L/s and landing at −1 L/s
-//! plus a lift bump that peaks early in swing (heel kick).
+//! Swing (TO → next IC) is planned relative to the hip centre. It leaves TO with the velocity
+//! the foot had on the belt, so the toe keeps travelling back for 20 ms after it lifts
+//! [Fellin 2010]; it swings forward to its furthest point `retraction_s` before IC and is then pulled back,
+//! reaching `retraction_speed` (leg lengths/s, relative to the hips) at IC — late-swing
+//! retraction [Seyfarth 2003; ISBS 2017 #111: 6.8 ± 12.8 ms, up to ~60 ms]. Its height is a
+//! cubic Hermite leaving at +1 L/s and landing at −1 L/s plus a lift bump early in swing
+//! (heel kick).
 
 use std::f64::consts::PI;
 
-use super::{RunParams, Side};
+use super::{RunParams, Side, Strike};
 
 /// Thigh and shank as shares of the leg length (hip–knee + knee–ankle).
 pub const THIGH_FRAC: f64 = 0.53;
 pub const SHANK_FRAC: f64 = 0.47;
 /// Heel and toe (foot_index) from the ankle with the foot flat, in leg lengths (forward, up).
-/// The heel keypoint sits on the belt when the foot is flat.
+/// Both sit on the belt when the foot is flat.
 const HEEL_FROM_ANKLE: [f64; 2] = [-0.055, -0.08];
 const TOE_FROM_ANKLE: [f64; 2] = [0.20, -0.08];
 /// Heel to toe, in leg lengths.
 pub const FOOT_LENGTH_FRAC: f64 = TOE_FROM_ANKLE[0] - HEEL_FROM_ANKLE[0];
-/// Foot flat and heel-off as shares of the contact time (heel-strike running).
+/// Foot flat and heel-off as shares of the contact time.
 const FOOT_FLAT_AT: f64 = 0.18;
 const HEEL_OFF_AT: f64 = 0.55;
 /// Foot angle to the belt at toe-off (plantarflexed), degrees.
 const TOE_OFF_FOOT_ANGLE_DEG: f64 = 32.0;
 /// Knee flexion at toe-off, degrees: sets how far behind the hip the toe leaves the belt.
-pub const KNEE_FLEXION_TO_DEG: f64 = 18.0;
-/// Vertical speeds of the toe leaving and the heel landing, leg lengths per second.
+pub const KNEE_FLEXION_TO_DEG: f64 = 20.0;
+/// Vertical speeds of the toe leaving and the contact point landing, leg lengths per second.
 const TAKE_OFF_SPEED: f64 = 1.0;
 const LANDING_SPEED: f64 = 1.0;
 /// Extra ankle lift in swing on top of the Hermite curve, leg lengths (heel kick).
@@ -69,6 +74,13 @@ const ARM_SWING_AMP_DEG: f64 = 30.0;
 const ARM_SWING_BIAS_DEG: f64 = -8.0;
 const ELBOW_FLEXION_DEG: f64 = 88.0;
 const ELBOW_FLEXION_AMP_DEG: f64 = 12.0;
+/// After TO the foot's backward speed relative to the hips falls to zero over this long (the
+/// toe is furthest back this late after TO).
+const RELEASE_S: f64 = 0.02;
+/// The stance leg reaches no further than this (leg lengths): the knee is never locked.
+const MAX_STANCE_REACH: f64 = 0.995;
+/// Retraction never takes more than this share of the swing.
+const MAX_RETRACTION_SHARE: f64 = 0.4;
 
 /// The 33 keypoints of one instant in image pixels, plus whether a knee had to be clamped
 /// because its foot was out of reach (never, for parameters in the documented ranges).
@@ -101,19 +113,22 @@ pub struct Model {
     /// Time of the left foot's IC with index 0; right ICs are half a stride later.
     pub first_left_ic: f64,
     hip_mean_h: f64,
+    /// +1 running (hips lowest at mid-stance), −1 walking (highest).
+    bounce: f64,
     pub vertical_oscillation_px: f64,
     sway_px: f64,
+    drift_px: f64,
+    drift_period: f64,
     trunk_lean: f64,
     ic_foot_angle: f64,
     to_foot_angle: f64,
-    /// Heel u at IC (world), toe u at TO (world), belt speed in px/s.
-    heel_ic_u: f64,
+    /// Contact point from the ankle, foot flat, leg lengths; and its share along heel → toe.
+    contact_from_ankle: [f64; 2],
+    contact_fraction: f64,
+    overstride_px: f64,
     pub belt_speed_px_s: f64,
-    /// Swing plan: ankle u relative to the hip centre at TO and IC, ankle heights there.
-    swing_u0: f64,
-    swing_u1: f64,
-    swing_h0: f64,
-    swing_h1: f64,
+    retraction: f64,
+    retraction_speed_px_s: f64,
 }
 
 fn rot(v: [f64; 2], a: f64) -> [f64; 2] {
@@ -131,6 +146,10 @@ fn sub(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
 
 fn scale(a: [f64; 2], k: f64) -> [f64; 2] {
     [a[0] * k, a[1] * k]
+}
+
+fn lerp(a: [f64; 2], b: [f64; 2], s: f64) -> [f64; 2] {
+    add(a, scale(sub(b, a), s))
 }
 
 /// Unit vector at `angle` from straight down, turning forward (+u) for positive angles.
@@ -160,44 +179,60 @@ pub fn reach_for_flexion(flexion_deg: f64) -> f64 {
     (a * a + b * b + 2.0 * a * b * flexion_deg.to_radians().cos()).sqrt()
 }
 
+impl Strike {
+    /// Where along the heel → toe line the foot first touches: 0 heel, 1 toe.
+    pub fn contact_fraction(self) -> f64 {
+        match self {
+            Strike::Heel => 0.0,
+            Strike::Mid => 0.5,
+            Strike::Fore => 1.0,
+        }
+    }
+}
+
 impl Model {
-    /// `first_left_ic` in seconds; the image is `width × height` with the hip centre at mid-width.
+    /// `first_left_ic` in seconds; the image is `width` wide with the hip centre at mid-width.
     pub fn new(p: &RunParams, first_left_ic: f64, width: i32, ground_y: f64) -> Self {
         let l = p.leg_length_px;
         let step_time = 60.0 / p.cadence_spm;
         let stride_time = 2.0 * step_time;
         let contact_time = p.duty_factor * stride_time;
         let swing_time = stride_time - contact_time;
-        let sway_px = SWAY_FRAC * l;
         let vo = p.vertical_oscillation_frac * l;
+        let bounce = if p.walking { -1.0 } else { 1.0 };
         let phase = 2.0 * PI * p.duty_factor; // 2π·(Tc/2)/Ts
-        let ic_foot_angle = p.foot_angle_ic_deg.to_radians();
+        let ic_foot_angle = match p.strike {
+            Strike::Mid => 0.0,
+            _ => p.foot_angle_ic_deg.to_radians(),
+        };
         let to_foot_angle = -TOE_OFF_FOOT_ANGLE_DEG.to_radians();
+        let f = p.strike.contact_fraction();
+        let contact_from_ankle = lerp(HEEL_FROM_ANKLE, TOE_FROM_ANKLE, f);
 
-        // Initial contact: heel on the belt `overstride·L` ahead of the hip centre.
-        let sway_ic = sway_px * phase.sin();
-        let heel_ic_u = sway_ic + p.overstride_ratio * l;
-        let ankle_from_heel_ic = scale(rot(HEEL_FROM_ANKLE, ic_foot_angle), -l);
-        let ankle_ic = [heel_ic_u + ankle_from_heel_ic[0], ankle_from_heel_ic[1]];
+        // IC, relative to the hip centre: the contact point on the belt `overstride·L` ahead.
+        let overstride_px = p.overstride_ratio * l;
+        let ankle_from_contact = scale(rot(contact_from_ankle, ic_foot_angle), -l);
+        let ankle_ic = [overstride_px + ankle_from_contact[0], ankle_from_contact[1]];
         // The hip height that gives the requested knee flexion at IC (the landing leg's hip
         // joint is rotated forward by the full pelvis rotation then).
-        let hip_joint_ic_u = sway_ic + PELVIS_ROTATION_FRAC * l;
         let reach_ic = reach_for_flexion(p.knee_flexion_ic_deg) * l;
-        let horiz_ic = ankle_ic[0] - hip_joint_ic_u;
+        let horiz_ic = ankle_ic[0] - PELVIS_ROTATION_FRAC * l;
         let hip_ic_h = ankle_ic[1] + (reach_ic * reach_ic - horiz_ic * horiz_ic).max(0.0).sqrt();
-        let hip_mean_h = hip_ic_h + 0.5 * vo * phase.cos();
+        let hip_mean_h = hip_ic_h + bounce * 0.5 * vo * phase.cos();
 
-        // Toe-off, symmetric about mid-stance: same hip height, knee flexed KNEE_FLEXION_TO_DEG.
-        let sway_to = -sway_ic;
+        // TO, symmetric about mid-stance: same hip height, knee flexed KNEE_FLEXION_TO_DEG.
+        let sway_px = SWAY_FRAC * l;
+        let sway_ic = sway_px * phase.sin();
         let ankle_from_toe_to = scale(rot(TOE_FROM_ANKLE, to_foot_angle), -l);
-        let hip_joint_to_u = sway_to + PELVIS_ROTATION_FRAC * l * phase.cos();
+        let hip_joint_to_u = PELVIS_ROTATION_FRAC * l * phase.cos();
         let reach_to = reach_for_flexion(KNEE_FLEXION_TO_DEG) * l;
         let vert_to = hip_ic_h - ankle_from_toe_to[1];
         let ankle_to_u = hip_joint_to_u - (reach_to * reach_to - vert_to * vert_to).max(0.0).sqrt();
-        let toe_to_u = ankle_to_u - ankle_from_toe_to[0];
-        let belt_speed_px_s = (heel_ic_u + FOOT_LENGTH_FRAC * l - toe_to_u) / contact_time;
+        let toe_to_u = ankle_to_u - ankle_from_toe_to[0] - sway_ic;
+        let toe_flat_u = sway_ic + overstride_px + (1.0 - f) * FOOT_LENGTH_FRAC * l;
+        let belt_speed_px_s = (toe_flat_u - toe_to_u) / contact_time;
 
-        Model {
+        let mut model = Model {
             leg_px: l,
             direction: p.direction.signum(),
             hip_x: f64::from(width) / 2.0,
@@ -208,17 +243,44 @@ impl Model {
             swing_time,
             first_left_ic,
             hip_mean_h,
+            bounce,
             vertical_oscillation_px: vo,
             sway_px,
+            drift_px: p.drift_frac * l,
+            drift_period: p.drift_period_s,
             trunk_lean: p.trunk_lean_deg.to_radians(),
             ic_foot_angle,
             to_foot_angle,
-            heel_ic_u,
+            contact_from_ankle,
+            contact_fraction: f,
+            overstride_px,
             belt_speed_px_s,
-            swing_u0: ankle_to_u - sway_to,
-            swing_u1: ankle_ic[0] - sway_ic,
-            swing_h0: ankle_from_toe_to[1],
-            swing_h1: ankle_ic[1],
+            retraction: p.retraction_s.min(MAX_RETRACTION_SHARE * swing_time),
+            retraction_speed_px_s: p.retraction_speed_lps * l,
+        };
+        model.lower_hips_into_reach();
+        model
+    }
+
+    /// Lowers the hips where the stance foot would be out of reach (a forefoot striker's
+    /// heel dropping after contact, a long stance): the knee then flexes a little more at
+    /// contact than asked, and the truth measures what the model does.
+    fn lower_hips_into_reach(&mut self) {
+        let max_reach = MAX_STANCE_REACH * self.leg_px;
+        for _ in 0..4 {
+            let ic = self.ic_time(Side::Left, 0);
+            let excess = (0..=100)
+                .map(|j| {
+                    let tau = self.contact_time * j as f64 / 100.0;
+                    let (ankle, _) = self.stance(ic, tau);
+                    let hip = self.hip_joint(Side::Left, ic + tau);
+                    (ankle[0] - hip[0]).hypot(ankle[1] - hip[1]) - max_reach
+                })
+                .fold(0.0, f64::max);
+            if excess <= 0.0 {
+                return;
+            }
+            self.hip_mean_h -= excess;
         }
     }
 
@@ -231,17 +293,22 @@ impl Model {
         self.first_left_ic + offset + k as f64 * self.stride_time
     }
 
-    /// Step phase angle: 0 at every IC (either foot), so π·duty at mid-stance.
+    /// Step phase angle: 0 at every mid-stance (either foot).
     fn step_phase(&self, t: f64) -> f64 {
         2.0 * PI * (t - self.first_left_ic - 0.5 * self.contact_time) / self.step_time
+    }
+
+    /// Slow fore-aft drift of the runner on the belt, pixels.
+    fn drift(&self, t: f64) -> f64 {
+        self.drift_px * (2.0 * PI * t / self.drift_period).sin()
     }
 
     /// Hip centre in the runner frame: `[u, h]`.
     pub fn hip_centre(&self, t: f64) -> [f64; 2] {
         let ph = self.step_phase(t);
         [
-            -self.sway_px * ph.sin(),
-            self.hip_mean_h - 0.5 * self.vertical_oscillation_px * ph.cos(),
+            -self.sway_px * ph.sin() + self.drift(t),
+            self.hip_mean_h - self.bounce * 0.5 * self.vertical_oscillation_px * ph.cos(),
         ]
     }
 
@@ -258,37 +325,78 @@ impl Model {
         ]
     }
 
-    pub fn foot(&self, side: Side, t: f64) -> Foot {
+    /// The foot `tau` after the IC at `ic` (0 ≤ tau ≤ Tc): ankle and angle, runner frame.
+    fn stance(&self, ic: f64, tau: f64) -> ([f64; 2], f64) {
         let l = self.leg_px;
-        let tau = (t - self.ic_time(side, 0)).rem_euclid(self.stride_time);
         let tc = self.contact_time;
-        let (ankle, angle, in_stance) = if tau < tc {
-            let (t_ff, t_ho) = (FOOT_FLAT_AT * tc, HEEL_OFF_AT * tc);
-            let heel_u = self.heel_ic_u - self.belt_speed_px_s * tau;
-            if tau < t_ho {
-                let angle = self.ic_foot_angle * (1.0 - smoothstep(tau / t_ff));
-                (
-                    sub([heel_u, 0.0], scale(rot(HEEL_FROM_ANKLE, angle), l)),
-                    angle,
-                    true,
-                )
+        let (t_ff, t_ho) = (FOOT_FLAT_AT * tc, HEEL_OFF_AT * tc);
+        let contact_u = self.hip_centre(ic)[0] + self.overstride_px - self.belt_speed_px_s * tau;
+        if tau < t_ho {
+            let angle = self.ic_foot_angle * (1.0 - smoothstep(tau / t_ff));
+            (
+                sub([contact_u, 0.0], scale(rot(self.contact_from_ankle, angle), l)),
+                angle,
+            )
+        } else {
+            let angle = self.to_foot_angle * smoothstep((tau - t_ho) / (tc - t_ho));
+            let toe_u = contact_u + (1.0 - self.contact_fraction) * FOOT_LENGTH_FRAC * l;
+            (sub([toe_u, 0.0], scale(rot(TOE_FROM_ANKLE, angle), l)), angle)
+        }
+    }
+
+    /// Swing from the TO at `to` to the next IC, `s` seconds in: ankle and angle.
+    fn swing(&self, to: f64, s: f64) -> ([f64; 2], f64) {
+        let l = self.leg_px;
+        let (tc, tsw) = (self.contact_time, self.swing_time);
+        let ic = to - tc;
+        // Leaving the belt: where the ankle was relative to the hips, and how fast.
+        let eps = 1e-4;
+        let (a_to, _) = self.stance(ic, tc);
+        let (a_before, _) = self.stance(ic, tc - eps);
+        let hip_to = self.hip_centre(to)[0];
+        let u0 = a_to[0] - hip_to;
+        let v0 = (a_to[0] - a_before[0]) / eps - (hip_to - self.hip_centre(to - eps)[0]) / eps;
+        // Landing: the ankle where the contact point is `overstride` ahead of the hips.
+        let ankle_from_contact = scale(rot(self.contact_from_ankle, self.ic_foot_angle), -l);
+        let u1 = self.overstride_px + ankle_from_contact[0];
+        let (r, vr) = (self.retraction, self.retraction_speed_px_s);
+        // Release: the backward speed falls linearly to zero over RELEASE_S...
+        let d = RELEASE_S;
+        let u_r = u0 + 0.5 * v0 * d;
+        let u_rel = if s < d {
+            u0 + v0 * s - 0.5 * (v0 / d) * s * s
+        } else if r > 0.0 {
+            // ...then forward to the peak, and retraction back to the landing point.
+            let peak = u1 + 0.5 * vr * r;
+            let reach = tsw - r - d;
+            if s < d + reach {
+                hermite(u_r, peak, 0.0, 0.0, (s - d) / reach)
             } else {
-                let angle = self.to_foot_angle * smoothstep((tau - t_ho) / (tc - t_ho));
-                let toe_u = heel_u + FOOT_LENGTH_FRAC * l;
-                (
-                    sub([toe_u, 0.0], scale(rot(TOE_FROM_ANKLE, angle), l)),
-                    angle,
-                    true,
-                )
+                peak - 0.5 * (vr / r) * (s - d - reach).powi(2)
             }
         } else {
-            let s = (tau - tc) / self.swing_time;
-            let angle = self.to_foot_angle + (self.ic_foot_angle - self.to_foot_angle) * smoothstep(s);
-            let u_rel = self.swing_u0 + (self.swing_u1 - self.swing_u0) * smoothstep(s);
-            let m0 = TAKE_OFF_SPEED * l * self.swing_time;
-            let m1 = -LANDING_SPEED * l * self.swing_time;
-            let h = hermite(self.swing_h0, self.swing_h1, m0, m1, s) + SWING_LIFT_FRAC * l * bump(s);
-            ([u_rel + self.hip_centre(t)[0], h], angle, false)
+            hermite(u_r, u1, 0.0, -vr * (tsw - d), (s - d) / (tsw - d))
+        };
+        let h0 = a_to[1];
+        let h1 = ankle_from_contact[1];
+        let x = s / tsw;
+        let h = hermite(h0, h1, TAKE_OFF_SPEED * l * tsw, -LANDING_SPEED * l * tsw, x)
+            + SWING_LIFT_FRAC * l * bump(x);
+        let angle = self.to_foot_angle + (self.ic_foot_angle - self.to_foot_angle) * smoothstep(x);
+        ([u_rel + self.hip_centre(to + s)[0], h], angle)
+    }
+
+    pub fn foot(&self, side: Side, t: f64) -> Foot {
+        let l = self.leg_px;
+        let since = t - self.ic_time(side, 0);
+        let k = (since / self.stride_time).floor();
+        let ic = self.ic_time(side, 0) + k * self.stride_time;
+        let tau = t - ic;
+        let in_stance = tau < self.contact_time;
+        let (ankle, angle) = if in_stance {
+            self.stance(ic, tau)
+        } else {
+            self.swing(ic + self.contact_time, tau - self.contact_time)
         };
         Foot {
             ankle,
@@ -298,7 +406,6 @@ impl Model {
             in_stance,
         }
     }
-
     /// Runner frame → image pixels.
     fn to_image(&self, p: [f64; 2]) -> [f64; 2] {
         [self.hip_x + self.direction * p[0], self.ground_y - p[1]]

@@ -3,11 +3,14 @@
 //! [`generate`] turns [`RunParams`] into per-frame BlazePose keypoints (image pixels, y down,
 //! `[x, y, visibility]`) and the [`Truth`] they were made from; [`to_jsonl`] writes them in the
 //! product's `keypoints.jsonl` format. The noiseless model lives in `kinematics.rs` (read its
-//! header for the gait: heel strike, foot flat, toe pivot, swing), then come, in this order,
-//! visibility, Gaussian keypoint noise, left/right label swaps and missing frames.
+//! header for the gait: heel, midfoot or forefoot strike, foot flat, toe pivot, swing with
+//! late retraction, fore-aft drift, walking), then come, in this order, a time warp for speed
+//! changes, visibility, Gaussian keypoint noise (white or AR(1)-correlated in time), the far
+//! leg snapping onto the near one, left/right label swaps and missing frames.
 //!
 //! Truth is measured from the noiseless model at the exact event times, which fall between
-//! frames: initial contact (IC) is the instant the heel reaches the belt, toe-off (TO) the
+//! frames: initial contact (IC) is the instant the foot's contact point (heel, mid-foot or
+//! toe) reaches the belt, toe-off (TO) the
 //! instant the toe leaves it, and each [`TrueEvent::frame`] is the nearest frame. The
 //! randomness comes from separate streams of one seed (phase, visibility, noise, swaps,
 //! dropouts), so changing `noise_frac` does not move the missing or swapped frames.
@@ -22,7 +25,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
 #[allow(unused_imports)]
-pub use kinematics::{Model, FOOT_LENGTH_FRAC, KNEE_FLEXION_TO_DEG, SHANK_FRAC, THIGH_FRAC, TRUNK_FRAC};
+pub use kinematics::{
+    reach_for_flexion, Model, FOOT_LENGTH_FRAC, KNEE_FLEXION_TO_DEG, SHANK_FRAC, THIGH_FRAC, TRUNK_FRAC,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -45,6 +50,17 @@ impl Side {
             Side::Right => 1,
         }
     }
+}
+
+/// Which part of the foot touches the belt first [Lieberman 2010].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strike {
+    /// Rearfoot: the heel, toes up (`foot_angle_ic_deg` > 0).
+    Heel,
+    /// Midfoot: heel and toe together, the foot flat (`foot_angle_ic_deg` ignored).
+    Mid,
+    /// Forefoot: the toe, heel up (`foot_angle_ic_deg` < 0).
+    Fore,
 }
 
 #[derive(Clone, Debug)]
@@ -75,10 +91,32 @@ pub struct RunParams {
     pub seed: u64,
     /// Knee flexion at IC, degrees (typical treadmill running 11-20). Sets the hip height.
     pub knee_flexion_ic_deg: f64,
-    /// Foot angle to the belt at IC, degrees, toe up (heel strike). 0 = flat-foot landing.
+    /// Foot angle to the belt at IC, degrees, toe up positive: 8..20 for a heel strike,
+    /// -12..-4 for a forefoot strike (Altman & Davis 2012 classify by this angle).
     pub foot_angle_ic_deg: f64,
     /// Peak-to-peak vertical travel of the hip centre, share of leg length (~0.06..0.08).
     pub vertical_oscillation_frac: f64,
+    pub strike: Strike,
+    /// Late-swing retraction: the foot is furthest forward this long before IC (0..0.06 s)...
+    pub retraction_s: f64,
+    /// ...and moves back relative to the hips at this speed at IC, leg lengths/s (0..2.2,
+    /// i.e. 0..2 m/s for a 0.9 m leg).
+    pub retraction_speed_lps: f64,
+    /// Slow fore-aft drift of the runner on the belt: amplitude (leg lengths) and period.
+    pub drift_frac: f64,
+    pub drift_period_s: f64,
+    /// A speed change: cadence, contact time and belt speed all scale by `1 + speed_change`,
+    /// eased in from `speed_change_at_s` over `speed_change_over_s` (step geometry held).
+    pub speed_change: f64,
+    pub speed_change_at_s: f64,
+    pub speed_change_over_s: f64,
+    /// Walking: hips highest at mid-stance; use with duty_factor > 0.5 (double support).
+    pub walking: bool,
+    /// Keypoint noise correlation time, seconds (0 = white; AR(1) per coordinate otherwise).
+    pub noise_corr_s: f64,
+    /// Share of frames on which the far leg (knee to toe) snaps onto the near one (runs of
+    /// 2-6 frames), as pose models do when the legs overlap.
+    pub far_snap_frac: f64,
 }
 
 impl Default for RunParams {
@@ -100,6 +138,17 @@ impl Default for RunParams {
             knee_flexion_ic_deg: 15.0,
             foot_angle_ic_deg: 12.0,
             vertical_oscillation_frac: 0.07,
+            strike: Strike::Heel,
+            retraction_s: 0.0,
+            retraction_speed_lps: 0.0,
+            drift_frac: 0.0,
+            drift_period_s: 8.0,
+            speed_change: 0.0,
+            speed_change_at_s: 0.0,
+            speed_change_over_s: 1.0,
+            walking: false,
+            noise_corr_s: 0.0,
+            far_snap_frac: 0.0,
         }
     }
 }
@@ -111,6 +160,7 @@ impl RunParams {
             noise_frac: 0.0,
             missing_frac: 0.0,
             swap_frames: 0.0,
+            far_snap_frac: 0.0,
             ..self.clone()
         }
     }
@@ -126,6 +176,8 @@ pub struct SyntheticFrame {
     pub clean: [[f32; 3]; 33],
     /// Whether `keypoints` has its left/right labels swapped (never on a dropped frame).
     pub swapped: bool,
+    /// Whether the far leg snapped onto the near one in `keypoints`.
+    pub snapped: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -141,8 +193,10 @@ pub struct TrueStep {
     pub side: Side,
     pub ic_t: f64,
     pub toe_off_t: f64,
-    /// Measured from the noiseless keypoints at `ic_t`: heel x − hip-centre x, signed by the
-    /// running direction, ÷ leg length.
+    pub contact_time_s: f64,
+    pub strike: Strike,
+    /// Measured from the noiseless keypoints at `ic_t`: the contact point's x (heel, heel–toe
+    /// midpoint or toe) − hip-centre x, signed by the running direction, ÷ leg length.
     pub overstride_ratio: f64,
     /// Knee → ankle against vertical at IC, positive when the ankle is ahead of the knee.
     pub shank_angle_deg: f64,
@@ -150,6 +204,8 @@ pub struct TrueStep {
     pub knee_flexion_deg: f64,
     /// Heel → toe against the belt at IC, toe up positive.
     pub foot_angle_deg: f64,
+    /// The shank angle at the end of loading response, 20 % of the contact time after IC.
+    pub shank_angle_lr_deg: f64,
     pub ic_frame: usize,
     pub toe_off_frame: usize,
 }
@@ -162,6 +218,7 @@ pub struct Truth {
     pub toe_offs: Vec<TrueEvent>,
     /// Steps whose IC and TO are both inside the recording.
     pub steps: Vec<TrueStep>,
+    /// Before any speed change:
     pub cadence_spm: f64,
     pub step_time_s: f64,
     pub stride_time_s: f64,
@@ -170,7 +227,8 @@ pub struct Truth {
     pub leg_length_px: f64,
     /// Peak-to-peak travel of the hip centre's y.
     pub vertical_oscillation_px: f64,
-    /// Speed of the belt (and of a foot in contact) in the image, px/s, toward −direction.
+    /// Speed of the belt (and of a foot in contact) in the image, px/s, toward −direction,
+    /// before any speed change.
     pub belt_speed_px_s: f64,
     /// `belt_speed_px_s / belt_speed_mps` when the belt speed was given.
     pub px_per_m: Option<f64>,
@@ -190,8 +248,10 @@ pub struct SyntheticRun {
     pub truth: Truth,
     pub width: i32,
     pub height: i32,
-    /// The noiseless model, for evaluating the exact pose at any time (`model.pose(t)`).
+    /// The noiseless model, for evaluating the exact pose at any model time
+    /// (`model.pose(warp.model_time(t))`).
     pub model: Model,
+    pub warp: Warp,
 }
 
 /// BlazePose keypoint names in model order (the product's own list).
@@ -229,7 +289,11 @@ const STREAM_VISIBILITY: u64 = 2;
 const STREAM_NOISE: u64 = 3;
 const STREAM_SWAP: u64 = 4;
 const STREAM_MISSING: u64 = 5;
+const STREAM_SNAP: u64 = 6;
 const MAX_MISSING_RUN: usize = 5;
+const MAX_SNAP_RUN: usize = 6;
+/// Share of the leg length by which a snapped far-leg point misses the near one.
+const SNAP_JITTER_FRAC: f64 = 0.01;
 const MAX_SWAP_RUN: usize = 3;
 
 fn stream(seed: u64, purpose: u64) -> ChaCha8Rng {
@@ -250,7 +314,34 @@ fn check(p: &RunParams) {
     ok(p.direction != 0.0, "direction");
     ok(p.duration_s > 0.0, "duration_s");
     ok(p.leg_length_px > 10.0, "leg_length_px");
-    ok((0.1..=0.6).contains(&p.duty_factor), "duty_factor");
+    ok((0.1..=0.7).contains(&p.duty_factor), "duty_factor");
+    ok((0.0..=0.1).contains(&p.retraction_s), "retraction_s");
+    ok(
+        (0.0..=3.0).contains(&p.retraction_speed_lps),
+        "retraction_speed_lps",
+    );
+    ok(
+        p.retraction_s > 0.0 || p.retraction_speed_lps == 0.0,
+        "retraction",
+    );
+    ok(
+        (0.0..=0.3).contains(&p.drift_frac) && p.drift_period_s > 1.0,
+        "drift",
+    );
+    ok(
+        p.speed_change > -0.5 && p.speed_change < 1.0 && p.speed_change_over_s > 0.0,
+        "speed_change",
+    );
+    ok(p.noise_corr_s >= 0.0, "noise_corr_s");
+    ok((0.0..=0.3).contains(&p.far_snap_frac), "far_snap_frac");
+    ok(
+        match p.strike {
+            Strike::Heel => p.foot_angle_ic_deg > 0.0,
+            Strike::Mid => true,
+            Strike::Fore => p.foot_angle_ic_deg < 0.0,
+        },
+        "foot_angle_ic_deg for the strike",
+    );
     ok(p.belt_speed_mps.is_none_or(|v| v > 0.0), "belt_speed_mps");
     ok(
         (0.0..=60.0).contains(&p.knee_flexion_ic_deg),
@@ -300,10 +391,13 @@ fn pick_runs(rng: &mut ChaCha8Rng, blocked: &[bool], target: usize, max_run: usi
     chosen
 }
 
-/// Heel x − hip-centre x, signed by `direction`, ÷ `leg_px`.
-pub fn overstride_of(pts: &[[f64; 2]; 33], side: Side, direction: f64, leg_px: f64) -> f64 {
+/// Contact point x (heel, heel–toe midpoint or toe) − hip-centre x, signed by `direction`,
+/// ÷ `leg_px`.
+pub fn overstride_of(pts: &[[f64; 2]; 33], side: Side, strike: Strike, direction: f64, leg_px: f64) -> f64 {
     let hip_x = 0.5 * (pts[HIP][0] + pts[HIP + 1][0]);
-    direction.signum() * (pts[HEEL + side.offset()][0] - hip_x) / leg_px
+    let f = strike.contact_fraction();
+    let (heel, toe) = (pts[HEEL + side.offset()][0], pts[TOE + side.offset()][0]);
+    direction.signum() * (heel + f * (toe - heel) - hip_x) / leg_px
 }
 
 /// Knee → ankle against vertical, degrees, positive when the ankle is ahead of the knee.
@@ -336,6 +430,58 @@ fn even(v: f64) -> i32 {
     2 * (v / 2.0).round() as i32
 }
 
+/// Model time against media time: the pace eases from 1 to `1 + change` over
+/// `[at, at + over]`, so a speed change is a smooth change of cadence and belt speed.
+#[derive(Clone, Copy, Debug)]
+pub struct Warp {
+    change: f64,
+    at: f64,
+    over: f64,
+}
+
+impl Warp {
+    pub fn new(p: &RunParams) -> Self {
+        Warp {
+            change: p.speed_change,
+            at: p.speed_change_at_s,
+            over: p.speed_change_over_s,
+        }
+    }
+
+    /// Model time at media time `t`: ∫ 1 + change·smoothstep.
+    pub fn model_time(&self, t: f64) -> f64 {
+        let x = (t - self.at) / self.over;
+        let eased = if x <= 0.0 {
+            0.0
+        } else if x <= 1.0 {
+            x.powi(3) - 0.5 * x.powi(4)
+        } else {
+            x - 0.5
+        };
+        t + self.change * self.over * eased
+    }
+
+    /// Media time at model time `m` (the inverse, by bisection).
+    pub fn media_time(&self, m: f64) -> f64 {
+        if self.change == 0.0 {
+            return m;
+        }
+        let (mut lo, mut hi) = (
+            m.min(m / (1.0 + self.change)) - 1.0,
+            m.max(m / (1.0 + self.change)) + 1.0,
+        );
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if self.model_time(mid) < m {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+}
+
 pub fn generate(p: &RunParams) -> SyntheticRun {
     check(p);
     let l = p.leg_length_px;
@@ -345,6 +491,7 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
     let stride_time = 120.0 / p.cadence_spm;
     let first_left_ic = stream(p.seed, STREAM_PHASE).gen_range(0.0..stride_time);
     let model = Model::new(p, first_left_ic, width, ground_y);
+    let warp = Warp::new(p);
     let n = ((p.duration_s * p.fps).round() as usize).max(1);
     let t_last = (n - 1) as f64 / p.fps;
 
@@ -360,9 +507,28 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
         (p.swap_frames * n as f64).round() as usize,
         MAX_SWAP_RUN,
     );
-    let noise = Normal::new(0.0, p.noise_frac * l).expect("noise_frac was checked");
+    let snapped = pick_runs(
+        &mut stream(p.seed, STREAM_SNAP),
+        &missing,
+        (p.far_snap_frac * n as f64).round() as usize,
+        MAX_SNAP_RUN,
+    );
+    let white = Normal::new(0.0, 1.0).expect("unit normal");
+    let sigma = p.noise_frac * l;
+    // AR(1): e ← ρ·e + √(1−ρ²)·σ·w keeps the spread σ with correlation ρ between frames.
+    let rho = if p.noise_corr_s > 0.0 {
+        (-1.0 / (p.fps * p.noise_corr_s)).exp()
+    } else {
+        0.0
+    };
+    let innovation = (1.0 - rho * rho).sqrt();
     let mut vis_rng = stream(p.seed, STREAM_VISIBILITY);
     let mut noise_rng = stream(p.seed, STREAM_NOISE);
+    let mut snap_rng = stream(p.seed, STREAM_SNAP + 100);
+    let mut error = [[0.0f64; 2]; 33];
+    for e in error.iter_mut().flatten() {
+        *e = sigma * white.sample(&mut noise_rng);
+    }
     let near = if p.direction > 0.0 {
         Side::Left
     } else {
@@ -373,7 +539,7 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
     let mut frames = Vec::with_capacity(n);
     for i in 0..n {
         let t = i as f64 / p.fps;
-        let pose = model.pose(t);
+        let pose = model.pose(warp.model_time(t));
         ik_clamped_frames += usize::from(pose.clamped);
         let mut clean = [[0f32; 3]; 33];
         let mut noisy = [[0f32; 3]; 33];
@@ -389,9 +555,25 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
             } else {
                 vis_rng.gen_range(0.85..0.97)
             };
-            let (dx, dy) = (noise.sample(&mut noise_rng), noise.sample(&mut noise_rng));
+            if i > 0 {
+                for e in error[k].iter_mut() {
+                    *e = rho * *e + innovation * sigma * white.sample(&mut noise_rng);
+                }
+            }
             clean[k] = [pt[0] as f32, pt[1] as f32, vis];
-            noisy[k] = [(pt[0] + dx) as f32, (pt[1] + dy) as f32, vis];
+            noisy[k] = [(pt[0] + error[k][0]) as f32, (pt[1] + error[k][1]) as f32, vis];
+        }
+        if snapped[i] {
+            let far = near.other();
+            for base in [KNEE, ANKLE, HEEL, TOE] {
+                let (from, to) = (base + near.offset(), base + far.offset());
+                let jitter = SNAP_JITTER_FRAC * l;
+                noisy[to] = [
+                    noisy[from][0] + (jitter * white.sample(&mut snap_rng)) as f32,
+                    noisy[from][1] + (jitter * white.sample(&mut snap_rng)) as f32,
+                    noisy[to][2],
+                ];
+            }
         }
         if swapped[i] {
             for (a, b) in LEFT_RIGHT_PAIRS {
@@ -403,25 +585,28 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
             keypoints: (!missing[i]).then_some(noisy),
             clean,
             swapped: swapped[i],
+            snapped: snapped[i],
         });
     }
 
-    // Events: IC times of both feet, from one stride before the start to the end.
+    // Events in model time, reported in media time.
     let event = |side, t| TrueEvent {
         side,
         t,
         frame: nearest_frame(t, p.fps, n),
     };
+    let m_last = warp.model_time(t_last);
     let mut contacts = Vec::new();
     let mut toe_offs = Vec::new();
     let mut steps = Vec::new();
     for side in [Side::Left, Side::Right] {
         for k in -2.. {
-            let ic_t = model.ic_time(side, k);
-            if ic_t > t_last {
+            let m_ic = model.ic_time(side, k);
+            if m_ic > m_last {
                 break;
             }
-            let toe_off_t = ic_t + model.contact_time;
+            let m_to = m_ic + model.contact_time;
+            let (ic_t, toe_off_t) = (warp.media_time(m_ic), warp.media_time(m_to));
             let inside = |t: f64| (0.0..=t_last).contains(&t);
             if inside(ic_t) {
                 contacts.push(event(side, ic_t));
@@ -430,15 +615,19 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
                 toe_offs.push(event(side, toe_off_t));
             }
             if inside(ic_t) && inside(toe_off_t) {
-                let pts = model.pose(ic_t).points;
+                let pts = model.pose(m_ic).points;
+                let loading = model.pose(m_ic + 0.2 * model.contact_time).points;
                 steps.push(TrueStep {
                     side,
                     ic_t,
                     toe_off_t,
-                    overstride_ratio: overstride_of(&pts, side, p.direction, l),
+                    contact_time_s: toe_off_t - ic_t,
+                    strike: p.strike,
+                    overstride_ratio: overstride_of(&pts, side, p.strike, p.direction, l),
                     shank_angle_deg: shank_angle_of(&pts, side, p.direction),
                     knee_flexion_deg: knee_flexion_of(&pts, side),
                     foot_angle_deg: foot_angle_of(&pts, side, p.direction),
+                    shank_angle_lr_deg: shank_angle_of(&loading, side, p.direction),
                     ic_frame: nearest_frame(ic_t, p.fps, n),
                     toe_off_frame: nearest_frame(toe_off_t, p.fps, n),
                 });
@@ -473,6 +662,7 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
         width,
         height,
         model,
+        warp,
     }
 }
 
