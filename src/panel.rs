@@ -8,6 +8,7 @@ use opencv::imgproc;
 use opencv::prelude::*;
 
 use crate::analysis::geometry::median;
+use crate::analysis::validity::Gait;
 use crate::analysis::StepRecord;
 use crate::overlay;
 
@@ -28,6 +29,8 @@ const GREEN: (f64, f64, f64) = (90.0, 200.0, 90.0);
 #[derive(Debug, Clone, Default)]
 pub struct PanelState {
     pub recent_steps: Vec<StepRecord>,
+    /// The movement over the last steps: running, walking or not gait.
+    pub gait: Gait,
     pub cue: Option<String>,
     pub cues_on: bool,
     pub recording_s: Option<f64>,
@@ -47,6 +50,15 @@ pub struct PanelState {
     pub banner: bool,
     pub mirrored: bool,
     pub delay_s: Option<f64>,
+}
+
+/// `s` cut to `n` characters with an ellipsis.
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 3).collect::<String>() + "..."
+    }
 }
 
 fn colour(c: (f64, f64, f64)) -> Scalar {
@@ -164,24 +176,52 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
         1,
     )?;
 
-    // The last step, in large type: what the clinician looks at.
+    // The movement: cues and numbers are for running only.
+    y += 30;
+    let movement = match s.gait {
+        Gait::Running => "running".to_string(),
+        Gait::Walking => "walking - no running numbers or cues".to_string(),
+        Gait::NotGait => "not running yet".to_string(),
+    };
+    text(panel, &format!("movement: {movement}"), (x, y), 0.6, WHITE, 1)?;
+
+    // The last step, in large type: what the clinician looks at. A step that failed the
+    // gait-validity gate is shown in grey with its reason, never in a colour that reads as
+    // good or alarming.
     y += 42;
     let last = s.recent_steps.last();
     let head = last
         .map(|l| format!("last step: {} #{}", l.side.name(), l.step))
         .unwrap_or_else(|| "waiting for steps".into());
     text(panel, &head, (x, y), 0.65, WHITE, 1)?;
+    let counted = last.is_some_and(|l| l.valid);
     let overstride = last.and_then(|l| l.overstride_ratio);
     let over = s.overstride_threshold.zip(overstride).is_some_and(|(t, o)| o > t);
     y += 38;
+    let (shade, weight) = match (counted, overstride.is_some(), over) {
+        (true, true, true) => (AMBER, 2),
+        (true, true, false) => (GREEN, 2),
+        _ => (GREY, 1),
+    };
     text(
         panel,
         &format!("overstride {}", fmt(overstride.map(|o| o * 100.0), "% leg", 0)),
         (x, y),
         0.8,
-        if over { AMBER } else { GREEN },
-        2,
+        shade,
+        weight,
     )?;
+    if let Some(reason) = last.and_then(|l| l.reason.as_deref()) {
+        y += 24;
+        text(
+            panel,
+            &format!("not counted: {}", short(reason, 40)),
+            (x, y),
+            0.45,
+            GREY,
+            1,
+        )?;
+    }
     let lines = [
         format!(
             "shank at contact  {}",
@@ -200,6 +240,11 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
             fmt(last.and_then(|l| l.trunk_lean_deg), " deg", 0)
         ),
         format!(
+            "foot strike       {}",
+            last.and_then(|l| l.foot_strike_type)
+                .map_or("unknown", |f| f.name())
+        ),
+        format!(
             "pelvic tilt       {}{}",
             fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1),
             match last.and_then(|l| l.pelvic_tilt_source) {
@@ -210,15 +255,15 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     ];
     for l in lines {
         y += 28;
-        text(panel, &l, (x, y), 0.55, WHITE, 1)?;
+        text(panel, &l, (x, y), 0.55, if counted { WHITE } else { GREY }, 1)?;
     }
 
-    // Rolling medians over the last 10 steps.
-    let last10: Vec<&StepRecord> = s.recent_steps.iter().rev().take(10).collect();
+    // Rolling medians over the last 10 valid steps.
+    let last10: Vec<&StepRecord> = s.recent_steps.iter().rev().filter(|r| r.valid).take(10).collect();
     let med =
         |f: fn(&StepRecord) -> Option<f64>| median(&last10.iter().filter_map(|r| f(r)).collect::<Vec<_>>());
     y += 40;
-    text(panel, "last 10 steps (median)", (x, y), 0.55, GREY, 1)?;
+    text(panel, "last 10 valid steps (median)", (x, y), 0.55, GREY, 1)?;
     y += 30;
     text(
         panel,
@@ -241,7 +286,7 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
             .rev()
             .take(CHART_STEPS)
             .rev()
-            .map(f)
+            .map(|st| f(st).filter(|_| st.valid))
             .collect()
     };
     let overstride = ChartSpec {

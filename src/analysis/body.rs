@@ -19,6 +19,8 @@ const SWAP_ADVANTAGE: f64 = 0.5;
 const SWAP_MARGIN: f64 = 0.4;
 /// The longest a relabelling may last before the model's labels are trusted again.
 const MAX_RELABEL_S: f64 = 0.25;
+/// Legs whose knee, ankle, heel and toe lie this close on average (leg lengths) are merged.
+const MERGED_FRAC: f64 = 0.05;
 /// Label repair needs the previous frame no older than this.
 const MAX_REPAIR_GAP_S: f64 = 0.1;
 /// Weight of the newest frame difference in the leg velocities.
@@ -124,6 +126,18 @@ impl BodyTracker {
             [Side::Left, Side::Right].map(|s| leg_track_points(s).map(|i| point(&k[i])))
         };
         let observed = legs(kps);
+        // One leg drawn on top of the other (pose models snap overlapping legs together):
+        // the frame says nothing about which leg is which, and must not teach the tracker a
+        // leg's jump as its velocity.
+        if let Some(leg) = leg_length {
+            let apart = (0..4)
+                .map(|j| distance(observed[0][j], observed[1][j]))
+                .sum::<f64>()
+                / 4.0;
+            if apart < MERGED_FRAC * leg {
+                return;
+            }
+        }
         let mut swapped = false;
         if let (Some((last_t, last)), Some(leg)) = (self.last_legs, leg_length) {
             let dt = t - last_t;

@@ -43,6 +43,24 @@ pub fn foot_angle(heel: Point, toe: Point, dir: f64) -> f64 {
     (heel.1 - toe.1).atan2((toe.0 - heel.0) * dir).to_degrees()
 }
 
+/// The value at `t` of a series (t, v) whose course may turn sharply at `t`: the trend of
+/// the two samples before `t` carried forward and the trend of the two after carried back,
+/// averaged (one side alone when the other has no samples). Plain interpolation would cut
+/// the corner.
+pub fn across_turn(series: &[(f64, f64)], t: f64) -> Option<f64> {
+    let before: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 < t).rev().take(2).collect();
+    let after: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 >= t).take(2).collect();
+    let carry = |pts: &[&(f64, f64)]| match pts {
+        [a, b] if (a.0 - b.0).abs() > 1e-9 => Some(a.1 + (b.1 - a.1) / (b.0 - a.0) * (t - a.0)),
+        [a, ..] => Some(a.1),
+        [] => None,
+    };
+    match (carry(&before), carry(&after)) {
+        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Median of `values` (`None` when empty).
 pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
@@ -78,6 +96,17 @@ mod tests {
         // Toes 10 px higher than the heel, 50 px ahead: heel strike, ~11.3°.
         assert!((foot_angle((0.0, 100.0), (50.0, 90.0), 1.0) - 11.31).abs() < 0.01);
         assert!((foot_angle((0.0, 100.0), (-50.0, 90.0), -1.0) - 11.31).abs() < 0.01);
+    }
+
+    #[test]
+    fn values_across_a_turn_follow_both_trends() {
+        // A V with its vertex at t = 1.0, sampled at 0.7, 0.9, 1.2, 1.4: interpolation
+        // would give 0.2 there.
+        let v = |t: f64| (t - 1.0f64).abs();
+        let pts: Vec<(f64, f64)> = [0.7, 0.9, 1.2, 1.4].iter().map(|t| (*t, v(*t))).collect();
+        assert!(across_turn(&pts, 1.0).unwrap().abs() < 1e-9);
+        assert!((across_turn(&pts[..1], 1.0).unwrap() - 0.3).abs() < 1e-9);
+        assert_eq!(across_turn(&[], 1.0), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub enum Metric {
     Overstride,
     OverstrideCm,
     ShankAngleIc,
+    ShankAngleLr,
     KneeFlexionIc,
     ThighExtensionTo,
     TrunkLean,
@@ -46,7 +47,7 @@ pub struct MetricInfo {
 }
 
 /// Every metric, in `summary.json` and report order.
-pub const METRICS: [MetricInfo; 15] = [
+pub const METRICS: [MetricInfo; 16] = [
     MetricInfo {
         metric: Metric::StepTime,
         name: "step_time_s",
@@ -88,7 +89,7 @@ pub const METRICS: [MetricInfo; 15] = [
         name: "overstride_ratio",
         unit: "leg lengths",
         label: "overstride",
-        definition: "heel ahead of the hip centre at initial contact / (hip-knee + knee-ankle)",
+        definition: "the point that touched first (heel, mid-foot or toe) ahead of the hip centre at initial contact / (hip-knee + knee-ankle)",
         decimals: 4,
         floor: Some(0.02),
     },
@@ -107,6 +108,15 @@ pub const METRICS: [MetricInfo; 15] = [
         unit: "deg",
         label: "shank angle at contact",
         definition: "knee->ankle from vertical at initial contact, positive with the ankle ahead of the knee",
+        decimals: 1,
+        floor: Some(2.0),
+    },
+    MetricInfo {
+        metric: Metric::ShankAngleLr,
+        name: "shank_angle_lr_deg",
+        unit: "deg",
+        label: "shank angle at loading",
+        definition: "knee->ankle from vertical at the end of loading response (20 % of contact time after initial contact)",
         decimals: 1,
         floor: Some(2.0),
     },
@@ -213,6 +223,7 @@ impl Metric {
             Metric::Overstride => s.overstride_ratio,
             Metric::OverstrideCm => s.overstride_cm,
             Metric::ShankAngleIc => s.shank_angle_ic_deg,
+            Metric::ShankAngleLr => s.shank_angle_lr_deg,
             Metric::KneeFlexionIc => s.knee_flexion_ic_deg,
             Metric::ThighExtensionTo => s.thigh_extension_to_deg,
             Metric::TrunkLean => s.trunk_lean_deg,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::validity::{FootStrike, Gait};
 use super::Side;
 
 /// One step, as a row of `steps.csv`. `None` = unknown.
@@ -37,6 +38,16 @@ pub struct StepRecord {
     pub foot_strike_angle_deg: Option<f64>,
     /// The cue rule that is active (shown or not, after cool-down and fading).
     pub active_cue: Option<String>,
+    pub shank_angle_lr_deg: Option<f64>,
+    /// Which part of the foot touched first: heel, mid or fore (`None`: unknown).
+    pub foot_strike_type: Option<FootStrike>,
+    /// The movement this step belongs to.
+    pub gait: Gait,
+    /// Whether the step passed the gait-validity gate: only valid steps feed medians, cues
+    /// and charts.
+    pub valid: bool,
+    /// Why the step is not valid (empty when it is).
+    pub reason: Option<String>,
 }
 
 impl StepRecord {

@@ -23,11 +23,15 @@ pub enum Column {
     IcDecidedAt,
     DecidedAt,
     ActiveCue,
+    FootStrikeType,
+    Gait,
+    Valid,
+    Reason,
 }
 
 /// Every column, in file order: the first [`REQUIRED`] are the ones every consumer may rely
 /// on, in this order; more follow them.
-pub const COLUMNS: [Column; 25] = [
+pub const COLUMNS: [Column; 30] = [
     Column::Step,
     Column::Side,
     Column::IcTime,
@@ -53,6 +57,11 @@ pub const COLUMNS: [Column; 25] = [
     Column::Metric(Metric::StepLength),
     Column::Metric(Metric::FootStrikeAngle),
     Column::ActiveCue,
+    Column::Metric(Metric::ShankAngleLr),
+    Column::FootStrikeType,
+    Column::Gait,
+    Column::Valid,
+    Column::Reason,
 ];
 /// How many of [`COLUMNS`] are required.
 pub const REQUIRED: usize = 18;
@@ -71,6 +80,10 @@ impl Column {
             Column::IcDecidedAt => "ic_decided_at_s",
             Column::DecidedAt => "decided_at_s",
             Column::ActiveCue => "active_cue",
+            Column::FootStrikeType => "foot_strike_type",
+            Column::Gait => "gait",
+            Column::Valid => "valid",
+            Column::Reason => "reason",
         }
     }
 
@@ -88,6 +101,14 @@ impl Column {
             Column::IcDecidedAt => num(Some(r.ic_decided_at_s), 4),
             Column::DecidedAt => num(Some(r.decided_at_s), 4),
             Column::ActiveCue => r.active_cue.clone().unwrap_or_default(),
+            Column::FootStrikeType => r
+                .foot_strike_type
+                .map(|f| f.name())
+                .unwrap_or_default()
+                .to_string(),
+            Column::Gait => r.gait.name().to_string(),
+            Column::Valid => r.valid.to_string(),
+            Column::Reason => r.reason.clone().unwrap_or_default(),
         }
     }
 }

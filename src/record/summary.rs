@@ -1,5 +1,7 @@
-//! `summary.json`: the machine-readable summary of a session — per side, the median and
-//! spread (quartiles) of every step metric, with its unit, definition and step count.
+//! `summary.json`: the machine-readable summary of a session — its movement (running,
+//! walking or not gait), and per side the median and spread (quartiles) of every step metric
+//! over the valid steps, with its unit, definition and step count. Medians need at least
+//! [`MIN_VALID_STEPS`] valid steps on a side; otherwise they are withheld, with the reason.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::analysis::geometry::quantile;
+use crate::analysis::validity::Gait;
 use crate::analysis::{Side, StepRecord, METRICS};
 
 #[derive(Debug, Serialize)]
@@ -22,11 +25,20 @@ pub struct MetricSummary {
     pub q3: Option<f64>,
 }
 
+/// Valid steps a side needs before its medians are given [Dingenen 2018 averages at least
+/// 7 per side; 10 leaves room for a few unknown values].
+pub const MIN_VALID_STEPS: usize = 10;
+
 fn summarise(steps: &[&StepRecord]) -> BTreeMap<&'static str, MetricSummary> {
+    let enough = steps.len() >= MIN_VALID_STEPS;
     METRICS
         .iter()
         .map(|info| {
-            let values: Vec<f64> = steps.iter().filter_map(|s| s.value(info.metric)).collect();
+            let values: Vec<f64> = if enough {
+                steps.iter().filter_map(|s| s.value(info.metric)).collect()
+            } else {
+                Vec::new()
+            };
             let round = |v: Option<f64>| v.map(|x| (x * 1e4).round() / 1e4);
             (
                 info.name,
@@ -43,13 +55,45 @@ fn summarise(steps: &[&StepRecord]) -> BTreeMap<&'static str, MetricSummary> {
         .collect()
 }
 
+/// The session's movement: running or walking when at least 60 % of the steps that could be
+/// told apart (and at least 4) agree, else not gait.
+pub fn session_gait(steps: &[StepRecord]) -> Gait {
+    let count = |g: Gait| steps.iter().filter(|s| s.gait == g).count();
+    let told = count(Gait::Running) + count(Gait::Walking);
+    [Gait::Running, Gait::Walking]
+        .into_iter()
+        .find(|g| told >= 4 && count(*g) as f64 >= 0.6 * told as f64)
+        .unwrap_or(Gait::NotGait)
+}
+
 /// Builds the summary; `session` holds facts about the source and settings.
 pub fn build(steps: &[StepRecord], session: Value) -> Value {
+    // Only steps that passed the gait-validity gate feed the medians.
     let by_side = |side: Option<Side>| -> Vec<&StepRecord> {
         steps
             .iter()
-            .filter(|s| side.is_none_or(|side| s.side == side))
+            .filter(|s| s.valid && side.is_none_or(|side| s.side == side))
             .collect()
+    };
+    let mut invalid: BTreeMap<String, usize> = BTreeMap::new();
+    for s in steps.iter().filter(|s| !s.valid) {
+        *invalid.entry(s.reason.clone().unwrap_or_default()).or_default() += 1;
+    }
+    let mut gaits: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for s in steps {
+        *gaits.entry(s.gait.name()).or_default() += 1;
+    }
+    let gait = session_gait(steps);
+    let withheld = |side: Option<Side>| -> Option<String> {
+        let n = by_side(side).len();
+        (n < MIN_VALID_STEPS).then(|| {
+            let why = match gait {
+                Gait::Running => "",
+                Gait::Walking => " (the session is walking, not running)",
+                Gait::NotGait => " (no running was recognised)",
+            };
+            format!("only {n} valid running steps, {MIN_VALID_STEPS} needed{why}")
+        })
     };
     let mut cues: BTreeMap<String, usize> = BTreeMap::new();
     for s in steps {
@@ -66,8 +110,9 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
     // The leg nearer the camera is seen better: its numbers are the ones to read first.
     let confidence = |side| {
         quantile(
-            &by_side(Some(side))
+            &steps
                 .iter()
+                .filter(|s| s.side == side)
                 .map(|s| s.confidence)
                 .collect::<Vec<_>>(),
             0.5,
@@ -81,8 +126,17 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
     };
     json!({
         "session": session,
+        "gait": gait.name(),
+        "gait_steps": gaits,
         "near_side": near_side,
         "steps": steps.len(),
+        "valid_steps": by_side(None).len(),
+        "invalid_reasons": invalid,
+        "medians_withheld": {
+            "left": withheld(Some(Side::Left)),
+            "right": withheld(Some(Side::Right)),
+            "both": withheld(None),
+        },
         "pelvic_tilt_sources": tilt_sources,
         "cues_shown": cues,
         "per_side": {

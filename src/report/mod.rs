@@ -97,7 +97,14 @@ fn facts(page: &mut Html, s: &Session) {
         ("source", file_name_only(&text(&session["source"]))),
         ("pose model", text(&session["pose_model"])),
         ("belt speed", text(&session["belt_speed"])),
-        ("steps", s.summary["steps"].to_string()),
+        ("movement", text(&s.summary["gait"])),
+        (
+            "steps",
+            match s.summary["valid_steps"].as_u64() {
+                Some(v) => format!("{} ({v} valid running steps)", s.summary["steps"]),
+                None => s.summary["steps"].to_string(),
+            },
+        ),
         ("side nearer the camera", text(&s.summary["near_side"])),
         (
             "pelvic tilt from",
@@ -134,7 +141,19 @@ fn file_name_only(source: &str) -> String {
 
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
-    page.p("Median and spread (first–third quartile) of every step, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed.");
+    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step is valid when it passed the gait-validity gate: sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
+    for side in ["left", "right"] {
+        if let Some(why) = s.summary["medians_withheld"][side].as_str() {
+            page.p(&esc(&format!("{side}: medians withheld: {why}.")));
+        }
+    }
+    if let Some(reasons) = s.summary["invalid_reasons"].as_object().filter(|r| !r.is_empty()) {
+        let rows = reasons
+            .iter()
+            .map(|(why, n)| vec![esc(why), n.to_string()])
+            .collect();
+        page.table(&["steps not counted because", "steps"], rows);
+    }
     let cell = |side: &str, metric: Metric, decimals: usize| match s.summary_of(side, metric) {
         Some((m, q1, q3, n)) => {
             format!("{m:.decimals$} <span class=spread>[{q1:.decimals$}–{q3:.decimals$}] n={n}</span>")
@@ -188,25 +207,35 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
         let reference = (metric == Metric::Overstride).then_some(0.15);
         match plots::over_time(&title, metric.name(), "time (s)", &series, reference)? {
             Some(svg) => page.figure_svg(&svg, &title),
-            None => page.p(&format!("{}: no step could be measured.", esc(&title))),
+            None => page.p(&format!("{}: no valid running step to plot.", esc(&title))),
         }
     }
     Ok(())
 }
 
 /// Steps ordered by overstride (unknown last).
-fn by_overstride(s: &Session) -> Vec<&StepRow> {
-    let mut v: Vec<&StepRow> = s
+/// Steps with a measured overstride, highest first: the valid running steps, or when there
+/// are none every step seen (`false`), so the clinician can still look at them.
+fn by_overstride(s: &Session) -> (Vec<&StepRow>, bool) {
+    let measured = |r: &&StepRow| r.value(Metric::Overstride).is_some() && r.num(Column::IcFrame).is_some();
+    let valid: Vec<&StepRow> = s
         .steps
         .iter()
-        .filter(|r| r.value(Metric::Overstride).is_some() && r.num(Column::IcFrame).is_some())
+        .filter(measured)
+        .filter(|r| r.text(Column::Valid) != "false")
         .collect();
+    let counted = !valid.is_empty();
+    let mut v = if counted {
+        valid
+    } else {
+        s.steps.iter().filter(measured).collect()
+    };
     v.sort_by(|a, b| {
         b.value(Metric::Overstride)
             .unwrap_or(0.0)
             .total_cmp(&a.value(Metric::Overstride).unwrap_or(0.0))
     });
-    v
+    (v, counted)
 }
 
 fn media_section(
@@ -216,11 +245,15 @@ fn media_section(
     progress: &ProgressBar,
 ) -> Result<()> {
     page.h2("Initial contact: typical and worst steps");
-    let ranked = by_overstride(s);
+    let (ranked, counted) = by_overstride(s);
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
         page.p("No analysed video in this session (stills and clips come from <code>gaitcue analyze VIDEO</code>), or no step with a measured overstride.");
         return Ok(());
     };
+    if !counted {
+        page.p("No valid running step in this session: the stills and clips below show the steps the camera saw, for review only; their numbers were not counted.");
+    }
+    let not_counted = if counted { "" } else { " (not counted)" };
     let fps = s.summary["session"]["fps"].as_f64().unwrap_or(30.0);
     let typical = typical_step(&ranked);
     let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
@@ -258,7 +291,7 @@ fn media_section(
     let stills = media::cut(video, &cuts, &keypoints, blur, progress)?;
     let caption = |label: &str, r: &StepRow| {
         format!(
-            "{label}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
+            "{label}{not_counted}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
             r.text(Column::Step),
             r.text(Column::Side),
             r.num(Column::IcTime).unwrap_or(0.0),
@@ -285,7 +318,7 @@ fn media_section(
         .iter()
         .map(|(kind, i, name, r)| {
             format!(
-                "<li><a href=\"clips/{name}\">{kind} {i}</a> — step {} ({}), overstride {:.0} %</li>",
+                "<li><a href=\"clips/{name}\">{kind} {i}</a>{not_counted} — step {} ({}), overstride {:.0} %</li>",
                 esc(r.text(Column::Step)),
                 esc(r.text(Column::Side)),
                 r.value(Metric::Overstride).unwrap_or(0.0) * 100.0
@@ -315,7 +348,10 @@ pub(crate) fn typical_still(
     s: &Session,
     blur: Option<&mut privacy::FaceBlur>,
 ) -> Result<Option<(String, String)>> {
-    let ranked = by_overstride(s);
+    // Only a counted step is typical of the session.
+    let (ranked, true) = by_overstride(s) else {
+        return Ok(None);
+    };
     let (Some(video), false) = (&s.video, ranked.is_empty()) else {
         return Ok(None);
     };

@@ -98,10 +98,13 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// Values of `metric` over the steps, with their contact times.
+    /// Values of `metric` over the valid steps, with their contact times (steps that failed
+    /// the gait-validity gate never reach a chart; folders from before the gate have no
+    /// `valid` column and count as valid).
     pub fn series(&self, metric: Metric, side: Option<&str>) -> Vec<(f64, f64)> {
         self.steps
             .iter()
+            .filter(|s| s.text(Column::Valid) != "false")
             .filter(|s| side.is_none_or(|side| s.text(Column::Side) == side))
             .filter_map(|s| Some((s.num(Column::IcTime)?, s.value(metric)?)))
             .collect()

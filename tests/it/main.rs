@@ -11,6 +11,7 @@ mod bad_inputs;
 mod capture_sources;
 mod gait_replay;
 mod gait_synthetic;
+mod gait_treadmill;
 mod live_session;
 mod pelvic_markers;
 mod pose_reference;

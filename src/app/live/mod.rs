@@ -248,6 +248,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             ..PanelState::default()
         },
         steps: VecDeque::new(),
+        gait: Default::default(),
         latency: Samples::default(),
         recent_latency: VecDeque::new(),
         shown: 0,

@@ -10,6 +10,7 @@ use crossbeam_channel::Sender;
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
 
+use crate::analysis::validity::SessionGait;
 use crate::analysis::StepRecord;
 use crate::capture::live::CaptureStatus;
 use crate::display::Command;
@@ -64,6 +65,8 @@ const LATENCY_WINDOW: usize = 300;
 pub(super) struct Ui {
     pub(super) state: PanelState,
     pub(super) steps: VecDeque<StepRecord>,
+    /// The movement over the last steps, as the analysis judges it.
+    pub(super) gait: SessionGait,
     pub(super) latency: Samples,
     pub(super) recent_latency: VecDeque<f64>,
     pub(super) shown: u64,
@@ -86,6 +89,7 @@ impl Ui {
         if let Some(c) = &s.cue {
             self.last_cue = Some((s.decided_at_s, c.clone()));
         }
+        self.state.gait = self.gait.push(s.gait);
         self.steps.push_back(s);
         if self.steps.len() > PANEL_STEPS {
             self.steps.pop_front();

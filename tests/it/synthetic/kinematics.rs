@@ -26,10 +26,12 @@
 //! Swing (TO → next IC) is planned relative to the hip centre. It leaves TO with the velocity
 //! the foot had on the belt, so the toe keeps travelling back for 20 ms after it lifts
 //! [Fellin 2010]; it swings forward to its furthest point `retraction_s` before IC and is then pulled back,
-//! reaching `retraction_speed` (leg lengths/s, relative to the hips) at IC — late-swing
+//! reaching `retraction_speed` (leg lengths/s, relative to the hips, at most 70 % of the belt
+//! speed so the foot still moves forward over the ground as it lands) at IC — late-swing
 //! retraction [Seyfarth 2003; ISBS 2017 #111: 6.8 ± 12.8 ms, up to ~60 ms]. Its height is a
 //! cubic Hermite leaving at +1 L/s and landing at −1 L/s plus a lift bump early in swing
-//! (heel kick).
+//! (heel kick). The foot turns from its toe-off angle to its landing angle by 80 % of the
+//! swing and holds it (pre-positioned for landing).
 
 use std::f64::consts::PI;
 
@@ -79,6 +81,11 @@ const ELBOW_FLEXION_AMP_DEG: f64 = 12.0;
 const RELEASE_S: f64 = 0.02;
 /// The stance leg reaches no further than this (leg lengths): the knee is never locked.
 const MAX_STANCE_REACH: f64 = 0.995;
+/// The foot is never pulled back faster than this share of the belt speed: it still moves
+/// forward over the ground when it lands (it would skid otherwise).
+const MAX_RETRACTION_OF_BELT: f64 = 0.7;
+/// Share of the swing by which the foot has turned to its landing angle.
+const FOOT_SET_BY: f64 = 0.8;
 /// Retraction never takes more than this share of the swing.
 const MAX_RETRACTION_SHARE: f64 = 0.4;
 
@@ -256,7 +263,7 @@ impl Model {
             overstride_px,
             belt_speed_px_s,
             retraction: p.retraction_s.min(MAX_RETRACTION_SHARE * swing_time),
-            retraction_speed_px_s: p.retraction_speed_lps * l,
+            retraction_speed_px_s: (p.retraction_speed_lps * l).min(MAX_RETRACTION_OF_BELT * belt_speed_px_s),
         };
         model.lower_hips_into_reach();
         model
@@ -382,7 +389,9 @@ impl Model {
         let x = s / tsw;
         let h = hermite(h0, h1, TAKE_OFF_SPEED * l * tsw, -LANDING_SPEED * l * tsw, x)
             + SWING_LIFT_FRAC * l * bump(x);
-        let angle = self.to_foot_angle + (self.ic_foot_angle - self.to_foot_angle) * smoothstep(x);
+        // The foot is set to its landing angle by the last fifth of swing (pre-positioned).
+        let angle =
+            self.to_foot_angle + (self.ic_foot_angle - self.to_foot_angle) * smoothstep(x / FOOT_SET_BY);
         ([u_rel + self.hip_centre(to + s)[0], h], angle)
     }
 

@@ -100,7 +100,7 @@ pub struct RunParams {
     /// Late-swing retraction: the foot is furthest forward this long before IC (0..0.06 s)...
     pub retraction_s: f64,
     /// ...and moves back relative to the hips at this speed at IC, leg lengths/s (0..2.2,
-    /// i.e. 0..2 m/s for a 0.9 m leg).
+    /// i.e. 0..2 m/s for a 0.9 m leg; capped at 70 % of the belt speed).
     pub retraction_speed_lps: f64,
     /// Slow fore-aft drift of the runner on the belt: amplitude (leg lengths) and period.
     pub drift_frac: f64,

@@ -1,4 +1,5 @@
-//! Gait events, decided causally: initial contact (IC) is the moment the heel is furthest
+//! The fallback event detector, used until the treadmill's belt is learned (and wherever it
+//! cannot be): initial contact (IC) is the moment the heel is furthest
 //! ahead of the hip centre, toe-off (TO) the moment the toe is furthest behind it
 //! [Zeni 2008]. A peak is confirmed once the signal has moved back from it by `delta` leg
 //! lengths, i.e. a few frames after it happened. Before contact the heel approaches its
@@ -10,29 +11,9 @@
 
 use std::collections::VecDeque;
 
-use super::body::BodyFrame;
-use super::sample::Side;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    InitialContact,
-    ToeOff,
-}
-
-/// A confirmed event.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GaitEvent {
-    pub kind: EventKind,
-    pub side: Side,
-    /// Frame and media time at which the event happened.
-    pub frame: u64,
-    pub t: f64,
-    /// At a contact: how far the heel was ahead of the hip centre, leg lengths.
-    pub heel_forward: Option<f64>,
-    /// Frame and media time at which it was confirmed (decided).
-    pub confirmed_frame: u64,
-    pub confirmed_t: f64,
-}
+use super::{EventKind, GaitEvent};
+use crate::analysis::body::BodyFrame;
+use crate::analysis::sample::Side;
 
 /// Finds maxima (or minima) of a signal with hysteresis, causally.
 #[derive(Debug, Clone)]
@@ -150,11 +131,11 @@ impl ContactTiming {
             .rev()
             .find(|r| r.0 >= peak.0 && r.2 >= level - plateau)
             .map_or(peak.1, |r| r.1);
-        let speed = super::geometry::median(self.speeds.make_contiguous()).filter(|s| *s > 0.0);
+        let speed = crate::analysis::geometry::median(self.speeds.make_contiguous()).filter(|s| *s > 0.0);
         let t = match (speed, stance.first()) {
             (Some(speed), Some(first)) => {
                 let estimates: Vec<f64> = stance.iter().map(|(t, v)| t - (level - v) / speed).collect();
-                super::geometry::median(&estimates)
+                crate::analysis::geometry::median(&estimates)
                     .unwrap_or(last_level_t)
                     .max(peak.1)
                     .min(first.0.max(peak.1))
@@ -193,7 +174,7 @@ impl ContactTiming {
             .filter(|r| r.0 <= peak.0 && peak.1 - r.1 <= LEVEL_WINDOW_S)
             .map(|r| r.2)
             .collect();
-        super::geometry::median(&near).unwrap_or(0.0)
+        crate::analysis::geometry::median(&near).unwrap_or(0.0)
     }
 
     /// The last sample still at the peak's level, and the samples after it (on the stance
@@ -239,9 +220,9 @@ fn fit_slope(pts: &[(f64, f64)]) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }
 
-/// IC and TO detection for both legs.
+/// IC and TO detection for both legs, relative to the hips.
 #[derive(Debug, Clone)]
-pub struct EventDetector {
+pub struct HipRelative {
     ic: [PeakTracker; 2],
     timing: [ContactTiming; 2],
     plateau: f64,
@@ -263,7 +244,7 @@ const MIN_SWING_S: f64 = 0.2;
 /// ...or stays on the ground for less than this (sprinters ~0.1 s).
 const MIN_CONTACT_S: f64 = 0.08;
 
-impl EventDetector {
+impl HipRelative {
     /// When foot `i` left the ground, if it is in the air now.
     fn in_swing_since(&self, i: usize) -> Option<f64> {
         self.last_to_t[i].filter(|to| self.last_ic_t[i].is_none_or(|ic| *to > ic))
@@ -308,6 +289,7 @@ impl EventDetector {
                         frame: self.timing[i].nearest_frame(t).unwrap_or(peak.0),
                         t,
                         heel_forward: Some(heel_forward),
+                        contact: None,
                         confirmed_frame: body.frame,
                         confirmed_t: body.t,
                     });
@@ -326,6 +308,7 @@ impl EventDetector {
                         frame,
                         t,
                         heel_forward: None,
+                        contact: None,
                         confirmed_frame: body.frame,
                         confirmed_t: body.t,
                     });

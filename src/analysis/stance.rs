@@ -1,0 +1,286 @@
+//! A step from its contact to its toe-off: opened at initial contact with what is measured
+//! there, closed at toe-off with the rest, put through the gait-validity gate, and given its
+//! cue if it passed while the session is running.
+
+use super::events::GaitEvent;
+use super::geometry::median;
+use super::metrics::{self, ContactMetrics};
+use super::validity::{self, Gait, StepFacts};
+use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
+
+/// Share of the contact time over which the heel is taken as flat on the belt.
+const STANCE_SCALE_SHARE: f64 = 0.4;
+/// The end of loading response as a share of the contact time after initial contact.
+const LOADING_SHARE: f64 = 0.2;
+
+/// A step between its contact and its toe-off.
+#[derive(Debug, Clone)]
+pub(super) struct OpenStep {
+    pub(super) step: usize,
+    pub(super) ic: GaitEvent,
+    contact: ContactMetrics,
+    heel_x_ic: f64,
+    step_time_s: Option<f64>,
+    stride_time_s: Option<f64>,
+    vertical_oscillation_ratio: Option<f64>,
+    /// The foot of the contact before this one.
+    prev_side: Option<Side>,
+    /// The tracked person at contact.
+    track: Option<u64>,
+}
+
+impl GaitAnalyzer {
+    pub(super) fn open_step(&mut self, ic: GaitEvent) {
+        // The pose at the contact instant, which falls between frames.
+        let Some(body) = self.history.at(ic.t) else {
+            return;
+        };
+        let side = slot(ic.side);
+        // Overstride at the point that touched first, against the hips' line through the
+        // frames around the contact; from the fallback detector, the heel's lead it measured.
+        let overstride = match (ic.contact, self.history.hip_x_at(ic.t)) {
+            (Some(c), Some(hip_x)) => Some((c.x - hip_x) * body.dir / body.leg_length),
+            _ => ic.heel_forward,
+        };
+        let turn = metrics::AnglesAtTurn {
+            shank: self
+                .history
+                .at_turn(ic.t, |b| metrics::shank_angle(b, ic.side, 0.0)),
+            knee: self
+                .history
+                .at_turn(ic.t, |b| Some(metrics::knee_flexion(b, ic.side))),
+        };
+        let contact = metrics::at_contact(
+            &body,
+            ic.side,
+            self.config.min_visibility,
+            overstride,
+            ic.contact.as_ref(),
+            turn,
+        );
+        let step_time_s = self
+            .last_ic
+            .filter(|prev| prev.side != ic.side)
+            .map(|prev| ic.t - prev.t)
+            .filter(|dt| *dt > 0.0);
+        let stride_time_s = self.last_ic_by_side[side].map(|t| ic.t - t);
+        let since = self.last_ic.map(|prev| prev.t).unwrap_or(f64::NEG_INFINITY);
+        let hip_heights: Vec<f64> = self
+            .history
+            .iter()
+            .filter(|f| f.t >= since && f.t <= ic.t)
+            .map(|f| f.hip_centre.1)
+            .collect();
+        let vertical_oscillation_ratio = (step_time_s.is_some() && hip_heights.len() >= 3).then(|| {
+            let (lo, hi) = hip_heights
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+                    (lo.min(*y), hi.max(*y))
+                });
+            (hi - lo) / body.leg_length
+        });
+        if let Some(dt) = step_time_s {
+            self.step_times.push_back(dt);
+            if self.step_times.len() > CADENCE_STEPS {
+                self.step_times.pop_front();
+            }
+        }
+        let prev_side = self.last_ic.map(|prev| prev.side);
+        self.last_ic = Some(ic);
+        self.last_ic_by_side[side] = Some(ic.t);
+        self.recent_ics.push_back(ic.t);
+        if self.recent_ics.len() > CADENCE_STEPS + 1 {
+            self.recent_ics.pop_front();
+        }
+        let heel_x_ic = body.keypoints[ic.side.points().heel].x as f64;
+        self.open[side] = Some(OpenStep {
+            step: self.next_step,
+            ic,
+            contact,
+            heel_x_ic,
+            step_time_s,
+            stride_time_s,
+            vertical_oscillation_ratio,
+            prev_side,
+            track: self.track,
+        });
+        self.next_step += 1;
+    }
+
+    pub(super) fn close(&mut self, open: OpenStep, to: Option<GaitEvent>, decided_at_s: f64) -> StepRecord {
+        let min_vis = self.config.min_visibility;
+        let side = open.ic.side;
+        let to_body = to.and_then(|e| self.frame_at(e.frame).cloned());
+        let contact_time_s = to.map(|e| e.t - open.ic.t);
+        let thigh_extension_to_deg = to_body
+            .as_ref()
+            .and_then(|b| metrics::thigh_extension(b, side, min_vis));
+        let stance_end = to.map(|e| e.t).unwrap_or(open.ic.t);
+        let leans: Vec<f64> = self
+            .history
+            .iter()
+            .filter(|f| f.t >= open.ic.t && f.t <= stance_end)
+            .filter_map(|f| metrics::trunk_lean(f, min_vis))
+            .collect();
+        let mut confidence = open.contact.visibility;
+        if let Some(b) = &to_body {
+            confidence = confidence.min(metrics::leg_visibility(b, side));
+        }
+        // Timing from a leg the camera cannot see is a guess: unknown, like its angles.
+        let seen = confidence >= min_vis;
+        let contact_time_s = contact_time_s.filter(|_| seen);
+        if let (true, Some(ct)) = (seen, contact_time_s) {
+            // The belt's speed in the image: the heel until mid-stance, while it is still
+            // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
+            let mid_t = open.ic.t + STANCE_SCALE_SHARE * ct;
+            if let Some(mid) = self
+                .history
+                .iter()
+                .min_by(|a, b| (a.t - mid_t).abs().total_cmp(&(b.t - mid_t).abs()))
+            {
+                if mid.t > open.ic.t {
+                    self.scale.add_stance(
+                        open.heel_x_ic,
+                        mid.keypoints[side.points().heel].x as f64,
+                        mid.t - open.ic.t,
+                    );
+                }
+            }
+        }
+        let (pelvic_tilt_deg, pelvic_tilt_source) = self.pelvic_tilt(&open, to, thigh_extension_to_deg);
+        let scale = self.scale.metres_per_px(open.contact.leg_length_px);
+        let overstride_cm = open
+            .contact
+            .overstride_ratio
+            .zip(scale)
+            .map(|(r, (m_per_px, _))| r * open.contact.leg_length_px * m_per_px * 100.0);
+        let cadence_spm = self.cadence_spm();
+        // Loading response ends about a fifth of the way through stance.
+        let shank_angle_lr_deg = contact_time_s
+            .and_then(|ct| self.history.at(open.ic.t + LOADING_SHARE * ct))
+            .and_then(|b| metrics::shank_angle(&b, side, min_vis));
+        let mut record = StepRecord {
+            step: open.step,
+            side,
+            ic_time_s: open.ic.t,
+            toe_off_time_s: to.map(|e| e.t).filter(|_| seen),
+            step_time_s: open.step_time_s.filter(|_| seen),
+            cadence_spm,
+            contact_time_s,
+            overstride_ratio: open.contact.overstride_ratio,
+            overstride_cm,
+            shank_angle_ic_deg: open.contact.shank_angle_ic_deg,
+            knee_flexion_ic_deg: open.contact.knee_flexion_ic_deg,
+            thigh_extension_to_deg,
+            trunk_lean_deg: median(&leans),
+            vertical_oscillation_ratio: open.vertical_oscillation_ratio,
+            pelvic_tilt_deg,
+            pelvic_tilt_source,
+            confidence,
+            cue: None,
+            ic_frame: open.ic.frame,
+            ic_decided_at_s: open.ic.confirmed_t,
+            decided_at_s,
+            duty_factor: contact_time_s.zip(open.stride_time_s).map(|(c, s)| c / s),
+            // (contact_time_s is already unknown when the leg was not seen)
+            step_length_m: self
+                .scale
+                .belt()
+                .zip(open.step_time_s)
+                .map(|(b, dt)| b.metres_per_second * dt),
+            foot_strike_angle_deg: open.contact.foot_strike_angle_deg,
+            active_cue: None,
+            shank_angle_lr_deg,
+            foot_strike_type: open.contact.strike.filter(|_| seen),
+            gait: Gait::NotGait,
+            valid: true,
+            reason: None,
+        };
+        let facts = StepFacts {
+            settling: open.ic.contact.is_none(),
+            same_side_as_previous: open.prev_side == Some(side),
+            step_time_s: record.step_time_s,
+            contact_time_s: record.contact_time_s,
+            duty_factor: record.duty_factor,
+            seen,
+            has_toe_off: to.is_some(),
+            person_changed: open.track != self.track,
+            knee_flexion_ic_deg: record.knee_flexion_ic_deg,
+            shank_angle_ic_deg: record.shank_angle_ic_deg,
+            overstride_ratio: record.overstride_ratio,
+            double_support: to.and_then(|to| self.double_support(side, open.ic.t, to.t)),
+            hip_dip: to.and_then(|to| self.hip_dip(open.ic.t, to.t)),
+        };
+        record.gait = validity::gait_of(&facts);
+        let session = self.gait.push(record.gait);
+        if let Err(reason) = validity::judge(&facts, record.gait) {
+            record.valid = false;
+            record.reason = Some(reason);
+        }
+        // Cues only for valid steps while the session is running.
+        if record.valid && session == Gait::Running {
+            let decision = self.cues.step(|m| record.value(m));
+            record.cue = decision.shown;
+            record.active_cue = decision.active;
+        }
+        record
+    }
+
+    /// Whether the other foot was still on the belt when `side` landed at `ic` (it left
+    /// after, before `to`), or in the air (it left before and had not landed again).
+    fn double_support(&self, side: Side, ic: f64, to: f64) -> Option<bool> {
+        let other = slot(side.other());
+        let (other_ic, other_to) = (self.last_ic_by_side[other]?, self.last_to_by_side[other]?);
+        if other_to > ic && other_to < to {
+            Some(true)
+        } else if other_to <= ic && other_ic < other_to {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// How much lower the hips are at mid-stance than at contact and toe-off, leg lengths.
+    fn hip_dip(&self, ic: f64, to: f64) -> Option<f64> {
+        let y = |t: f64| self.history.at(t).map(|b| (b.hip_centre.1, b.leg_length));
+        let ((y_ic, leg), (y_mid, _), (y_to, _)) = (y(ic)?, y(0.5 * (ic + to))?, y(to)?);
+        Some((y_mid - 0.5 * (y_ic + y_to)) / leg)
+    }
+
+    /// Steps per minute over the recent contacts: the number of steps (counted with the
+    /// median step time, so a missed contact does not halve the rate) over their span.
+    fn cadence_spm(&self) -> Option<f64> {
+        let step = median(&self.step_times.iter().copied().collect::<Vec<_>>())?;
+        let (first, last) = (self.recent_ics.front()?, self.recent_ics.back()?);
+        let span = last - first;
+        let steps = (span / step).round();
+        (steps >= 1.0 && span > 0.0).then(|| 60.0 * steps / span)
+    }
+
+    /// Marker tilt over the stance when markers were seen, else the thigh-extension proxy.
+    fn pelvic_tilt(
+        &mut self,
+        open: &OpenStep,
+        to: Option<GaitEvent>,
+        thigh_extension: Option<f64>,
+    ) -> (Option<f64>, Option<&'static str>) {
+        if self.config.pelvis.markers {
+            let last = to.map(|e| e.frame).unwrap_or(open.ic.frame);
+            if let Some(tilt) = self.tilts.take_median(open.ic.frame, last) {
+                return (Some(tilt), Some(pelvis::SOURCE_MARKERS));
+            }
+            return (None, None);
+        }
+        let Some(ext) = thigh_extension else {
+            return (None, None);
+        };
+        let baseline_steps = self.config.pelvis.proxy_baseline_steps.div_ceil(2);
+        let own = &mut self.thigh_baseline[slot(open.ic.side)];
+        if own.len() < baseline_steps {
+            own.push(ext);
+            return (None, None);
+        }
+        let baseline = median(own).unwrap_or(ext);
+        (Some(baseline - ext), Some(pelvis::SOURCE_PROXY))
+    }
+}

@@ -1,0 +1,363 @@
+//! The analysis against the treadmill grid of issue 10: 30, 60 and 120 fps; heel, midfoot and
+//! forefoot strikes; late-swing retraction 0–60 ms; keypoint noise of 0.5 and 1 % of leg
+//! length, white and AR(1)-correlated; drift on the belt; label swaps, the far leg snapping
+//! and missing frames throughout. Every contact, toe-off and metric is checked against the
+//! truth of the step it belongs to.
+
+use crate::synthetic::{self, generate, RunParams, Strike, SyntheticRun};
+
+use gaitcue::analysis::events::EventKind;
+use gaitcue::analysis::geometry::{median, quantile};
+use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};
+
+/// Contacts this close to the start may be missed while the detector settles.
+const SETTLE_S: f64 = 2.0;
+/// A detected contact matches a true one of the same foot this close.
+const MATCH_S: f64 = 0.04;
+
+fn side(s: synthetic::Side) -> Side {
+    match s {
+        synthetic::Side::Left => Side::Left,
+        synthetic::Side::Right => Side::Right,
+    }
+}
+
+pub struct Scored {
+    pub truth: usize,
+    pub found: usize,
+    pub detected: usize,
+    pub spurious: usize,
+    pub ic_errors: Vec<f64>,
+    pub to_errors: Vec<f64>,
+    pub contact_errors: Vec<f64>,
+    pub overstride_errors: Vec<f64>,
+    pub knee_errors: Vec<f64>,
+    pub shank_errors: Vec<f64>,
+    pub shank_lr_errors: Vec<f64>,
+    pub strike_right: usize,
+    pub strike_known: usize,
+    pub steps: Vec<StepRecord>,
+}
+
+pub fn analyse(run: &SyntheticRun) -> (Vec<StepRecord>, Vec<(Side, f64)>) {
+    let mut analyzer = GaitAnalyzer::new(AnalysisConfig::default()).unwrap();
+    let mut steps = Vec::new();
+    for i in 0..run.frames.len() {
+        steps.extend(analyzer.process(&run.pose_sample(i)).unwrap());
+    }
+    steps.extend(analyzer.finish());
+    let contacts = analyzer
+        .events()
+        .iter()
+        .filter(|e| e.kind == EventKind::InitialContact)
+        .map(|e| (e.side, e.t))
+        .collect();
+    (steps, contacts)
+}
+
+pub fn score(run: &SyntheticRun) -> Scored {
+    let (steps, contacts) = analyse(run);
+    let end = run.frames.last().unwrap().t - 0.4;
+    let window = |t: f64| t >= SETTLE_S && t <= end;
+    let truth: Vec<_> = run.truth.contacts.iter().filter(|c| window(c.t)).collect();
+    let found = truth
+        .iter()
+        .filter(|c| {
+            contacts
+                .iter()
+                .any(|(s, t)| *s == side(c.side) && (t - c.t).abs() <= MATCH_S)
+        })
+        .count();
+    let detected: Vec<_> = contacts.iter().filter(|(_, t)| window(*t)).collect();
+    let spurious = detected
+        .iter()
+        .filter(|(s, t)| {
+            !run.truth
+                .contacts
+                .iter()
+                .any(|c| side(c.side) == *s && (t - c.t).abs() <= MATCH_S)
+        })
+        .count();
+    let mut out = Scored {
+        truth: truth.len(),
+        found,
+        detected: detected.len(),
+        spurious,
+        ic_errors: Vec::new(),
+        to_errors: Vec::new(),
+        contact_errors: Vec::new(),
+        overstride_errors: Vec::new(),
+        knee_errors: Vec::new(),
+        shank_errors: Vec::new(),
+        shank_lr_errors: Vec::new(),
+        strike_right: 0,
+        strike_known: 0,
+        steps: Vec::new(),
+    };
+    for s in &steps {
+        if !window(s.ic_time_s) {
+            continue;
+        }
+        let Some(t) = run
+            .truth
+            .steps
+            .iter()
+            .find(|t| side(t.side) == s.side && (t.ic_t - s.ic_time_s).abs() <= MATCH_S)
+        else {
+            continue;
+        };
+        out.ic_errors.push(s.ic_time_s - t.ic_t);
+        let push = |v: &mut Vec<f64>, got: Option<f64>, want: f64| {
+            if let Some(g) = got {
+                v.push(g - want);
+            }
+        };
+        push(&mut out.to_errors, s.toe_off_time_s, t.toe_off_t);
+        push(&mut out.contact_errors, s.contact_time_s, t.contact_time_s);
+        push(&mut out.overstride_errors, s.overstride_ratio, t.overstride_ratio);
+        push(&mut out.knee_errors, s.knee_flexion_ic_deg, t.knee_flexion_deg);
+        push(&mut out.shank_errors, s.shank_angle_ic_deg, t.shank_angle_deg);
+        push(
+            &mut out.shank_lr_errors,
+            s.shank_angle_lr_deg,
+            t.shank_angle_lr_deg,
+        );
+        if let Some(kind) = s.foot_strike_type {
+            out.strike_known += 1;
+            let want = match t.strike {
+                Strike::Heel => "heel",
+                Strike::Mid => "mid",
+                Strike::Fore => "fore",
+            };
+            out.strike_right += usize::from(kind.name() == want);
+        }
+    }
+    out.steps = steps;
+    out
+}
+
+fn iqr(v: &[f64]) -> f64 {
+    quantile(v, 0.75).unwrap_or(f64::NAN) - quantile(v, 0.25).unwrap_or(f64::NAN)
+}
+
+/// The grid: every combination of frame rate, strike, retraction and noise; drift on half.
+pub fn grid() -> Vec<RunParams> {
+    let mut out = Vec::new();
+    let mut seed = 1000;
+    for fps in [30.0, 60.0, 120.0] {
+        for (strike, angle) in [(Strike::Heel, 14.0), (Strike::Mid, 0.0), (Strike::Fore, -8.0)] {
+            for (retraction_s, retraction_speed_lps) in [(0.0, 0.0), (0.03, 1.1), (0.06, 2.2)] {
+                for (noise_frac, noise_corr_s) in [(0.005, 0.0), (0.01, 0.0), (0.005, 0.08), (0.01, 0.08)] {
+                    seed += 1;
+                    out.push(RunParams {
+                        fps,
+                        strike,
+                        foot_angle_ic_deg: angle,
+                        retraction_s,
+                        retraction_speed_lps,
+                        noise_frac,
+                        noise_corr_s,
+                        drift_frac: if seed % 2 == 0 { 0.1 } else { 0.0 },
+                        cadence_spm: 160.0 + (seed % 5) as f64 * 6.0,
+                        duty_factor: 0.30 + (seed % 3) as f64 * 0.04,
+                        overstride_ratio: 0.04 + (seed % 4) as f64 * 0.06,
+                        direction: if seed % 3 == 0 { -1.0 } else { 1.0 },
+                        missing_frac: 0.02,
+                        swap_frames: 0.01,
+                        far_snap_frac: 0.02,
+                        duration_s: 20.0,
+                        seed,
+                        ..RunParams::default()
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Errors pooled over the runs of one grid cell.
+#[derive(Default)]
+struct Pool {
+    ic: Vec<f64>,
+    to: Vec<f64>,
+    contact: Vec<f64>,
+    overstride: Vec<f64>,
+    knee: Vec<f64>,
+    shank: Vec<f64>,
+    shank_lr: Vec<f64>,
+}
+
+impl Pool {
+    fn add(&mut self, s: &Scored) {
+        self.ic.extend(&s.ic_errors);
+        self.to.extend(&s.to_errors);
+        self.contact.extend(&s.contact_errors);
+        self.overstride.extend(&s.overstride_errors);
+        self.knee.extend(&s.knee_errors);
+        self.shank.extend(&s.shank_errors);
+        self.shank_lr.extend(&s.shank_lr_errors);
+    }
+
+    /// The issue's bounds on this pool's medians (and the IC spread); the failures, worded.
+    fn failures(&self, limits: &Limits) -> Vec<String> {
+        let m = |v: &[f64]| median(v).unwrap_or(f64::NAN);
+        let checks = [
+            ("IC median (s)", m(&self.ic), limits.ic),
+            ("TO median (s)", m(&self.to), limits.to),
+            ("contact time median (s)", m(&self.contact), limits.contact),
+            (
+                "overstride median (leg lengths)",
+                m(&self.overstride),
+                limits.overstride,
+            ),
+            ("knee flexion at IC median (deg)", m(&self.knee), limits.angle),
+            ("shank angle at IC median (deg)", m(&self.shank), limits.angle),
+            (
+                "shank angle at loading median (deg)",
+                m(&self.shank_lr),
+                limits.angle,
+            ),
+        ];
+        let mut out: Vec<String> = checks
+            .iter()
+            .filter(|(_, v, limit)| v.is_nan() || v.abs() > *limit)
+            .map(|(what, v, limit)| format!("{what} {v:+.4} beyond ±{limit}"))
+            .collect();
+        if iqr(&self.ic).is_nan() || iqr(&self.ic) > limits.ic_iqr {
+            out.push(format!("IC IQR {:.4} s above {}", iqr(&self.ic), limits.ic_iqr));
+        }
+        out
+    }
+
+    fn line(&self) -> String {
+        let m = |v: &[f64]| median(v).unwrap_or(f64::NAN);
+        format!(
+            "IC {:+5.1} ms (IQR {:4.1}) | TO {:+5.1} ms | contact {:+5.1} ms | overstride {:+.4} | knee {:+.1}° shank {:+.1}° loading {:+.1}° | {} steps",
+            1e3 * m(&self.ic),
+            1e3 * iqr(&self.ic),
+            1e3 * m(&self.to),
+            1e3 * m(&self.contact),
+            m(&self.overstride),
+            m(&self.knee),
+            m(&self.shank),
+            m(&self.shank_lr),
+            self.ic.len(),
+        )
+    }
+}
+
+struct Limits {
+    ic: f64,
+    ic_iqr: f64,
+    to: f64,
+    contact: f64,
+    overstride: f64,
+    angle: f64,
+}
+
+/// Issue 10's bounds, over the whole grid.
+const GRID: Limits = Limits {
+    ic: 0.005,
+    ic_iqr: 0.012,
+    to: 0.008,
+    contact: 0.015,
+    overstride: 0.015,
+    angle: 3.0,
+};
+
+/// The same for every cell of the grid (frame rate × noise), but for the spread of single
+/// contacts: at 30 fps with 1 % noise one contact rests on two or three samples.
+const CELL: Limits = Limits {
+    ic: 0.005,
+    ic_iqr: 0.015,
+    to: 0.008,
+    contact: 0.015,
+    overstride: 0.015,
+    angle: 3.0,
+};
+
+/// A guard for every single run (about 50 steps each, so a little wider).
+const RUN: Limits = Limits {
+    ic: 0.008,
+    ic_iqr: 0.025,
+    to: 0.012,
+    contact: 0.02,
+    overstride: 0.02,
+    angle: 4.0,
+};
+
+#[test]
+fn contacts_toe_offs_and_metrics_hold_across_the_treadmill_grid() {
+    let mut failures = Vec::new();
+    let (mut truth, mut found, mut detected, mut spurious) = (0, 0, 0, 0);
+    let (mut strike_right, mut strike_known, mut strike_steps) = (0, 0, 0);
+    let mut cells: Vec<((u32, u32, bool), Pool)> = Vec::new();
+    let mut all = Pool::default();
+    for p in grid() {
+        let run = generate(&p);
+        let s = score(&run);
+        truth += s.truth;
+        found += s.found;
+        detected += s.detected;
+        spurious += s.spurious;
+        strike_right += s.strike_right;
+        strike_known += s.strike_known;
+        strike_steps += s.ic_errors.len();
+        let key = (p.fps as u32, (p.noise_frac * 1000.0) as u32, p.noise_corr_s > 0.0);
+        match cells.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, pool)) => pool.add(&s),
+            None => {
+                let mut pool = Pool::default();
+                pool.add(&s);
+                cells.push((key, pool));
+            }
+        }
+        all.add(&s);
+        let mut one = Pool::default();
+        one.add(&s);
+        for f in one.failures(&RUN) {
+            failures.push(format!("{p:?}: {f}"));
+        }
+    }
+    for ((fps, noise, correlated), pool) in &cells {
+        eprintln!(
+            "{fps:>3} fps, noise {:.1} % {}: {}",
+            *noise as f64 / 10.0,
+            if *correlated { "AR(1)" } else { "white" },
+            pool.line()
+        );
+        for f in pool.failures(&CELL) {
+            failures.push(format!(
+                "{fps} fps, noise {noise} ‰, correlated {correlated}: {f}"
+            ));
+        }
+    }
+    for f in all.failures(&GRID) {
+        failures.push(format!("whole grid: {f}"));
+    }
+    let found_share = found as f64 / truth as f64;
+    let spurious_share = spurious as f64 / detected as f64;
+    eprintln!("whole grid: {}", all.line());
+    eprintln!(
+        "contacts: {found}/{truth} found ({:.2} %), {spurious}/{detected} spurious ({:.2} %); strike type known for {strike_known}/{strike_steps} steps, right for {strike_right}",
+        100.0 * found_share,
+        100.0 * spurious_share,
+    );
+    assert!(
+        failures.is_empty(),
+        "{} out of bounds:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        found_share >= 0.95,
+        "{:.2} % of contacts found",
+        100.0 * found_share
+    );
+    assert!(spurious_share <= 0.02, "{:.2} % spurious", 100.0 * spurious_share);
+    assert!(
+        strike_right as f64 >= 0.9 * strike_known as f64 && strike_known as f64 >= 0.7 * strike_steps as f64,
+        "strike type right for {strike_right} of {strike_known} known ({strike_steps} steps)"
+    );
+}
