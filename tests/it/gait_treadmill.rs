@@ -8,7 +8,9 @@ use crate::synthetic::{self, generate, RunParams, Strike, SyntheticRun};
 
 use gaitcue::analysis::events::EventKind;
 use gaitcue::analysis::geometry::{median, quantile};
+use gaitcue::analysis::validity::Gait;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};
+use gaitcue::record::summary;
 
 /// Contacts this close to the start may be missed while the detector settles.
 const SETTLE_S: f64 = 2.0;
@@ -359,5 +361,126 @@ fn contacts_toe_offs_and_metrics_hold_across_the_treadmill_grid() {
     assert!(
         strike_right as f64 >= 0.9 * strike_known as f64 && strike_known as f64 >= 0.7 * strike_steps as f64,
         "strike type right for {strike_right} of {strike_known} known ({strike_steps} steps)"
+    );
+}
+
+/// No running step is ever reported with a duty factor of 0.5 or more, or a contact time not
+/// shorter than its step: across the grid, every valid step has a flight phase.
+#[test]
+fn every_valid_step_has_a_flight_phase_and_alternates() {
+    let mut valid = 0;
+    for p in grid().into_iter().step_by(5) {
+        let (steps, _) = analyse(&generate(&p));
+        let mut previous: Option<&StepRecord> = None;
+        for s in &steps {
+            if s.valid {
+                valid += 1;
+                let (contact, step) = (s.contact_time_s.unwrap(), s.step_time_s.unwrap());
+                assert!(s.duty_factor.is_none_or(|d| d < 0.5), "{s:?}");
+                assert!(contact < step, "{s:?}");
+                assert_eq!(s.gait, Gait::Running);
+                assert_ne!(previous.map(|p| p.side), Some(s.side), "{s:?}");
+            } else {
+                assert!(s.reason.is_some() && s.cue.is_none(), "{s:?}");
+            }
+            previous = Some(s);
+        }
+    }
+    assert!(valid > 800, "{valid} valid steps");
+}
+
+/// A walking warm-up on the treadmill: labelled walking, not one step counted as running,
+/// no cue, and the summary withholds its running medians saying why.
+#[test]
+fn walking_is_labelled_walking_and_gets_no_running_cue() {
+    for (fps, seed) in [(30.0, 1), (60.0, 2), (120.0, 3)] {
+        let run = generate(&RunParams {
+            fps,
+            seed,
+            walking: true,
+            cadence_spm: 110.0,
+            duty_factor: 0.62,
+            overstride_ratio: 0.30,
+            knee_flexion_ic_deg: 8.0,
+            foot_angle_ic_deg: 18.0,
+            vertical_oscillation_frac: 0.035,
+            noise_frac: 0.008,
+            noise_corr_s: 0.05,
+            far_snap_frac: 0.02,
+            duration_s: 30.0,
+            ..RunParams::default()
+        });
+        let (steps, _) = analyse(&run);
+        assert!(steps.len() > 40, "{fps} fps: {} steps", steps.len());
+        let walking = steps.iter().filter(|s| s.gait == Gait::Walking).count();
+        let running = steps.iter().filter(|s| s.gait == Gait::Running).count();
+        eprintln!(
+            "walking at {fps} fps: {walking} steps labelled walking, {running} running of {}",
+            steps.len()
+        );
+        assert!(
+            walking as f64 >= 0.8 * steps.len() as f64,
+            "{fps} fps: {walking} of {} walking",
+            steps.len()
+        );
+        assert!(steps
+            .iter()
+            .all(|s| !s.valid && s.cue.is_none() && s.active_cue.is_none()));
+        assert_eq!(summary::session_gait(&steps), Gait::Walking);
+        let json = summary::build(&steps, serde_json::json!({}));
+        assert_eq!(json["gait"], "walking");
+        assert!(json["per_side"]["both"]["overstride_ratio"]["median"].is_null());
+        assert!(json["medians_withheld"]["left"]
+            .as_str()
+            .unwrap()
+            .contains("walking"));
+    }
+}
+
+/// The belt speeds up by 15 % over 4 s (cadence and belt speed with it): the belt's velocity
+/// is relearned from the stance phases and the contacts keep their timing.
+#[test]
+fn a_speed_change_keeps_contacts_and_contact_times() {
+    let p = RunParams {
+        fps: 60.0,
+        noise_frac: 0.008,
+        noise_corr_s: 0.05,
+        speed_change: 0.15,
+        speed_change_at_s: 8.0,
+        speed_change_over_s: 4.0,
+        retraction_s: 0.03,
+        retraction_speed_lps: 1.1,
+        duration_s: 24.0,
+        seed: 77,
+        ..RunParams::default()
+    };
+    let run = generate(&p);
+    let s = score(&run);
+    let found = s.found as f64 / s.truth as f64;
+    let m = |v: &[f64]| median(v).unwrap();
+    eprintln!(
+        "speed change: {}/{} found, {} spurious, IC {:+.1} ms, contact {:+.1} ms",
+        s.found,
+        s.truth,
+        s.spurious,
+        1e3 * m(&s.ic_errors),
+        1e3 * m(&s.contact_errors)
+    );
+    assert!(found >= 0.95 && s.spurious <= 2);
+    assert!(m(&s.ic_errors).abs() <= 0.005 && m(&s.contact_errors).abs() <= 0.015);
+    // Contact time shortens with the pace, and the analysis sees it.
+    let contact = |from: f64, to: f64| {
+        let v: Vec<f64> = s
+            .steps
+            .iter()
+            .filter(|x| x.valid && x.ic_time_s > from && x.ic_time_s < to)
+            .filter_map(|x| x.contact_time_s)
+            .collect();
+        m(&v)
+    };
+    let (before, after) = (contact(3.0, 8.0), contact(13.0, 23.0));
+    assert!(
+        (after * 1.15 - before).abs() < 0.015,
+        "contact {before:.3} s before, {after:.3} s after"
     );
 }

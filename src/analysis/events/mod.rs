@@ -9,6 +9,7 @@
 //! decides instead, and the steps it opens are marked as settling.
 
 mod belt;
+mod foot;
 pub mod hip_relative;
 mod kink;
 pub mod treadmill;

@@ -17,8 +17,9 @@
 #![allow(dead_code)]
 
 mod kinematics;
-
-use std::fmt::Write;
+mod output;
+mod truth;
+mod warp;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,6 +29,10 @@ use rand_distr::{Distribution, Normal};
 pub use kinematics::{
     reach_for_flexion, Model, FOOT_LENGTH_FRAC, KNEE_FLEXION_TO_DEG, SHANK_FRAC, THIGH_FRAC, TRUNK_FRAC,
 };
+pub use output::to_jsonl;
+#[allow(unused_imports)]
+pub use truth::{foot_angle_of, knee_flexion_of, overstride_of, shank_angle_of, TrueEvent, TrueStep, Truth};
+pub use warp::Warp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
@@ -181,67 +186,6 @@ pub struct SyntheticFrame {
 }
 
 #[derive(Clone, Debug)]
-pub struct TrueEvent {
-    pub side: Side,
-    pub t: f64,
-    /// Nearest frame index, `round(t·fps)`.
-    pub frame: usize,
-}
-
-#[derive(Clone, Debug)]
-pub struct TrueStep {
-    pub side: Side,
-    pub ic_t: f64,
-    pub toe_off_t: f64,
-    pub contact_time_s: f64,
-    pub strike: Strike,
-    /// Measured from the noiseless keypoints at `ic_t`: the contact point's x (heel, heel–toe
-    /// midpoint or toe) − hip-centre x, signed by the running direction, ÷ leg length.
-    pub overstride_ratio: f64,
-    /// Knee → ankle against vertical at IC, positive when the ankle is ahead of the knee.
-    pub shank_angle_deg: f64,
-    /// 180° − the interior hip-knee-ankle angle at IC.
-    pub knee_flexion_deg: f64,
-    /// Heel → toe against the belt at IC, toe up positive.
-    pub foot_angle_deg: f64,
-    /// The shank angle at the end of loading response, 20 % of the contact time after IC.
-    pub shank_angle_lr_deg: f64,
-    pub ic_frame: usize,
-    pub toe_off_frame: usize,
-}
-
-#[derive(Clone, Debug)]
-pub struct Truth {
-    /// Every IC inside the recording (0 ≤ t ≤ last frame's t), in time order; sides alternate.
-    pub contacts: Vec<TrueEvent>,
-    /// Every TO inside the recording, in time order.
-    pub toe_offs: Vec<TrueEvent>,
-    /// Steps whose IC and TO are both inside the recording.
-    pub steps: Vec<TrueStep>,
-    /// Before any speed change:
-    pub cadence_spm: f64,
-    pub step_time_s: f64,
-    pub stride_time_s: f64,
-    pub contact_time_s: f64,
-    pub trunk_lean_deg: f64,
-    pub leg_length_px: f64,
-    /// Peak-to-peak travel of the hip centre's y.
-    pub vertical_oscillation_px: f64,
-    /// Speed of the belt (and of a foot in contact) in the image, px/s, toward −direction,
-    /// before any speed change.
-    pub belt_speed_px_s: f64,
-    /// `belt_speed_px_s / belt_speed_mps` when the belt speed was given.
-    pub px_per_m: Option<f64>,
-    /// Image x of the hip centre (it sways ±0.006 leg lengths about this).
-    pub hip_x_px: f64,
-    /// Image y of the belt surface: a heel or toe in contact has exactly this y.
-    pub ground_y_px: f64,
-    /// Frames where a foot was out of reach and a knee was clamped (0 within the documented
-    /// parameter ranges).
-    pub ik_clamped_frames: usize,
-}
-
-#[derive(Clone, Debug)]
 pub struct SyntheticRun {
     pub params: RunParams,
     pub frames: Vec<SyntheticFrame>,
@@ -391,95 +335,8 @@ fn pick_runs(rng: &mut ChaCha8Rng, blocked: &[bool], target: usize, max_run: usi
     chosen
 }
 
-/// Contact point x (heel, heel–toe midpoint or toe) − hip-centre x, signed by `direction`,
-/// ÷ `leg_px`.
-pub fn overstride_of(pts: &[[f64; 2]; 33], side: Side, strike: Strike, direction: f64, leg_px: f64) -> f64 {
-    let hip_x = 0.5 * (pts[HIP][0] + pts[HIP + 1][0]);
-    let f = strike.contact_fraction();
-    let (heel, toe) = (pts[HEEL + side.offset()][0], pts[TOE + side.offset()][0]);
-    direction.signum() * (heel + f * (toe - heel) - hip_x) / leg_px
-}
-
-/// Knee → ankle against vertical, degrees, positive when the ankle is ahead of the knee.
-pub fn shank_angle_of(pts: &[[f64; 2]; 33], side: Side, direction: f64) -> f64 {
-    let (knee, ankle) = (pts[KNEE + side.offset()], pts[ANKLE + side.offset()]);
-    (direction.signum() * (ankle[0] - knee[0]))
-        .atan2(ankle[1] - knee[1])
-        .to_degrees()
-}
-
-/// 180° − the interior hip-knee-ankle angle, degrees.
-pub fn knee_flexion_of(pts: &[[f64; 2]; 33], side: Side) -> f64 {
-    let s = side.offset();
-    let (hip, knee, ankle) = (pts[HIP + s], pts[KNEE + s], pts[ANKLE + s]);
-    let a = [hip[0] - knee[0], hip[1] - knee[1]];
-    let b = [ankle[0] - knee[0], ankle[1] - knee[1]];
-    let interior = (a[0] * b[1] - a[1] * b[0]).abs().atan2(a[0] * b[0] + a[1] * b[1]);
-    180.0 - interior.to_degrees()
-}
-
-/// Heel → toe against the belt, degrees, toe up positive.
-pub fn foot_angle_of(pts: &[[f64; 2]; 33], side: Side, direction: f64) -> f64 {
-    let (heel, toe) = (pts[HEEL + side.offset()], pts[TOE + side.offset()]);
-    (heel[1] - toe[1])
-        .atan2(direction.signum() * (toe[0] - heel[0]))
-        .to_degrees()
-}
-
 fn even(v: f64) -> i32 {
     2 * (v / 2.0).round() as i32
-}
-
-/// Model time against media time: the pace eases from 1 to `1 + change` over
-/// `[at, at + over]`, so a speed change is a smooth change of cadence and belt speed.
-#[derive(Clone, Copy, Debug)]
-pub struct Warp {
-    change: f64,
-    at: f64,
-    over: f64,
-}
-
-impl Warp {
-    pub fn new(p: &RunParams) -> Self {
-        Warp {
-            change: p.speed_change,
-            at: p.speed_change_at_s,
-            over: p.speed_change_over_s,
-        }
-    }
-
-    /// Model time at media time `t`: ∫ 1 + change·smoothstep.
-    pub fn model_time(&self, t: f64) -> f64 {
-        let x = (t - self.at) / self.over;
-        let eased = if x <= 0.0 {
-            0.0
-        } else if x <= 1.0 {
-            x.powi(3) - 0.5 * x.powi(4)
-        } else {
-            x - 0.5
-        };
-        t + self.change * self.over * eased
-    }
-
-    /// Media time at model time `m` (the inverse, by bisection).
-    pub fn media_time(&self, m: f64) -> f64 {
-        if self.change == 0.0 {
-            return m;
-        }
-        let (mut lo, mut hi) = (
-            m.min(m / (1.0 + self.change)) - 1.0,
-            m.max(m / (1.0 + self.change)) + 1.0,
-        );
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if self.model_time(mid) < m {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        0.5 * (lo + hi)
-    }
 }
 
 pub fn generate(p: &RunParams) -> SyntheticRun {
@@ -666,62 +523,7 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
     }
 }
 
-fn json_number(v: f64, decimals: i32) -> String {
-    let k = 10f64.powi(decimals);
-    serde_json::Value::from((v * k).round() / k).to_string()
-}
-
-/// `keypoints.jsonl` text in the product's format (rounded as the product rounds: pixels to
-/// 0.01, visibility to 0.0001, time to 1 µs), one line per frame, each ending in `\n`.
-pub fn to_jsonl(run: &SyntheticRun) -> String {
-    let mut out = String::new();
-    for (i, f) in run.frames.iter().enumerate() {
-        let t = json_number(f.t, 6);
-        let _ = write!(
-            out,
-            "{{\"frame\":{i},\"t\":{t},\"width\":{},\"height\":{},\"keypoints\":",
-            run.width, run.height
-        );
-        match &f.keypoints {
-            None => out.push_str("null"),
-            Some(kps) => {
-                out.push('{');
-                for (k, (name, kp)) in KEYPOINT_NAMES.iter().zip(kps.iter()).enumerate() {
-                    let sep = if k == 0 { "" } else { "," };
-                    let (x, y) = (json_number(f64::from(kp[0]), 2), json_number(f64::from(kp[1]), 2));
-                    let v = json_number(f64::from(kp[2]), 4);
-                    let _ = write!(out, "{sep}\"{name}\":[{x},{y},{v}]");
-                }
-                out.push('}');
-            }
-        }
-        out.push_str("}\n");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests;
-
-impl SyntheticRun {
-    /// Frame `i` as the analysis stage receives it from the pose stage.
-    pub fn pose_sample(&self, i: usize) -> gaitcue::analysis::PoseSample {
-        let f = &self.frames[i];
-        gaitcue::analysis::PoseSample {
-            frame: i as u64,
-            t: f.t,
-            keypoints: f.keypoints.map(|kps| {
-                kps.map(|[x, y, v]| gaitcue::pose::Keypoint {
-                    x,
-                    y,
-                    z: 0.0,
-                    visibility: v,
-                    presence: 1.0,
-                })
-            }),
-            track: f.keypoints.map(|_| 1),
-            size: Some((self.width, self.height)),
-            people: None,
-        }
-    }
-}
+#[cfg(test)]
+mod variety_tests;
