@@ -99,7 +99,8 @@ pub fn draw_status(image: &mut (impl ToInputOutputArray + MatTraitConst), text: 
     Ok(())
 }
 
-/// The clinician's one-line summary: time, last step, its overstride and cadence.
+/// The clinician's one-line summary: time, last step, its overstride and cadence, and
+/// whether the step counted (passed the gait-validity gate).
 pub fn status_line(t: f64, last: Option<&StepRecord>) -> String {
     let mut text = format!("t {t:6.2} s");
     if let Some(s) = last {
@@ -110,6 +111,9 @@ pub fn status_line(t: f64, last: Option<&StepRecord>) -> String {
         match s.overstride_ratio {
             Some(o) => text += &format!("  overstride {:.0}% leg", o * 100.0),
             None => text += "  overstride unknown",
+        }
+        if !s.valid {
+            text += "  (not counted)";
         }
     }
     text

@@ -198,9 +198,11 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     let overstride = last.and_then(|l| l.overstride_ratio);
     let over = s.overstride_threshold.zip(overstride).is_some_and(|(t, o)| o > t);
     y += 38;
-    let (shade, weight) = match (counted, overstride.is_some(), over) {
-        (true, true, true) => (AMBER, 2),
-        (true, true, false) => (GREEN, 2),
+    // Green or amber only against a threshold, for a counted step; white without one.
+    let (shade, weight) = match (counted, overstride.is_some(), s.overstride_threshold, over) {
+        (true, true, Some(_), true) => (AMBER, 2),
+        (true, true, Some(_), false) => (GREEN, 2),
+        (true, true, None, _) => (WHITE, 2),
         _ => (GREY, 1),
     };
     text(
@@ -270,7 +272,7 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
         &format!(
             "overstride {}   cadence {}",
             fmt(med(|r| r.overstride_ratio).map(|o| o * 100.0), "%", 0),
-            fmt(last.and_then(|l| l.cadence_spm), " spm", 0)
+            fmt(med(|r| r.cadence_spm), " spm", 0)
         ),
         (x, y),
         0.6,

@@ -52,6 +52,8 @@ pub struct GaitAnalyzer {
     last_ic: Option<GaitEvent>,
     last_ic_by_side: [Option<f64>; 2],
     last_to_by_side: [Option<f64>; 2],
+    /// Whether each foot's last contact was placed by the treadmill detector.
+    last_ic_on_belt: [bool; 2],
     gait: SessionGait,
     step_times: VecDeque<f64>,
     /// Times of the recent contacts, both feet, for the cadence.
@@ -91,6 +93,7 @@ impl GaitAnalyzer {
             last_ic: None,
             last_ic_by_side: [None; 2],
             last_to_by_side: [None; 2],
+            last_ic_on_belt: [false; 2],
             gait: SessionGait::default(),
             step_times: VecDeque::new(),
             recent_ics: VecDeque::new(),
@@ -214,6 +217,9 @@ impl GaitAnalyzer {
         self.history.clear();
         self.last_ic = None;
         self.last_ic_by_side = [None; 2];
+        self.last_to_by_side = [None; 2];
+        self.last_ic_on_belt = [false; 2];
+        self.gait.clear();
         self.recent_ics.clear();
         closed
     }

@@ -27,6 +27,9 @@ pub(super) struct OpenStep {
     prev_side: Option<Side>,
     /// The tracked person at contact.
     track: Option<u64>,
+    /// This contact, the one before it and this foot's last one were all placed by the
+    /// treadmill detector: the step's timings do not mix the two detectors.
+    timed_on_belt: bool,
 }
 
 impl GaitAnalyzer {
@@ -86,6 +89,10 @@ impl GaitAnalyzer {
             }
         }
         let prev_side = self.last_ic.map(|prev| prev.side);
+        let timed_on_belt = ic.contact.is_some()
+            && self.last_ic.is_some_and(|prev| prev.contact.is_some())
+            && self.last_ic_on_belt[side];
+        self.last_ic_on_belt[side] = ic.contact.is_some();
         self.last_ic = Some(ic);
         self.last_ic_by_side[side] = Some(ic.t);
         self.recent_ics.push_back(ic.t);
@@ -103,6 +110,7 @@ impl GaitAnalyzer {
             vertical_oscillation_ratio,
             prev_side,
             track: self.track,
+            timed_on_belt,
         });
         self.next_step += 1;
     }
@@ -129,31 +137,6 @@ impl GaitAnalyzer {
         // Timing from a leg the camera cannot see is a guess: unknown, like its angles.
         let seen = confidence >= min_vis;
         let contact_time_s = contact_time_s.filter(|_| seen);
-        if let (true, Some(ct)) = (seen, contact_time_s) {
-            // The belt's speed in the image: the heel until mid-stance, while it is still
-            // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
-            let mid_t = open.ic.t + STANCE_SCALE_SHARE * ct;
-            if let Some(mid) = self
-                .history
-                .iter()
-                .min_by(|a, b| (a.t - mid_t).abs().total_cmp(&(b.t - mid_t).abs()))
-            {
-                if mid.t > open.ic.t {
-                    self.scale.add_stance(
-                        open.heel_x_ic,
-                        mid.keypoints[side.points().heel].x as f64,
-                        mid.t - open.ic.t,
-                    );
-                }
-            }
-        }
-        let (pelvic_tilt_deg, pelvic_tilt_source) = self.pelvic_tilt(&open, to, thigh_extension_to_deg);
-        let scale = self.scale.metres_per_px(open.contact.leg_length_px);
-        let overstride_cm = open
-            .contact
-            .overstride_ratio
-            .zip(scale)
-            .map(|(r, (m_per_px, _))| r * open.contact.leg_length_px * m_per_px * 100.0);
         let cadence_spm = self.cadence_spm();
         // Loading response ends about a fifth of the way through stance.
         let shank_angle_lr_deg = contact_time_s
@@ -168,14 +151,14 @@ impl GaitAnalyzer {
             cadence_spm,
             contact_time_s,
             overstride_ratio: open.contact.overstride_ratio,
-            overstride_cm,
+            overstride_cm: None,
             shank_angle_ic_deg: open.contact.shank_angle_ic_deg,
             knee_flexion_ic_deg: open.contact.knee_flexion_ic_deg,
             thigh_extension_to_deg,
             trunk_lean_deg: median(&leans),
             vertical_oscillation_ratio: open.vertical_oscillation_ratio,
-            pelvic_tilt_deg,
-            pelvic_tilt_source,
+            pelvic_tilt_deg: None,
+            pelvic_tilt_source: None,
             confidence,
             cue: None,
             ic_frame: open.ic.frame,
@@ -197,7 +180,7 @@ impl GaitAnalyzer {
             reason: None,
         };
         let facts = StepFacts {
-            settling: open.ic.contact.is_none(),
+            settling: !open.timed_on_belt,
             same_side_as_previous: open.prev_side == Some(side),
             step_time_s: record.step_time_s,
             contact_time_s: record.contact_time_s,
@@ -217,6 +200,33 @@ impl GaitAnalyzer {
             record.valid = false;
             record.reason = Some(reason);
         }
+        // Only counted steps teach the pixel scale and the tilt proxy's baseline.
+        if let (true, Some(ct)) = (record.valid, contact_time_s) {
+            // The belt's speed in the image: the heel until mid-stance, while it is still
+            // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
+            let mid_t = open.ic.t + STANCE_SCALE_SHARE * ct;
+            if let Some(mid) = self
+                .history
+                .iter()
+                .min_by(|a, b| (a.t - mid_t).abs().total_cmp(&(b.t - mid_t).abs()))
+            {
+                if mid.t > open.ic.t {
+                    self.scale.add_stance(
+                        open.heel_x_ic,
+                        mid.keypoints[side.points().heel].x as f64,
+                        mid.t - open.ic.t,
+                    );
+                }
+            }
+        }
+        (record.pelvic_tilt_deg, record.pelvic_tilt_source) =
+            self.pelvic_tilt(&open, to, thigh_extension_to_deg, record.valid);
+        let scale = self.scale.metres_per_px(open.contact.leg_length_px);
+        record.overstride_cm = open
+            .contact
+            .overstride_ratio
+            .zip(scale)
+            .map(|(r, (m_per_px, _))| r * open.contact.leg_length_px * m_per_px * 100.0);
         // Cues only for valid steps while the session is running.
         if record.valid && session == Gait::Running {
             let decision = self.cues.step(|m| record.value(m));
@@ -263,6 +273,7 @@ impl GaitAnalyzer {
         open: &OpenStep,
         to: Option<GaitEvent>,
         thigh_extension: Option<f64>,
+        learn: bool,
     ) -> (Option<f64>, Option<&'static str>) {
         if self.config.pelvis.markers {
             let last = to.map(|e| e.frame).unwrap_or(open.ic.frame);
@@ -277,7 +288,9 @@ impl GaitAnalyzer {
         let baseline_steps = self.config.pelvis.proxy_baseline_steps.div_ceil(2);
         let own = &mut self.thigh_baseline[slot(open.ic.side)];
         if own.len() < baseline_steps {
-            own.push(ext);
+            if learn {
+                own.push(ext);
+            }
             return (None, None);
         }
         let baseline = median(own).unwrap_or(ext);

@@ -141,7 +141,7 @@ fn file_name_only(source: &str) -> String {
 
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
-    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step is valid when it passed the gait-validity gate: sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
+    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step is valid when it passed the gait-validity gate: recognised as running, the stance leg seen from contact to toe-off, sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
     for side in ["left", "right"] {
         if let Some(why) = s.summary["medians_withheld"][side].as_str() {
             page.p(&esc(&format!("{side}: medians withheld: {why}.")));
@@ -213,7 +213,6 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
     Ok(())
 }
 
-/// Steps ordered by overstride (unknown last).
 /// Steps with a measured overstride, highest first: the valid running steps, or when there
 /// are none every step seen (`false`), so the clinician can still look at them.
 fn by_overstride(s: &Session) -> (Vec<&StepRow>, bool) {

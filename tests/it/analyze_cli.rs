@@ -165,8 +165,15 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
         .filter(|r| r[2].parse::<f64>().unwrap() < 6.5)
         .collect();
     assert!(walker.len() >= 5, "only {} steps of the walker", walker.len());
-    for pair in walker.windows(2) {
-        assert!(pair[1][2].parse::<f64>().unwrap() > pair[0][2].parse::<f64>().unwrap());
+    // Rows are written as steps close (a step whose toe-off was missed closes late); by
+    // step number, contacts move forward in time.
+    let mut by_number: Vec<(u64, f64)> = walker
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[2].parse().unwrap()))
+        .collect();
+    by_number.sort_by_key(|s| s.0);
+    for pair in by_number.windows(2) {
+        assert!(pair[1].0 > pair[0].0 && pair[1].1 > pair[0].1, "{by_number:?}");
     }
     let labels: Vec<&str> = walker.iter().map(|r| &r[gait]).collect();
     let count = |g: &str| labels.iter().filter(|l| **l == g).count();

@@ -80,8 +80,10 @@ enum Phase {
     /// Not yet seen clear of the belt.
     Unknown,
     Air,
+    /// On the belt since `ic`; `reported`: whether that contact was reported as a step.
     Ground {
         ic: f64,
+        reported: bool,
     },
 }
 
@@ -186,10 +188,18 @@ impl Foot {
                 let too_soon = self.last_ic.is_some_and(|ic| t - ic < min_stride_s)
                     || self.last_to.is_some_and(|to| t - to < MIN_SWING_S);
                 if too_soon {
-                    // Noise on a swinging foot, or a foot put down for a moment: stay in the air.
+                    // A foot put down again too soon to be a step (or noise on a swinging
+                    // foot): it rests on the belt, but no contact is reported.
+                    self.phase = Phase::Ground {
+                        ic: t,
+                        reported: false,
+                    };
                     return None;
                 }
-                self.phase = Phase::Ground { ic: t };
+                self.phase = Phase::Ground {
+                    ic: t,
+                    reported: true,
+                };
                 self.last_ic = Some(t);
                 if let Some(k) = contact.strike {
                     self.strikes.push_back(k);
@@ -199,7 +209,7 @@ impl Foot {
                 }
                 Some(self.event(EventKind::InitialContact, t, Some(contact), now))
             }
-            Phase::Ground { ic } => {
+            Phase::Ground { ic, reported } => {
                 self.run = None;
                 if t0 - ic < MIN_CONTACT_S {
                     return None;
@@ -207,6 +217,10 @@ impl Foot {
                 let t = self.place_toe_off(t0, ic, &line);
                 self.phase = Phase::Air;
                 let standing = t - ic > MAX_CONTACT_S;
+                if !reported {
+                    // The end of an unreported rest: nothing to tell, nothing to learn.
+                    return None;
+                }
                 self.learn_stance(ic, t);
                 self.last_to = Some(t);
                 (!standing).then(|| self.event(EventKind::ToeOff, t, None, now))
@@ -247,7 +261,8 @@ impl Foot {
             .filter(|s| s.t >= from - 1e-9)
             .copied()
             .collect();
-        let now = window.last().map_or(t_on, |s| s.t);
+        // (a gap in the frames after the landing does not widen the search)
+        let now = window.last().map_or(t_on, |s| s.t).min(t_on + MAX_DESCENT_S);
         let first = *window
             .iter()
             .find(|s| s.t >= t_on)
@@ -304,12 +319,12 @@ impl Foot {
         };
         let belt_y = line.at(f);
         let dy = landing(f);
+        let t_y = fit_y(&dy);
         let y = kink::Series {
             pts: &dy,
             growth: kink::Growth::Curved,
             free_level: true,
         };
-        let t_y = fit_y(&dy);
         // The stance line through the samples past that, moving at the belt's velocity.
         let velocity = self.belt.velocity();
         let line_x = velocity.and_then(|v| {

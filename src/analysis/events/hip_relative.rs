@@ -1,5 +1,5 @@
-//! The fallback event detector, used until the treadmill's belt is learned (and wherever it
-//! cannot be): initial contact (IC) is the moment the heel is furthest
+//! The fallback event detector, used until the treadmill's belt is learned for a foot (the
+//! first seconds, and again after the runner was lost): initial contact (IC) is the moment the heel is furthest
 //! ahead of the hip centre, toe-off (TO) the moment the toe is furthest behind it
 //! [Zeni 2008]. A peak is confirmed once the signal has moved back from it by `delta` leg
 //! lengths, i.e. a few frames after it happened. Before contact the heel approaches its

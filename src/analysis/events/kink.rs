@@ -124,7 +124,7 @@ fn sse(series: &[Series], tk: f64) -> (f64, Vec<f64>) {
     let mut slopes = Vec::with_capacity(series.len());
     for s in series {
         let (c, beta, gamma) = grow(s, tk);
-        slopes.push(beta + gamma);
+        slopes.push(beta);
         total += s
             .pts
             .iter()

@@ -115,14 +115,4 @@ impl EventDetector {
         out.sort_by(|a, b| a.t.total_cmp(&b.t));
         out
     }
-
-    /// Whether `side`'s events come from the learned belt.
-    pub fn belt_learned(&self, side: Side) -> bool {
-        self.on_belt[slot(side)]
-    }
-
-    /// The belt speed in the image, pixels per second (either foot), once learned.
-    pub fn belt_speed_px_s(&self) -> Option<f64> {
-        self.belt.belt_speed_px_s()
-    }
 }

@@ -6,9 +6,9 @@
 //! - **IC** where the approaching foot meets the stance state: before contact the point that
 //!   touched first is above its belt line (by `D_y`) and behind the belt's line of motion
 //!   extrapolated back from the stance samples (by `D_x`, since in late swing the foot moves
-//!   back slower than the belt, or forward); both shrink to zero at contact. A line fitted to
-//!   each over the last pre-contact samples crosses zero at IC; the two are averaged,
-//!   weighted by how steeply each closes in.
+//!   back slower than the belt, or forward); both shrink to zero at contact. One kink is
+//!   fitted to both (flat after contact, growing before it, each with its own slope; see
+//!   `kink.rs`), and IC is its likelihood-weighted time.
 //! - **TO** where the toe's rise above its belt line, fitted over the first samples after it
 //!   left, started. (The toe still moves back with the belt just after TO, so the
 //!   horizontal gives nothing here; "toe furthest behind the hips" is 10–20 ms late.)
@@ -51,15 +51,6 @@ impl Treadmill {
     pub fn ready(&self, side: Side) -> bool {
         let f = self.foot(side);
         f.belt.line().is_some() && f.belt.stances_measured() >= 2 && f.timed()
-    }
-
-    /// The belt speed in the image, px/s (the faster, nearer foot's), once learned.
-    pub fn belt_speed_px_s(&self) -> Option<f64> {
-        self.feet
-            .iter()
-            .filter_map(|f| f.belt.velocity())
-            .map(f64::abs)
-            .reduce(f64::max)
     }
 
     /// Feeds one frame; returns the events it confirms.
