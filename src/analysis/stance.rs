@@ -30,6 +30,8 @@ pub(super) struct OpenStep {
     /// This contact, the one before it and this foot's last one were all placed by the
     /// treadmill detector: the step's timings do not mix the two detectors.
     timed_on_belt: bool,
+    /// +1 facing image right, −1 facing left.
+    facing: f64,
 }
 
 impl GaitAnalyzer {
@@ -111,6 +113,7 @@ impl GaitAnalyzer {
             prev_side,
             track: self.track,
             timed_on_belt,
+            facing: body.dir,
         });
         self.next_step += 1;
     }
@@ -178,6 +181,8 @@ impl GaitAnalyzer {
             gait: Gait::NotGait,
             valid: true,
             reason: None,
+            leg_length_px: open.contact.leg_length_px,
+            facing: if open.facing > 0.0 { "right" } else { "left" },
         };
         let facts = StepFacts {
             settling: !open.timed_on_belt,

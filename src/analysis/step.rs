@@ -48,6 +48,10 @@ pub struct StepRecord {
     pub valid: bool,
     /// Why the step is not valid (empty when it is).
     pub reason: Option<String>,
+    /// The runner's leg length in the image at contact, pixels (who, and how far away).
+    pub leg_length_px: f64,
+    /// Which way the runner faces in the image: "right" or "left".
+    pub facing: &'static str,
 }
 
 impl StepRecord {

@@ -27,11 +27,13 @@ pub enum Column {
     Gait,
     Valid,
     Reason,
+    LegLength,
+    Facing,
 }
 
 /// Every column, in file order: the first [`REQUIRED`] are the ones every consumer may rely
 /// on, in this order; more follow them.
-pub const COLUMNS: [Column; 30] = [
+pub const COLUMNS: [Column; 32] = [
     Column::Step,
     Column::Side,
     Column::IcTime,
@@ -62,6 +64,8 @@ pub const COLUMNS: [Column; 30] = [
     Column::Gait,
     Column::Valid,
     Column::Reason,
+    Column::LegLength,
+    Column::Facing,
 ];
 /// How many of [`COLUMNS`] are required.
 pub const REQUIRED: usize = 18;
@@ -84,6 +88,8 @@ impl Column {
             Column::Gait => "gait",
             Column::Valid => "valid",
             Column::Reason => "reason",
+            Column::LegLength => "leg_length_px",
+            Column::Facing => "facing",
         }
     }
 
@@ -109,6 +115,8 @@ impl Column {
             Column::Gait => r.gait.name().to_string(),
             Column::Valid => r.valid.to_string(),
             Column::Reason => r.reason.clone().unwrap_or_default(),
+            Column::LegLength => num(Some(r.leg_length_px), 1),
+            Column::Facing => r.facing.to_string(),
         }
     }
 }

@@ -66,6 +66,38 @@ pub fn session_gait(steps: &[StepRecord]) -> Gait {
         .unwrap_or(Gait::NotGait)
 }
 
+/// Who the session describes, as the camera saw them: leg length in pixels (and in cm when
+/// a scale is known) and the way they face, over the valid steps (every step when none is).
+pub fn runner(steps: &[StepRecord]) -> Value {
+    let valid: Vec<&StepRecord> = steps.iter().filter(|s| s.valid).collect();
+    let pool: Vec<&StepRecord> = if valid.is_empty() {
+        steps.iter().collect()
+    } else {
+        valid
+    };
+    let legs: Vec<f64> = pool.iter().map(|s| s.leg_length_px).collect();
+    // overstride_cm / overstride_ratio is the leg length in cm, where a scale was known.
+    let legs_cm: Vec<f64> = pool
+        .iter()
+        .filter_map(|s| s.overstride_cm.zip(s.overstride_ratio))
+        .filter(|(_, r)| r.abs() >= 0.02)
+        .map(|(cm, r)| cm / r)
+        .collect();
+    let right = pool.iter().filter(|s| s.facing == "right").count();
+    let facing = match (right, pool.len()) {
+        (_, 0) => None,
+        (r, n) if 2 * r > n => Some("right"),
+        (r, n) if 2 * r < n => Some("left"),
+        _ => None,
+    };
+    let round = |v: Option<f64>| v.map(|x| (x * 10.0).round() / 10.0);
+    json!({
+        "leg_length_px": round(quantile(&legs, 0.5)),
+        "leg_length_cm": round(quantile(&legs_cm, 0.5)),
+        "facing": facing,
+    })
+}
+
 /// Builds the summary; `session` holds facts about the source and settings.
 pub fn build(steps: &[StepRecord], session: Value) -> Value {
     // Only steps that passed the gait-validity gate feed the medians.
@@ -126,6 +158,7 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
     };
     json!({
         "session": session,
+        "runner": runner(steps),
         "gait": gait.name(),
         "gait_steps": gaits,
         "near_side": near_side,

@@ -110,11 +110,16 @@ pub struct CompareOutputs {
     pub html: PathBuf,
     pub json: PathBuf,
     pub changes: Vec<MetricChange>,
+    /// Why the two sessions may not be comparable.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for CompareOutputs {
-    /// The meaningful changes, then the files.
+    /// Warnings, the meaningful changes, then the files.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for w in &self.warnings {
+            writeln!(f, "WARNING: {w}")?;
+        }
         for c in self.changes.iter().filter(|c| c.meaningful) {
             writeln!(f, "{:<28} {}", c.metric, c.verdict)?;
         }
@@ -137,12 +142,14 @@ pub fn run(
     let base = Session::load(baseline)?;
     let re = Session::load(retest)?;
     let changes = changes(&base, &re)?;
+    let warnings = super::sameness::warnings(&base, &re);
     crate::record::prepare_output_dir(out)?;
     let json_path = out.join("compare.json");
     let doc = json!({
         "baseline": baseline.display().to_string(),
         "retest": retest.display().to_string(),
         "smallest_detectable_difference": "max(1.96 x sqrt(s1^2/n1 + s2^2/n2), per-metric floor): the 95 % limit of a difference of step means from step-to-step variability alone (Welch standard error), floored at the camera's single-session resolution",
+        "warnings": warnings,
         "changes": changes,
     });
     std::fs::write(&json_path, serde_json::to_string_pretty(&doc)? + "\n")
@@ -155,11 +162,15 @@ pub fn run(
         esc(&baseline.display().to_string()),
         esc(&retest.display().to_string())
     ));
+    for w in &warnings {
+        page.p(&format!("<strong class=up>Warning: {}.</strong>", esc(w)));
+    }
     page.p("A change counts when it exceeds the smallest detectable difference: 1.96 × the standard error of the difference between the two sessions' step means (their own step-to-step scatter), and never less than the camera's resolution for that metric.");
     let rows = changes
         .iter()
         .map(|c| {
-            let class = if !c.meaningful {
+            // Sessions that may not be comparable get no colour that reads as better or worse.
+            let class = if !c.meaningful || !warnings.is_empty() {
                 "same"
             } else if c.change > 0.0 {
                 "up"
@@ -237,5 +248,6 @@ pub fn run(
         html: html_path,
         json: json_path,
         changes,
+        warnings,
     })
 }

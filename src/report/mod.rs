@@ -7,6 +7,7 @@ mod html;
 pub mod media;
 pub mod plots;
 pub mod privacy;
+mod sameness;
 pub mod session;
 pub mod sightings;
 

@@ -18,12 +18,20 @@ use synthetic::{generate, to_jsonl, RunParams};
 
 /// Analyses a synthetic run (replayed keypoints) into a session folder.
 fn session(dir: &Path, name: &str, overstride_ratio: f64, seed: u64) -> PathBuf {
-    let run = generate(&RunParams {
-        overstride_ratio,
-        duration_s: 40.0,
-        seed,
-        ..RunParams::default()
-    });
+    session_of(
+        dir,
+        name,
+        RunParams {
+            overstride_ratio,
+            duration_s: 40.0,
+            seed,
+            ..RunParams::default()
+        },
+    )
+}
+
+fn session_of(dir: &Path, name: &str, params: RunParams) -> PathBuf {
+    let run = generate(&params);
     let file = dir.join(format!("{name}.jsonl"));
     std::fs::write(&file, to_jsonl(&run)).unwrap();
     let out = dir.join(name);
@@ -86,17 +94,96 @@ fn compare_reports_a_known_change_and_no_change_between_alike_sessions() {
         .unwrap()
         .contains("1.96"));
 
+    assert_eq!(
+        doc["warnings"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        doc["warnings"]
+    );
+
     let doc = compare(dir.path(), &base, &alike);
     for c in doc["changes"].as_array().unwrap() {
         assert_eq!(c["meaningful"], false, "{c}");
         assert_eq!(c["verdict"], "no meaningful change");
     }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("summary.json")).unwrap()).unwrap();
+    let leg = summary["runner"]["leg_length_px"].as_f64().unwrap();
+    assert!(
+        (leg - 300.0).abs() < 6.0,
+        "runner's leg length {leg} px, truth 300"
+    );
+    assert_eq!(summary["runner"]["facing"], "right");
 
     // The synthetic sessions' reports: tables and plots, and an honest note on stills.
     let html = std::fs::read_to_string(base.join("report.html")).unwrap();
     assert!(html.contains("Summary per side") && html.matches("<svg").count() >= 4);
     assert!(html.contains("No analysed video in this session"));
     assert!(html.contains("proxy"), "pelvic tilt must be labelled as a proxy");
+}
+
+/// Two different people (legs 300 and 360 px), or the same one filmed from the other side:
+/// `compare` still compares, but warns on the terminal, in compare.json and compare.html,
+/// and no verdict is coloured as better or worse.
+#[test]
+fn compare_warns_when_the_sessions_describe_different_runners() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = session(dir.path(), "base", 0.10, 41);
+    let other = session_of(
+        dir.path(),
+        "other",
+        RunParams {
+            overstride_ratio: 0.20,
+            leg_length_px: 360.0,
+            duration_s: 40.0,
+            seed: 42,
+            ..RunParams::default()
+        },
+    );
+    let mirrored = session_of(
+        dir.path(),
+        "mirrored",
+        RunParams {
+            overstride_ratio: 0.10,
+            direction: -1.0,
+            duration_s: 40.0,
+            seed: 43,
+            ..RunParams::default()
+        },
+    );
+    let out = dir.path().join("cmp-people");
+    let r = gaitcue(&[
+        "compare",
+        base.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let terminal = String::from_utf8_lossy(&r.stdout).to_string() + &stderr(&r);
+    assert!(
+        terminal.contains("WARNING: the runners differ: leg length 30"),
+        "{terminal}"
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    assert!(
+        doc["warnings"][0].as_str().unwrap().contains("20 % apart"),
+        "{doc}"
+    );
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    assert!(html.contains("Warning: the runners differ"));
+    assert!(!html.contains("<span class=down>") && !html.contains("<span class=up>"));
+
+    let doc = compare(dir.path(), &base, &mirrored);
+    let warnings: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("faces right in the baseline and left in the retest"));
 }
 
 #[test]
