@@ -49,7 +49,8 @@ impl KeypointsReplay {
         let t = obj
             .get("t")
             .and_then(Value::as_f64)
-            .ok_or_else(|| anyhow!("\"t\" must be a number of seconds"))?;
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .ok_or_else(|| anyhow!("\"t\" must be a number of seconds, 0 or more"))?;
         if let Some(last) = self.last_t {
             if t <= last {
                 bail!("time {t} s does not come after the previous line's {last} s");
@@ -63,8 +64,13 @@ impl KeypointsReplay {
         }
         self.last_frame = Some(frame);
         if self.size.is_none() {
-            let dim = |k: &str| obj.get(k).and_then(Value::as_i64).map(|v| v as i32);
-            self.size = dim("width").zip(dim("height"));
+            let dim = |k: &str| obj.get(k).and_then(Value::as_i64);
+            if let Some((w, h)) = dim("width").zip(dim("height")) {
+                if !(1..=100_000).contains(&w) || !(1..=100_000).contains(&h) {
+                    bail!("frame size {w}×{h} is not a picture's");
+                }
+                self.size = Some((w as i32, h as i32));
+            }
         }
         let keypoints = match obj.get("keypoints") {
             None => bail!("no \"keypoints\" field (null when no runner was found)"),
@@ -81,6 +87,11 @@ impl KeypointsReplay {
                     let nums: Option<Vec<f64>> =
                         v.as_array().and_then(|a| a.iter().map(Value::as_f64).collect());
                     match nums.as_deref() {
+                        Some([x, y, vis])
+                            if !(x.is_finite() && y.is_finite() && (0.0..=1.0).contains(vis)) =>
+                        {
+                            bail!("keypoint '{name}' must be finite pixels with a visibility in 0..1")
+                        }
                         Some([x, y, vis]) => {
                             kps[i] = Keypoint {
                                 x: *x as f32,
@@ -150,6 +161,11 @@ impl Iterator for KeypointsReplay {
             let text = match line {
                 Ok(t) => t,
                 Err(e) => return Some(Err(anyhow!("{shown}: cannot be read ({e})"))),
+            };
+            // A byte-order mark (some editors write one) is not part of the first line.
+            let text = match self.line_no {
+                1 => text.strip_prefix('\u{feff}').map(String::from).unwrap_or(text),
+                _ => text,
             };
             if text.trim().is_empty() {
                 continue;

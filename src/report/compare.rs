@@ -141,6 +141,16 @@ pub fn run(
 ) -> Result<CompareOutputs> {
     let base = Session::load(baseline)?;
     let re = Session::load(retest)?;
+    for s in [&base, &re] {
+        let n = super::sameness::valid_steps(s);
+        if n < super::sameness::MIN_VALID_STEPS {
+            bail!(
+                "session '{}' has {n} valid running steps; {} are needed to compare it (see its summary.json for why steps were not counted)",
+                s.dir.display(),
+                super::sameness::MIN_VALID_STEPS
+            );
+        }
+    }
     let changes = changes(&base, &re)?;
     let warnings = super::sameness::warnings(&base, &re);
     crate::record::prepare_output_dir(out)?;

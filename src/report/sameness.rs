@@ -1,9 +1,20 @@
-//! Whether two sessions can be compared at all: the same runner (leg length in the image
+//! Whether two sessions can be compared at all: two folders, made by one version, of the
+//! same runner (leg length in the image
 //! within 10 %, which also catches a camera moved nearer or further), filmed from the same
 //! side, at the same belt speed, both running. A difference is a warning in every output of
 //! `compare`, and its verdicts lose their colours.
 
 use super::session::Session;
+
+/// A session needs this many valid running steps to be compared at all.
+pub const MIN_VALID_STEPS: usize = crate::record::summary::MIN_VALID_STEPS;
+
+/// Valid running steps in a session (folders from before the gate: all its steps).
+pub fn valid_steps(s: &Session) -> usize {
+    s.summary["valid_steps"]
+        .as_u64()
+        .map_or(s.steps.len(), |n| n as usize)
+}
 
 /// Leg lengths (pixels) further apart than this share of the smaller one are different
 /// runners, or the same runner filmed from a different distance.
@@ -12,6 +23,19 @@ const LEG_LENGTH_TOLERANCE: f64 = 0.10;
 /// What makes the two sessions hard to compare, one line each (empty: nothing found).
 pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
     let mut out = Vec::new();
+    let same_folder = std::fs::canonicalize(&base.dir)
+        .ok()
+        .zip(std::fs::canonicalize(&retest.dir).ok())
+        .is_some_and(|(a, b)| a == b);
+    if same_folder {
+        out.push("the baseline and the retest are the same folder".to_string());
+    }
+    let version = |s: &Session| s.summary["session"]["gaitcue_version"].as_str().map(String::from);
+    if let (Some(a), Some(b)) = (version(base), version(retest)) {
+        if a != b {
+            out.push(format!("made by different gaitcue versions: {a} and {b}"));
+        }
+    }
     let runner = |s: &Session, key: &str| s.summary["runner"][key].clone();
     let legs = (
         runner(base, "leg_length_px").as_f64(),

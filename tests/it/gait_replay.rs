@@ -198,6 +198,61 @@ fn time_going_backwards() {
 }
 
 #[test]
+fn visibility_outside_0_to_1() {
+    rejects_bad_line(
+        &line_301_with(|kps| kps["left_heel"][2] = serde_json::json!(1.7)),
+        "keypoint 'left_heel' must be finite pixels with a visibility in 0..1",
+    );
+}
+
+#[test]
+fn negative_time() {
+    rejects_bad_line(
+        "{\"frame\": 300, \"t\": -1.0, \"width\": 1280, \"height\": 720, \"keypoints\": null}",
+        "\"t\" must be a number of seconds, 0 or more",
+    );
+}
+
+/// Line 301 of the synthetic run used by `rejects_bad_line`, changed by `edit`.
+fn line_301_with(edit: impl Fn(&mut serde_json::Value)) -> String {
+    let run = generate(&RunParams {
+        duration_s: 6.0,
+        missing_frac: 0.0,
+        swap_frames: 0.0,
+        seed: 5,
+        ..RunParams::default()
+    });
+    let text = to_jsonl(&run);
+    let mut v: serde_json::Value = serde_json::from_str(text.lines().nth(300).unwrap()).unwrap();
+    edit(&mut v["keypoints"]);
+    v.to_string()
+}
+
+/// A file saved by an editor that writes a byte-order mark replays like any other.
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let run = generate(&RunParams {
+        duration_s: 12.0,
+        seed: 6,
+        ..RunParams::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bom.jsonl");
+    std::fs::write(&file, format!("\u{feff}{}", to_jsonl(&run))).unwrap();
+    let out = dir.path().join("out");
+    let result = gaitcue(&[
+        "analyze",
+        "--keypoints",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let (_, rows) = read_steps(&out);
+    assert!(rows.len() > 20, "{} steps", rows.len());
+}
+
+#[test]
 fn missing_keypoints_file() {
     let dir = tempfile::tempdir().unwrap();
     let result = gaitcue(&[

@@ -186,6 +186,47 @@ fn compare_warns_when_the_sessions_describe_different_runners() {
     assert!(warnings[0].contains("faces right in the baseline and left in the retest"));
 }
 
+/// A folder compared with itself is flagged; a session with too few valid running steps
+/// (here a walking one) is refused with a one-line error naming it.
+#[test]
+fn compare_flags_the_same_folder_and_refuses_sessions_without_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = session(dir.path(), "base", 0.10, 51);
+    let doc = compare(dir.path(), &base, &base);
+    let warnings = doc["warnings"].to_string();
+    assert!(warnings.contains("the same folder"), "{warnings}");
+    let walking = session_of(
+        dir.path(),
+        "walking",
+        RunParams {
+            walking: true,
+            cadence_spm: 110.0,
+            duty_factor: 0.62,
+            overstride_ratio: 0.30,
+            knee_flexion_ic_deg: 8.0,
+            foot_angle_ic_deg: 18.0,
+            vertical_oscillation_frac: 0.035,
+            duration_s: 30.0,
+            seed: 52,
+            ..RunParams::default()
+        },
+    );
+    let r = gaitcue(&[
+        "compare",
+        base.to_str().unwrap(),
+        walking.to_str().unwrap(),
+        "--out",
+        dir.path().join("cmp-walk").to_str().unwrap(),
+    ]);
+    let err = stderr(&r);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("walking' has 0 valid running steps; 10 are needed"),
+        "{err}"
+    );
+}
+
 #[test]
 fn compare_refuses_folders_it_cannot_compare() {
     let dir = tempfile::tempdir().unwrap();
