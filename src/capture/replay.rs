@@ -28,6 +28,20 @@ impl KeypointsReplay {
         if !path.exists() {
             bail!("keypoints file '{shown}' not found: check the path");
         }
+        if path.is_dir() {
+            let inside = path.join("keypoints.jsonl");
+            bail!(
+                "keypoints file '{shown}' is a folder: give the keypoints.jsonl file{}",
+                if inside.exists() {
+                    format!(" ('{}')", inside.display())
+                } else {
+                    String::new()
+                }
+            );
+        }
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            bail!("keypoints file '{shown}' is empty: nothing to analyse");
+        }
         let file = File::open(path).map_err(|e| anyhow!("keypoints file '{shown}' cannot be read ({e})"))?;
         Ok(Self {
             lines: BufReader::new(file).lines(),

@@ -252,6 +252,33 @@ fn a_byte_order_mark_is_accepted() {
     assert!(rows.len() > 20, "{} steps", rows.len());
 }
 
+/// A folder or an empty file is refused before any output is written.
+#[test]
+fn a_folder_or_an_empty_file_is_not_a_keypoints_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("session");
+    std::fs::create_dir_all(&session).unwrap();
+    std::fs::write(session.join("keypoints.jsonl"), "").unwrap();
+    let out = dir.path().join("out");
+    for (input, expected) in [
+        (session.clone(), "is a folder: give the keypoints.jsonl file ("),
+        (session.join("keypoints.jsonl"), "is empty: nothing to analyse"),
+    ] {
+        let result = gaitcue(&[
+            "analyze",
+            "--keypoints",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{err}");
+        assert!(!out.exists(), "an output folder was made for nothing");
+    }
+}
+
 #[test]
 fn missing_keypoints_file() {
     let dir = tempfile::tempdir().unwrap();
