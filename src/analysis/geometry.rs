@@ -61,6 +61,26 @@ pub fn across_turn(series: &[(f64, f64)], t: f64) -> Option<f64> {
     }
 }
 
+/// Least-squares line through `pts` (t, v): its slope and its value at `t0`; `None` with
+/// fewer than two distinct times.
+pub fn fit_line(pts: &[(f64, f64)], t0: f64) -> Option<(f64, f64)> {
+    if pts.len() < 2 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (mt, mv) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (num, den) = pts.iter().fold((0.0, 0.0), |(num, den), (t, v)| {
+        (num + (t - mt) * (v - mv), den + (t - mt) * (t - mt))
+    });
+    (den > 0.0).then(|| {
+        let slope = num / den;
+        (slope, mv + slope * (t0 - mt))
+    })
+}
+
 /// Median of `values` (`None` when empty).
 pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
@@ -107,6 +127,15 @@ mod tests {
         assert!(across_turn(&pts, 1.0).unwrap().abs() < 1e-9);
         assert!((across_turn(&pts[..1], 1.0).unwrap() - 0.3).abs() < 1e-9);
         assert_eq!(across_turn(&[], 1.0), None);
+    }
+
+    #[test]
+    fn lines_fit_through_their_points() {
+        let pts = [(0.0, 1.0), (1.0, 3.0), (2.0, 5.0)];
+        let (slope, at) = fit_line(&pts, 4.0).unwrap();
+        assert!((slope - 2.0).abs() < 1e-12 && (at - 9.0).abs() < 1e-12);
+        assert_eq!(fit_line(&pts[..1], 0.0), None);
+        assert_eq!(fit_line(&[(1.0, 0.0), (1.0, 2.0)], 0.0), None);
     }
 
     #[test]

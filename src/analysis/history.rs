@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use super::body::BodyFrame;
-use super::geometry::{across_turn, Point};
+use super::geometry::{across_turn, fit_line, Point};
 
 /// Seconds of body frames kept (longest walking stride ~1.5 s).
 const KEEP_S: f64 = 3.0;
@@ -99,18 +99,9 @@ impl History {
             .filter(|f| (f.t - t).abs() <= HIP_FIT_S)
             .map(|f| (f.t, f.hip_centre.0))
             .collect();
-        if pts.len() < 2 {
-            return self.at(t).map(|b| b.hip_centre.0);
+        match fit_line(&pts, t) {
+            Some((_, x)) => Some(x),
+            None => self.at(t).map(|b| b.hip_centre.0),
         }
-        let n = pts.len() as f64;
-        let (mt, mx) = (
-            pts.iter().map(|p| p.0).sum::<f64>() / n,
-            pts.iter().map(|p| p.1).sum::<f64>() / n,
-        );
-        let (num, den) = pts.iter().fold((0.0, 0.0), |(num, den), (pt, px)| {
-            (num + (pt - mt) * (px - mx), den + (pt - mt) * (pt - mt))
-        });
-        let slope = if den > 0.0 { num / den } else { 0.0 };
-        Some(mx + slope * (t - mt))
     }
 }

@@ -397,18 +397,11 @@ fn walking_is_labelled_walking_and_gets_no_running_cue() {
         let run = generate(&RunParams {
             fps,
             seed,
-            walking: true,
-            cadence_spm: 110.0,
-            duty_factor: 0.62,
-            overstride_ratio: 0.30,
-            knee_flexion_ic_deg: 8.0,
-            foot_angle_ic_deg: 18.0,
-            vertical_oscillation_frac: 0.035,
             noise_frac: 0.008,
             noise_corr_s: 0.05,
             far_snap_frac: 0.02,
             duration_s: 30.0,
-            ..RunParams::default()
+            ..RunParams::walking()
         });
         let (steps, _) = analyse(&run);
         assert!(steps.len() > 40, "{fps} fps: {} steps", steps.len());

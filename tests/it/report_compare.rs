@@ -199,16 +199,9 @@ fn compare_flags_the_same_folder_and_refuses_sessions_without_running() {
         dir.path(),
         "walking",
         RunParams {
-            walking: true,
-            cadence_spm: 110.0,
-            duty_factor: 0.62,
-            overstride_ratio: 0.30,
-            knee_flexion_ic_deg: 8.0,
-            foot_angle_ic_deg: 18.0,
-            vertical_oscillation_frac: 0.035,
             duration_s: 30.0,
             seed: 52,
-            ..RunParams::default()
+            ..RunParams::walking()
         },
     );
     let r = gaitcue(&[

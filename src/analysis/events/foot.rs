@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use super::belt::{Belt, BeltLine};
 use super::kink;
 use super::{ContactPoint, EventKind, GaitEvent};
-use crate::analysis::geometry::{median, Point};
+use crate::analysis::geometry::{fit_line, median, Point};
 use crate::analysis::sample::Side;
 use crate::analysis::validity::FootStrike;
 
@@ -102,27 +102,6 @@ pub(super) struct Foot {
     last_high: Option<f64>,
     /// The strikes of the last steps whose strike was known.
     strikes: VecDeque<FootStrike>,
-}
-
-/// Least-squares line through `pts` (t, v): (slope, value at `t0`).
-fn fit_line(pts: &[(f64, f64)], t0: f64) -> Option<(f64, f64)> {
-    if pts.len() < 2 {
-        return None;
-    }
-    let n = pts.len() as f64;
-    let (mt, mv) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let (mut num, mut den) = (0.0, 0.0);
-    for (t, v) in pts {
-        num += (t - mt) * (v - mv);
-        den += (t - mt) * (t - mt);
-    }
-    (den > 0.0).then(|| {
-        let slope = num / den;
-        (slope, mv + slope * (t0 - mt))
-    })
 }
 
 impl Foot {

@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 
 use super::{EventKind, GaitEvent};
 use crate::analysis::body::BodyFrame;
+use crate::analysis::geometry::fit_line;
 use crate::analysis::sample::Side;
 
 /// Finds maxima (or minima) of a signal with hysteresis, causally.
@@ -108,7 +109,12 @@ impl ContactTiming {
                     .filter(|r| r.1 > from && r.1 <= to)
                     .map(|r| (r.1, r.2))
                     .collect();
-                if let Some(slope) = fit_slope(&pts).filter(|s| *s < 0.0) {
+                // (three points at least: two would fit any noise exactly)
+                let slope = (pts.len() >= 3)
+                    .then(|| fit_line(&pts, 0.0))
+                    .flatten()
+                    .map(|l| l.0);
+                if let Some(slope) = slope.filter(|s| *s < 0.0) {
                     self.speeds.push_back(-slope);
                     if self.speeds.len() > STANCE_SPEEDS {
                         self.speeds.pop_front();
@@ -200,24 +206,6 @@ impl ContactTiming {
             .min_by(|a, b| (a.1 - t).abs().total_cmp(&(b.1 - t).abs()))
             .map(|r| r.0)
     }
-}
-
-/// Least-squares slope of `pts` (needs three points).
-fn fit_slope(pts: &[(f64, f64)]) -> Option<f64> {
-    if pts.len() < 3 {
-        return None;
-    }
-    let n = pts.len() as f64;
-    let (mt, mv) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let (mut num, mut den) = (0.0, 0.0);
-    for (t, v) in pts {
-        num += (t - mt) * (v - mv);
-        den += (t - mt) * (t - mt);
-    }
-    (den > 0.0).then(|| num / den)
 }
 
 /// IC and TO detection for both legs, relative to the hips.

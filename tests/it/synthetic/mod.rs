@@ -159,6 +159,21 @@ impl Default for RunParams {
 }
 
 impl RunParams {
+    /// A walking warm-up on the treadmill: 110 steps/min, duty factor 0.62 (double support),
+    /// the heel well ahead, knee nearly straight at contact, hips highest at mid-stance.
+    pub fn walking() -> RunParams {
+        RunParams {
+            walking: true,
+            cadence_spm: 110.0,
+            duty_factor: 0.62,
+            overstride_ratio: 0.30,
+            knee_flexion_ic_deg: 8.0,
+            foot_angle_ic_deg: 18.0,
+            vertical_oscillation_frac: 0.035,
+            ..RunParams::default()
+        }
+    }
+
     /// The same run without noise, dropouts or swaps.
     pub fn noiseless(&self) -> RunParams {
         RunParams {

@@ -92,15 +92,8 @@ fn heel_mid_and_forefoot_strikes_land_on_their_contact_point() {
 #[test]
 fn walking_has_double_support_and_running_a_flight_phase() {
     let walk = RunParams {
-        walking: true,
-        cadence_spm: 110.0,
-        duty_factor: 0.62,
-        overstride_ratio: 0.30,
-        knee_flexion_ic_deg: 8.0,
-        foot_angle_ic_deg: 18.0,
-        vertical_oscillation_frac: 0.035,
         duration_s: 6.0,
-        ..RunParams::default()
+        ..RunParams::walking()
     };
     for (p, walking) in [(walk, true), (RunParams::default(), false)] {
         let run = quiet(p.clone());
