@@ -23,7 +23,7 @@ trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
 mkdir -p "$(dirname "$out")"
 DISPLAY="$display" ./target/release/gaitcue live --source demo --duration "$(( at + 2 ))" \
-  --out "$(dirname "$out")/live-screenshot-session" "$@" >/dev/null &
+  --out "$(dirname "$out")/live-screenshot-session" --overwrite "$@" >/dev/null &
 app=$!
 sleep "$at"
 DISPLAY="$display" import -window root "$out"

@@ -14,6 +14,7 @@ use gaitcue::bench::{self, BenchOptions};
 use gaitcue::capture::LiveSource;
 use gaitcue::config::{Config, PoseConfig, RunnerZone};
 use gaitcue::pose::landmarks::ModelVariant;
+use gaitcue::record::session_dir;
 
 /// Running-gait analysis beside the treadmill: pose, foot strikes, overstride, cues.
 #[derive(Parser)]
@@ -37,9 +38,14 @@ enum Command {
         /// Replay a keypoints.jsonl instead of analysing a video.
         #[arg(long)]
         keypoints: Option<PathBuf>,
-        /// Output folder (created if needed) [default: out/<video name>].
+        /// Output folder (created if needed) [default: out/<video name>, or
+        /// out/<video name>-2… when taken]. A folder holding a session is refused unless
+        /// --overwrite is given.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the session already in --out (its results stay whole if this run fails).
+        #[arg(long)]
+        overwrite: bool,
         /// Hide the progress bar.
         #[arg(long)]
         quiet: bool,
@@ -70,9 +76,13 @@ enum Command {
         /// Also record the clip without overlay.
         #[arg(long)]
         record_raw: bool,
-        /// Session folder [default: out/live-<unix time>].
+        /// Session folder [default: out/live-<date>-<time>]. A folder holding a session
+        /// is refused unless --overwrite is given.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the session already in --out (removed once the source delivers).
+        #[arg(long)]
+        overwrite: bool,
         /// End the session after this many seconds.
         #[arg(long)]
         duration: Option<f64>,
@@ -212,6 +222,7 @@ pub fn run(cli: Cli) -> Result<()> {
             video,
             keypoints,
             out,
+            overwrite,
             quiet,
             pose,
             gait,
@@ -221,9 +232,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 (Some(v), None) => AnalyzeInput::Video(v),
                 (None, None) => anyhow::bail!("give a video file or --keypoints FILE"),
             };
-            let out = out.unwrap_or_else(|| match &input {
-                AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p) => analyze::default_out_dir(p),
-            });
+            let claimed = out.is_none();
+            let out = match (out, &input) {
+                (Some(out), _) => out,
+                (None, AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p)) => analyze::default_out_dir(p)?,
+            };
             let opts = AnalyzeOptions {
                 input,
                 out,
@@ -231,8 +244,22 @@ pub fn run(cli: Cli) -> Result<()> {
                 analysis: gait.apply(config.analysis),
                 report: config.report,
                 progress: !quiet,
+                overwrite,
             };
-            print!("{}", analyze::run(&opts)?);
+            let done = analyze::run(&opts);
+            if claimed && done.is_err() {
+                // The default folder made for this run stays only if something is in it.
+                let _ = std::fs::remove_dir(&opts.out);
+            }
+            let done = done?;
+            print!("{done}");
+            if done.interrupted.is_some() {
+                anyhow::bail!(
+                    "stopped by Ctrl-C after frame {}; what was analysed is saved in '{}'",
+                    done.frames,
+                    opts.out.display()
+                );
+            }
         }
         Command::Live {
             camera,
@@ -242,6 +269,7 @@ pub fn run(cli: Cli) -> Result<()> {
             record,
             record_raw,
             out,
+            overwrite,
             duration,
             preroll,
             delay,
@@ -260,13 +288,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 // The demo's walker, not the man on the box (README).
                 pose.runner_zone = "0,0.45,1,1".parse()?;
             }
-            let out = out.unwrap_or_else(|| {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                PathBuf::from("out").join(format!("live-{now}"))
-            });
+            let claimed = out.is_none();
+            let out = match out {
+                Some(out) => out,
+                None => session_dir::claim_default(
+                    &PathBuf::from("out").join(format!("live-{}", session_dir::stamp())),
+                )?,
+            };
             let opts = LiveOptions {
                 report: config.report,
                 source: source.spec,
@@ -286,11 +314,22 @@ pub fn run(cli: Cli) -> Result<()> {
                 mirror,
                 cues_on: !no_cues,
                 status_every_s: status_every,
+                overwrite,
             };
-            print!("{}", gaitcue::app::live::run(&opts)?);
+            let done = gaitcue::app::live::run(&opts);
+            if claimed && done.is_err() {
+                let _ = std::fs::remove_dir(&opts.out);
+            }
+            print!("{}", done?);
         }
         Command::Report { dir } => {
             let started = std::time::Instant::now();
+            // A live session still writing, or another report, must not share the folder.
+            let _held = if dir.is_dir() {
+                Some(session_dir::SessionDir::lock(&dir, "report")?)
+            } else {
+                None
+            };
             let progress = gaitcue::app::progress_bar(true, None, "report");
             let path = gaitcue::report::build(&dir, &config.report, &config.pose, &progress)?;
             progress.finish_and_clear();

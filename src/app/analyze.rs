@@ -27,7 +27,7 @@ use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
 use crate::record::clip::ClipWriter;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
-use crate::record::prepare_output_dir;
+use crate::record::session_dir::{claim_default, SessionDir};
 use crate::timing::StageTimes;
 
 /// Frames in flight between two stages; small, so memory stays flat.
@@ -51,6 +51,8 @@ pub struct AnalyzeOptions {
     pub analysis: AnalysisConfig,
     pub report: crate::report::ReportConfig,
     pub progress: bool,
+    /// Replace the earlier session in `out` (refused without it).
+    pub overwrite: bool,
 }
 
 /// What an analysis produced.
@@ -68,6 +70,27 @@ pub struct AnalyzeSummary {
     pub wall_s: f64,
     pub report_s: f64,
     pub times: StageTimes,
+    /// Stopped early by Ctrl-C (or SIGTERM), with the frames the video holds when known.
+    pub interrupted: Option<Option<u64>>,
+}
+
+impl AnalyzeSummary {
+    /// The paths once the staged results moved from `stage` into `out`.
+    fn moved(&mut self, stage: &Path, out: &Path) {
+        let moved = |p: &mut PathBuf| {
+            if let Ok(rel) = p.strip_prefix(stage) {
+                *p = out.join(rel);
+            }
+        };
+        for p in [&mut self.clip, &mut self.keypoints, &mut self.report]
+            .into_iter()
+            .flatten()
+        {
+            moved(p);
+        }
+        moved(&mut self.gait.steps_csv);
+        moved(&mut self.gait.summary_json);
+    }
 }
 
 impl std::fmt::Display for AnalyzeSummary {
@@ -85,6 +108,14 @@ impl std::fmt::Display for AnalyzeSummary {
             100.0 * self.frames_with_runner as f64 / self.frames.max(1) as f64,
             self.gait.steps.len()
         )?;
+        if let Some(expected) = self.interrupted {
+            let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
+            writeln!(
+                f,
+                "stopped early (Ctrl-C) after frame {}{of}: the results below cover what was analysed",
+                self.frames
+            )?;
+        }
         if let Some(clip) = &self.clip {
             writeln!(f, "annotated clip: {}", clip.display())?;
         }
@@ -102,14 +133,46 @@ impl std::fmt::Display for AnalyzeSummary {
 
 pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     opts.analysis.validate()?;
-    let mut summary = match &opts.input {
-        AnalyzeInput::Video(video) => run_video(video, opts),
-        AnalyzeInput::Keypoints(file) => run_keypoints(file, opts),
-    }?;
-    // The results are on disk already: a report that cannot be built is a warning.
+    let input = match &opts.input {
+        AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p) => p.clone(),
+    };
+    let mut output = Output {
+        out: &opts.out,
+        input: &input,
+        overwrite: opts.overwrite,
+        held: None,
+    };
+    let result = match &opts.input {
+        AnalyzeInput::Video(video) => run_video(video, opts, &mut output),
+        AnalyzeInput::Keypoints(file) => run_keypoints(file, opts, &mut output),
+    };
+    // Nothing was written: the folder was never opened, or the run failed before it wrote.
+    let Some((mut folder, stage)) = output.held.take() else {
+        return result;
+    };
+    let out = opts.out.display();
+    let mut summary = match result {
+        Ok(summary) => summary,
+        Err(e) if !stage.join("summary.json").exists() => {
+            let _ = std::fs::remove_dir_all(&stage);
+            return Err(e);
+        }
+        Err(e) if folder.holds_earlier() => {
+            let kept = folder.set_aside(&stage)?;
+            bail!(
+                "{e:#}; what was analysed is in '{}', and the earlier results in '{out}' are untouched",
+                kept.display()
+            );
+        }
+        Err(e) => {
+            folder.commit(&stage)?;
+            bail!("{e:#}; what was analysed was saved in '{out}'");
+        }
+    };
+    // The results are complete: the report is built beside them, then all move in.
     let started = Instant::now();
     let progress = progress_bar(opts.progress, None, "report");
-    match crate::report::build(&opts.out, &opts.report, &opts.pose, &progress) {
+    match crate::report::build(&stage, &opts.report, &opts.pose, &progress) {
         Ok(path) => summary.report = Some(path),
         Err(e) => {
             eprintln!("gaitcue: the report was not written ({e:#}); steps.csv and summary.json are complete")
@@ -117,7 +180,39 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     }
     progress.finish_and_clear();
     summary.report_s = started.elapsed().as_secs_f64();
+    folder.commit(&stage)?;
+    summary.moved(&stage, &opts.out);
     Ok(summary)
+}
+
+/// The session folder, opened once the input is known to be readable (so a missing
+/// video or model is named before the folder is judged), with the run's staging folder.
+struct Output<'a> {
+    out: &'a Path,
+    input: &'a Path,
+    overwrite: bool,
+    held: Option<(SessionDir, PathBuf)>,
+}
+
+impl Output<'_> {
+    /// Opens the folder and returns where this run writes.
+    fn open(&mut self) -> Result<PathBuf> {
+        let folder = SessionDir::open(self.out, "analyze", &[self.input], self.overwrite)?;
+        let stage = folder.stage()?;
+        self.held = Some((folder, stage.clone()));
+        Ok(stage)
+    }
+}
+
+/// Ctrl-C (and SIGTERM) end the analysis early and keep what was processed; a second
+/// one ends the program at once.
+fn stop_on_signal(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
+    let _ = ctrlc::set_handler(move || {
+        if interrupted.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        stop.store(true, Ordering::SeqCst);
+    });
 }
 
 fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
@@ -137,12 +232,12 @@ fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
 
 /// Replays `keypoints.jsonl` through the analysis stage; on a bad line the steps before it
 /// are kept (written and summarised) and the error names the line.
-fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
+fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result<AnalyzeSummary> {
     let started = Instant::now();
     let mut replay = KeypointsReplay::open(file)?;
-    prepare_output_dir(&opts.out)?;
+    let out = output.open()?;
     let mut gait = GaitStage::create(
-        &opts.out,
+        &out,
         &opts.analysis,
         session_facts(&file.display().to_string(), opts),
     )?;
@@ -165,11 +260,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     }
     let gait = gait.finish(serde_json::json!({"frames": frames, "frames_with_runner": with_runner}))?;
     if let Some(e) = failure {
-        bail!(
-            "{e:#}; the {} steps before it were saved in '{}'",
-            gait.steps.len(),
-            opts.out.display()
-        );
+        bail!("{e:#}; the {} steps before it were kept", gait.steps.len());
     }
     if frames == 0 {
         bail!("keypoints file '{}' is empty: nothing to analyse", file.display());
@@ -185,27 +276,30 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         wall_s: started.elapsed().as_secs_f64(),
         report_s: 0.0,
         times: StageTimes::default(),
+        interrupted: None,
     })
 }
 
-fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
+fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result<AnalyzeSummary> {
     opts.pose.validate()?;
     let source = SourceSpec::File(video.to_path_buf()).open()?;
     let estimator = BlazePose::new(&opts.pose)?;
-    prepare_output_dir(&opts.out)?;
+    let out = output.open()?;
     let started = Instant::now();
     let (width, height) = source.frame_size();
     let fps = source.fps_hint().unwrap_or(30.0);
     let expected = source.frame_count_hint();
-    let clip_path = opts.out.join("annotated.mp4");
-    let keypoints_path = opts.out.join("keypoints.jsonl");
+    let clip_path = out.join("annotated.mp4");
+    let keypoints_path = out.join("keypoints.jsonl");
     let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
     let mut facts = session_facts(&video.display().to_string(), opts);
     facts["fps"] = fps.into();
-    let mut gait = GaitStage::create(&opts.out, &opts.analysis, facts)?;
+    let mut gait = GaitStage::create(&out, &opts.analysis, facts)?;
 
     let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    stop_on_signal(stop.clone(), interrupted.clone());
     let (frame_tx, frame_rx) = bounded::<Frame>(CHANNEL_DEPTH);
     let (pose_tx, pose_rx) = bounded::<Posed>(CHANNEL_DEPTH);
     let describe = source.describe();
@@ -275,10 +369,12 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let capture_stats = join_stage("capture", capture);
     let pose_stats = join_stage("pose", pose_stage);
     let most_people = pose_stats.as_ref().map(|p| p.most_people).unwrap_or(0);
+    let interrupted = interrupted.load(Ordering::SeqCst);
     let gait = gait.finish(serde_json::json!({
         "frames": frames,
         "frames_with_runner": frames_with_runner,
         "most_people_in_view": most_people,
+        "interrupted": interrupted,
     }));
     write_result?;
     finish?;
@@ -292,19 +388,13 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     if frames == 0 {
         bail!("{describe} has no readable frames: the file is corrupt or not a video; re-export or copy it again");
     }
-    if let Some(expected) = expected {
+    if let Some(expected) = expected.filter(|_| !interrupted) {
         if (frames as f64) < MIN_FRAME_SHARE * expected as f64 {
-            bail!(
-                "{describe} ended at frame {frames} of {expected}: the file is truncated or corrupt; the frames before it were analysed and saved in '{}'",
-                opts.out.display()
-            );
+            bail!("{describe} ended at frame {frames} of {expected}: the file is truncated or corrupt; the frames before it were analysed");
         }
     }
     if frames_with_runner == 0 {
-        bail!(
-            "no runner found in {describe}: film the runner from the side with the whole body in view, or widen --zone; the frames were saved in '{}'",
-            opts.out.display()
-        );
+        bail!("no runner found in {describe}: film the runner from the side with the whole body in view, or widen --zone");
     }
     if most_people > 1 {
         eprintln!(
@@ -323,14 +413,16 @@ fn run_video(video: &Path, opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
         wall_s: started.elapsed().as_secs_f64(),
         report_s: 0.0,
         times,
+        interrupted: interrupted.then_some(expected),
     })
 }
 
-/// The default output folder for a video: `out/<video stem>`.
-pub fn default_out_dir(video: &Path) -> PathBuf {
+/// The default output folder for a video: `out/<video stem>`, or `out/<video stem>-2`…
+/// when that is taken; created here, so two runs never share one.
+pub fn default_out_dir(video: &Path) -> Result<PathBuf> {
     let stem = video
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "session".into());
-    PathBuf::from("out").join(stem)
+    claim_default(&PathBuf::from("out").join(stem))
 }

@@ -5,6 +5,7 @@ pub mod clip;
 pub mod h264;
 pub mod keypoints;
 pub mod recorder;
+pub mod session_dir;
 pub mod steps;
 pub mod summary;
 

@@ -182,6 +182,6 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
 
 pub fn write(path: &Path, summary: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(summary)?;
-    std::fs::write(path, text + "\n")
-        .with_context(|| format!("writing '{}' (is the disk full?)", path.display()))
+    super::session_dir::write_atomically(path, (text + "\n").as_bytes())
+        .with_context(|| "is the disk full?".to_string())
 }

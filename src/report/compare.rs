@@ -9,10 +9,11 @@
 //!   (e.g. 0.02 leg lengths of overstride, 2 steps/min, 2°), so that very long sessions do
 //!   not turn trivial shifts into "changes".
 
+use crate::record::session_dir::write_atomically;
 use crate::record::steps::Column;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
 use serde_json::json;
 
@@ -162,8 +163,10 @@ pub fn run(
         "warnings": warnings,
         "changes": changes,
     });
-    std::fs::write(&json_path, serde_json::to_string_pretty(&doc)? + "\n")
-        .with_context(|| format!("writing '{}'", json_path.display()))?;
+    write_atomically(
+        &json_path,
+        (serde_json::to_string_pretty(&doc)? + "\n").as_bytes(),
+    )?;
 
     let mut page = Html::new("gaitcue test / retest");
     page.h1("Test → retest");
@@ -252,8 +255,7 @@ pub fn run(
         }
     }
     let html_path = out.join("compare.html");
-    std::fs::write(&html_path, page.finish())
-        .with_context(|| format!("writing '{}'", html_path.display()))?;
+    write_atomically(&html_path, page.finish().as_bytes())?;
     Ok(CompareOutputs {
         html: html_path,
         json: json_path,

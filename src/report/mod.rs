@@ -75,8 +75,8 @@ pub fn build(
     media_section(&mut page, &session, blur.as_mut(), progress)?;
     definitions(&mut page, config);
     let path = dir.join("report.html");
-    std::fs::write(&path, page.finish())
-        .with_context(|| format!("writing '{}' (is the disk full?)", path.display()))?;
+    crate::record::session_dir::write_atomically(&path, page.finish().as_bytes())
+        .context("is the disk full?")?;
     Ok(path)
 }
 

@@ -146,7 +146,11 @@ fn rejects_bad_line(bad: &str, expected: &str) {
     let (_, rows) = read_steps(&out);
     assert!(rows.len() >= 10, "only {} steps kept", rows.len());
     assert!(
-        err.contains(&format!("the {} steps before it were saved", rows.len())),
+        err.contains(&format!(
+            "the {} steps before it were kept; what was analysed was saved in '{}'",
+            rows.len(),
+            out.display()
+        )),
         "{err}"
     );
     assert!(out.join("summary.json").exists());

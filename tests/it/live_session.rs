@@ -274,6 +274,27 @@ fn sigint_finishes_every_file() {
     let _turn = one_session_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut child = recording_session(out.path(), 2);
+    // While it runs, no other session may write its folder; the refusal names it.
+    let holder = format!(
+        "in use by another gaitcue session (gaitcue live, process {}",
+        child.id()
+    );
+    for args in [
+        vec![
+            "live",
+            "--headless",
+            "--source",
+            "demo",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        vec!["report", out.path().to_str().unwrap()],
+    ] {
+        let second = common::gaitcue(&args);
+        let err = common::stderr(&second);
+        assert_eq!(second.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(&holder), "{args:?}: {err}");
+    }
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -309,6 +330,58 @@ fn sigint_finishes_every_file() {
     assert!(duration > 1.0, "clip of {duration} s");
     assert!(csv_rows(&out.path().join("steps.csv")).len() >= 2);
     let _ = data("demo.mp4");
+}
+
+#[test]
+fn ctrl_c_during_analyze_keeps_a_playable_clip_steps_summary_and_report() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("session");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .args([
+            "analyze",
+            "data/demo.mp4",
+            "--zone",
+            "0,0.45,1,1",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The run writes into a staging folder until it is complete.
+    let staged = out
+        .join(format!(".gaitcue-partial-{}", child.id()))
+        .join("keypoints.jsonl");
+    wait_for_rows(&staged, 60, &mut child);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert_eq!(done.status.code(), Some(1), "{err}");
+    assert!(err.contains("stopped by Ctrl-C after frame"), "{err}");
+    assert!(err.contains(&format!("saved in '{}'", out.display())), "{err}");
+    // Everything processed is there and whole: the clip plays every analysed frame.
+    let frames = std::fs::read_to_string(out.join("keypoints.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!((60..230).contains(&frames), "{frames} frames");
+    assert_eq!(decoded_frames(&out.join("annotated.mp4")), frames);
+    let s = summary(&out);
+    assert_eq!(s["session"]["interrupted"], true, "{s}");
+    assert_eq!(s["session"]["frames"].as_u64(), Some(frames as u64));
+    assert!(out.join("steps.csv").exists() && out.join("report.html").exists());
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        stdout.contains(&format!("stopped early (Ctrl-C) after frame {frames} of")),
+        "{stdout}"
+    );
 }
 
 #[test]

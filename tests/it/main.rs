@@ -16,3 +16,4 @@ mod live_session;
 mod pelvic_markers;
 mod pose_reference;
 mod report_compare;
+mod session_folders;

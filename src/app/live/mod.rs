@@ -30,8 +30,8 @@ use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
 use crate::record::keypoints::KeypointsWriter;
-use crate::record::prepare_output_dir;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
+use crate::record::session_dir::SessionDir;
 use crate::timing::{Samples, StageTimes};
 
 mod analysis;
@@ -76,6 +76,8 @@ pub struct LiveOptions {
     pub cues_on: bool,
     /// Seconds between headless status lines.
     pub status_every_s: f64,
+    /// Replace the session already in `out` (refused without it).
+    pub overwrite: bool,
 }
 
 pub struct LiveSummary {
@@ -159,7 +161,14 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         .filter(|f| (5.0..=240.0).contains(f))
         .unwrap_or(30.0);
     let estimator = BlazePose::new(&opts.pose)?;
-    prepare_output_dir(&opts.out)?;
+    let source_file = match &opts.source {
+        SourceSpec::File(p) => Some(p.as_path()),
+        _ => None,
+    };
+    // Held to the end: no other session writes this folder meanwhile.
+    let mut folder = SessionDir::open(&opts.out, "live", source_file.as_slice(), opts.overwrite)?;
+    // The source delivers and the model loaded: the earlier session (--overwrite) goes now.
+    folder.clear_earlier()?;
     let session = json!({
         "source": first.describe(),
         "mode": "live",
