@@ -6,6 +6,7 @@
 use crate::timing::StageTimes;
 use std::collections::VecDeque;
 use std::fs;
+use std::io::{LineWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,8 @@ pub enum RecorderMsg {
         annotated: Mat,
         raw: Option<Mat>,
         pts_s: f64,
+        /// The frame's id (the pose stage's and `keypoints.jsonl`'s).
+        frame: u64,
     },
     StartRecording,
     StopRecording,
@@ -87,6 +90,9 @@ struct Recorder {
     opts: RecorderOptions,
     status: Arc<RecorderStatus>,
     clip: Option<(ClipWriter, Option<ClipWriter>)>,
+    /// The frame ids written to the current clip, one per line, in order
+    /// (`annotated-NNN.frames`): the report finds a step's frames in the recording by them.
+    clip_frames: Option<LineWriter<fs::File>>,
     clips_started: usize,
     segments: VecDeque<Segment>,
     segment_writer: Option<(ClipWriter, f64)>,
@@ -104,6 +110,7 @@ pub fn spawn(
         opts,
         status,
         clip: None,
+        clip_frames: None,
         clips_started: 0,
         segments: VecDeque::new(),
         segment_writer: None,
@@ -140,6 +147,7 @@ impl Recorder {
                 annotated,
                 raw,
                 pts_s,
+                frame,
             } => {
                 if annotated.cols() != self.opts.size.0 || annotated.rows() != self.opts.size.1 {
                     // The camera came back at another resolution: clips cannot change size.
@@ -162,7 +170,7 @@ impl Recorder {
                     self.check_free_space();
                 }
                 if self.clip.is_some() {
-                    self.write_clip(&annotated, raw.as_ref());
+                    self.write_clip(&annotated, raw.as_ref(), frame);
                 } else if self.opts.preroll_s > 0.0 {
                     self.write_preroll(&annotated, pts_s);
                 }
@@ -204,6 +212,9 @@ impl Recorder {
         match opened {
             Ok(c) => {
                 info!(clip = %annotated.display(), "recording");
+                self.clip_frames = fs::File::create(annotated.with_extension("frames"))
+                    .map(LineWriter::new)
+                    .ok();
                 if let Ok(mut clips) = self.status.clips.lock() {
                     clips.push(annotated);
                 }
@@ -213,12 +224,18 @@ impl Recorder {
         }
     }
 
-    fn write_clip(&mut self, annotated: &Mat, raw: Option<&Mat>) {
+    fn write_clip(&mut self, annotated: &Mat, raw: Option<&Mat>, frame: u64) {
         let Some((a, r)) = &mut self.clip else { return };
         let result = a.write(annotated).and_then(|_| match (r, raw) {
             (Some(r), Some(raw)) => r.write(raw),
             _ => Ok(()),
         });
+        // The index is a help for the report; a clip without it still plays.
+        if let (Ok(()), Some(index)) = (&result, &mut self.clip_frames) {
+            if writeln!(index, "{frame}").is_err() {
+                self.clip_frames = None;
+            }
+        }
         match result {
             Ok(()) => {}
             Err(e) => {
@@ -230,6 +247,7 @@ impl Recorder {
     }
 
     fn stop(&mut self) {
+        self.clip_frames = None;
         if let Some((a, r)) = self.clip.take() {
             let path = a.path().to_path_buf();
             if let Err(e) = a.finish().and_then(|_| r.map_or(Ok(()), |r| r.finish())) {

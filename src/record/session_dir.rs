@@ -30,7 +30,12 @@ const SESSION_NAMES: &[&str] = &[
     "clips",
 ];
 /// Numbered recordings of `live`: prefix and extension.
-const NUMBERED: &[(&str, &str)] = &[("annotated-", ".ts"), ("raw-", ".ts"), ("preroll-", ".ts")];
+const NUMBERED: &[(&str, &str)] = &[
+    ("annotated-", ".ts"),
+    ("annotated-", ".frames"),
+    ("raw-", ".ts"),
+    ("preroll-", ".ts"),
+];
 const LOCK: &str = ".gaitcue.lock";
 const STAGE_PREFIX: &str = ".gaitcue-partial-";
 

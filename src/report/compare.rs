@@ -214,7 +214,7 @@ pub fn run(
         rows,
     );
     page.h2("Initial contact, typical step");
-    let mut blur = if blur_faces && (base.video.is_some() || re.video.is_some()) {
+    let mut blur = if blur_faces && (!base.recordings.is_empty() || !re.recordings.is_empty()) {
         Some(super::privacy::FaceBlur::new(pose))
     } else {
         None

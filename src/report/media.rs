@@ -12,6 +12,7 @@ use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
 use super::privacy::FaceBlur;
+use super::recordings::Recording;
 use super::sightings::Sightings;
 use crate::capture::replay::KeypointsReplay;
 use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
@@ -104,6 +105,72 @@ impl FrameKeypoints {
         };
         (width as f32 / w as f32, height as f32 / h as f32)
     }
+}
+
+impl FrameKeypoints {
+    /// The same keypoints keyed by their position in `recording` (frames it lacks left out).
+    fn in_recording(&self, recording: &Recording) -> FrameKeypoints {
+        FrameKeypoints {
+            size: self.size,
+            by_frame: self
+                .by_frame
+                .iter()
+                .filter_map(|(id, k)| Some((recording.position(*id)?, *k)))
+                .collect(),
+            looks: self
+                .looks
+                .iter()
+                .filter_map(|(id, l)| Some((recording.position(*id)?, l.clone())))
+                .collect(),
+        }
+    }
+}
+
+/// Cuts the stills and clips of `cuts` (frames given by id) from whichever of the session's
+/// `recordings` holds them; a frame no recording holds gets no still, a clip no recording
+/// holds is not written. Stills come back by frame id.
+pub fn cut_session(
+    recordings: &[Recording],
+    cuts: &Cuts,
+    keypoints: &FrameKeypoints,
+    mut blur: Option<&mut FaceBlur>,
+    progress: &ProgressBar,
+) -> Result<Stills> {
+    let mut stills = Stills::new();
+    let mut clipped: Vec<&Path> = Vec::new();
+    for recording in recordings {
+        let mut local = Cuts::default();
+        for id in &cuts.stills {
+            if let (Some(p), false) = (recording.position(*id), stills.contains_key(id)) {
+                local.stills.push(p);
+            }
+        }
+        for (first, last, path) in &cuts.clips {
+            if clipped.contains(&path.as_path()) {
+                continue;
+            }
+            if let Some((a, b)) = recording.span(*first, *last) {
+                local.clips.push((a, b, path.clone()));
+                clipped.push(path);
+            }
+        }
+        if local.stills.is_empty() && local.clips.is_empty() {
+            continue;
+        }
+        let found = cut(
+            &recording.path,
+            &local,
+            &keypoints.in_recording(recording),
+            blur.as_deref_mut(),
+            progress,
+        )?;
+        for (position, still) in found {
+            if let Some(id) = recording.id_at(position) {
+                stills.insert(id, still);
+            }
+        }
+    }
+    Ok(stills)
 }
 
 /// Keypoints of the given frames, from `keypoints.jsonl`.

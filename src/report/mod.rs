@@ -7,6 +7,7 @@ mod html;
 pub mod media;
 pub mod plots;
 pub mod privacy;
+mod recordings;
 mod sameness;
 pub mod session;
 pub mod sightings;
@@ -62,7 +63,7 @@ pub fn build(
     progress: &ProgressBar,
 ) -> Result<PathBuf> {
     let session = Session::load(dir)?;
-    let mut blur = if config.blur_faces && session.video.is_some() {
+    let mut blur = if config.blur_faces && !session.recordings.is_empty() {
         Some(privacy::FaceBlur::new(pose))
     } else {
         None
@@ -246,10 +247,10 @@ fn media_section(
 ) -> Result<()> {
     page.h2("Initial contact: typical and worst steps");
     let (ranked, counted) = by_overstride(s);
-    let (Some(video), false) = (&s.video, ranked.is_empty()) else {
-        page.p("No analysed video in this session (stills and clips come from <code>gaitcue analyze VIDEO</code>), or no step with a measured overstride.");
+    if s.recordings.is_empty() || ranked.is_empty() {
+        page.p("No video in this session (stills and clips come from <code>gaitcue analyze VIDEO</code> or a live session with <code>--record</code>), or no step with a measured overstride.");
         return Ok(());
-    };
+    }
     if !counted {
         page.p("No valid running step in this session: the stills and clips below show the steps the camera saw, for review only; their numbers were not counted.");
     }
@@ -288,7 +289,9 @@ fn media_section(
         Some(k) => media::keypoints_for(k, &all_frames)?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, blur, progress)?;
+    let stills = media::cut_session(&s.recordings, &cuts, &keypoints, blur, progress)?;
+    // A live session records only while recording is on: steps outside it have no clip.
+    links.retain(|(_, _, name, _)| clips_dir.join(name).exists());
     let caption = |label: &str, r: &StepRow| {
         format!(
             "{label}{not_counted}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
@@ -352,9 +355,9 @@ pub(crate) fn typical_still(
     let (ranked, true) = by_overstride(s) else {
         return Ok(None);
     };
-    let (Some(video), false) = (&s.video, ranked.is_empty()) else {
+    if s.recordings.is_empty() {
         return Ok(None);
-    };
+    }
     let Some(r) = typical_step(&ranked) else {
         return Ok(None);
     };
@@ -367,7 +370,7 @@ pub(crate) fn typical_still(
         Some(k) => media::keypoints_for(k, &[frame])?,
         None => Default::default(),
     };
-    let stills = media::cut(video, &cuts, &keypoints, blur, &ProgressBar::hidden())?;
+    let stills = media::cut_session(&s.recordings, &cuts, &keypoints, blur, &ProgressBar::hidden())?;
     Ok(stills.get(&frame).map(|src| {
         let caption = format!(
             "typical step {} ({}), overstride {:.0} % of leg length",

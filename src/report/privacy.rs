@@ -118,8 +118,12 @@ impl FaceBlur {
 
     /// Bystanders' faces come from `sightings` (the pose stage's looks around) instead of
     /// running the detector here.
+    /// Called once per video: what was held from another video is dropped.
     pub fn use_sightings(&mut self, sightings: Sightings) {
         self.sightings = (!sightings.is_empty()).then_some(sightings);
+        self.held.clear();
+        self.last_detection = None;
+        self.last_frame = None;
     }
 
     /// Blurs the runner's face (from `runner`'s keypoints) and every other person's, in

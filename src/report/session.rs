@@ -33,7 +33,8 @@ pub struct Session {
     pub summary: Value,
     pub steps: Vec<StepRow>,
     /// The analysed clip with the skeleton drawn (frame n = keypoints frame n).
-    pub video: Option<PathBuf>,
+    /// Where its frames are: `annotated.mp4`, or a live session's recordings.
+    pub recordings: Vec<super::recordings::Recording>,
     pub keypoints: Option<PathBuf>,
 }
 
@@ -68,13 +69,13 @@ impl Session {
                 header.iter().cloned().zip(row.iter().map(String::from)).collect(),
             ));
         }
-        let video = ["annotated.mp4"].iter().map(|n| dir.join(n)).find(|p| p.exists());
+        let recordings = super::recordings::find(dir);
         let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());
         Ok(Self {
             dir: dir.to_path_buf(),
             summary,
             steps,
-            video,
+            recordings,
             keypoints,
         })
     }

@@ -189,6 +189,26 @@ fn demo_clip_frame_by_frame_finds_steps_and_records_every_frame() {
         !out.path().join(".preroll").exists(),
         "pre-roll scratch left behind"
     );
+    // The recording's index names the frame at each position, so the report's stills and
+    // clips are cut from it as an analysed video's are.
+    let index = std::fs::read_to_string(out.path().join("annotated-001.frames")).unwrap();
+    let ids: Vec<u64> = index.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(ids, (0..230).collect::<Vec<u64>>());
+    let report = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        report.matches("data:image/jpeg").count() >= 2,
+        "no stills in the live report"
+    );
+    let clips: Vec<_> = std::fs::read_dir(out.path().join("clips"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!clips.is_empty(), "no clips in the live report");
+    for clip in &clips {
+        assert!(decoded_frames(clip) > 10, "{}", clip.display());
+        let name = clip.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(report.contains(&format!("clips/{name}")), "{name} not linked");
+    }
 }
 
 /// Starts a recording live session on the demo and waits until `steps.csv` has `rows` steps.

@@ -118,7 +118,7 @@ fn compare_reports_a_known_change_and_no_change_between_alike_sessions() {
     // The synthetic sessions' reports: tables and plots, and an honest note on stills.
     let html = std::fs::read_to_string(base.join("report.html")).unwrap();
     assert!(html.contains("Summary per side") && html.matches("<svg").count() >= 4);
-    assert!(html.contains("No analysed video in this session"));
+    assert!(html.contains("No video in this session"));
     assert!(html.contains("proxy"), "pelvic tilt must be labelled as a proxy");
 }
 

@@ -369,6 +369,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             annotated: frame.image,
             raw,
             pts_s: frame.pts_s,
+            frame: frame.id,
         };
         let queued = if opts.every_frame {
             rec_tx.send(msg).map_err(|e| TrySendError::Disconnected(e.0))

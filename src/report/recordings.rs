@@ -1,0 +1,100 @@
+//! Where a session's frames are on disk. `analyze` writes `annotated.mp4`, whose frame at
+//! position p is frame p. A live session writes one recording per start of recording
+//! (`annotated-NNN.ts`), each with `annotated-NNN.frames`: the frame id at each position
+//! (frames skipped by the live view are missing from both).
+
+use std::path::{Path, PathBuf};
+
+/// One video of a session and the frame ids it holds.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    pub path: PathBuf,
+    /// Frame id at each position, rising; `None`: position = frame id.
+    ids: Option<Vec<u64>>,
+}
+
+impl Recording {
+    /// The position of frame `id` in this recording, if it holds that frame.
+    pub fn position(&self, id: u64) -> Option<u64> {
+        match &self.ids {
+            None => Some(id),
+            Some(ids) => ids.binary_search(&id).ok().map(|p| p as u64),
+        }
+    }
+
+    /// The frame id at `position`.
+    pub fn id_at(&self, position: u64) -> Option<u64> {
+        match &self.ids {
+            None => Some(position),
+            Some(ids) => ids.get(position as usize).copied(),
+        }
+    }
+
+    /// The positions of the frames with ids from `first` to `last`, if it holds any.
+    pub fn span(&self, first: u64, last: u64) -> Option<(u64, u64)> {
+        match &self.ids {
+            None => Some((first, last)),
+            Some(ids) => {
+                let a = ids.partition_point(|i| *i < first) as u64;
+                let b = ids.partition_point(|i| *i <= last) as u64;
+                (b > a).then(|| (a, b - 1))
+            }
+        }
+    }
+}
+
+/// The session's videos: `annotated.mp4`, else the live recordings that have an index.
+pub fn find(dir: &Path) -> Vec<Recording> {
+    let analysed = dir.join("annotated.mp4");
+    if analysed.exists() {
+        return vec![Recording {
+            path: analysed,
+            ids: None,
+        }];
+    }
+    let mut found: Vec<Recording> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.starts_with("annotated-") && name.ends_with(".ts")
+        })
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path.with_extension("frames")).ok()?;
+            let ids: Vec<u64> = text.lines().map_while(|l| l.trim().parse().ok()).collect();
+            // A damaged index (ids not rising) would misplace every still: left out.
+            (!ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1]))
+                .then_some(Recording { path, ids: Some(ids) })
+        })
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_recordings_are_found_by_their_frame_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("annotated-001.ts"), "").unwrap();
+        std::fs::write(dir.path().join("annotated-001.frames"), "10\n11\n13\n14\n20\n").unwrap();
+        std::fs::write(dir.path().join("annotated-002.ts"), "").unwrap();
+        std::fs::write(dir.path().join("annotated-002.frames"), "40\n39\n").unwrap();
+        std::fs::write(dir.path().join("annotated-003.ts"), "").unwrap();
+        let found = find(dir.path());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let r = &found[0];
+        assert_eq!(r.position(13), Some(2));
+        assert_eq!(r.position(12), None);
+        assert_eq!(r.id_at(4), Some(20));
+        assert_eq!(r.span(9, 15), Some((0, 3)));
+        assert_eq!(r.span(15, 19), None);
+    }
+}
