@@ -306,6 +306,13 @@ pub fn cut(
     Ok(stills)
 }
 
+/// Where the clips over `frames` are cut from a video of `width` × `height` (the union of
+/// the runner's boxes in those frames), and the size they are written at.
+pub fn clip_region(keypoints: &FrameKeypoints, frames: &[u64], width: i32, height: i32) -> (Rect, Size) {
+    let g = ClipGeometry::around_runner(&keypoints.scaled_to(width, height), frames, width, height);
+    (g.region, g.size)
+}
+
 /// Where a clip is cut from its frames, and the size it is written at.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct ClipGeometry {

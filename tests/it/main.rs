@@ -15,5 +15,6 @@ mod gait_treadmill;
 mod live_session;
 mod pelvic_markers;
 mod pose_reference;
+mod privacy_demo;
 mod report_compare;
 mod session_folders;
