@@ -29,8 +29,9 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse a recorded clip: writes DIR/annotated.mp4, keypoints.jsonl, steps.csv and
-    /// summary.json (or, with --keypoints, replays recorded keypoints: steps and summary).
+    /// Analyse a recorded clip: writes DIR/annotated.mp4, keypoints.jsonl, steps.csv,
+    /// summary.json, report.html and clips/ (or, with --keypoints, replays recorded
+    /// keypoints: steps, summary and report).
     Analyze {
         /// The video file (side view of the runner).
         #[arg(required_unless_present = "keypoints", conflicts_with = "keypoints")]
@@ -253,6 +254,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             let done = done?;
             print!("{done}");
+            for w in &done.gait.warnings {
+                eprintln!("gaitcue: warning: {w}");
+            }
             if done.interrupted.is_some() {
                 anyhow::bail!(
                     "stopped by Ctrl-C after frame {}; what was analysed is saved in '{}'",
@@ -320,7 +324,11 @@ pub fn run(cli: Cli) -> Result<()> {
             if claimed && done.is_err() {
                 let _ = std::fs::remove_dir(&opts.out);
             }
-            print!("{}", done?);
+            let done = done?;
+            print!("{done}");
+            for w in &done.gait.warnings {
+                eprintln!("gaitcue: warning: {w}");
+            }
         }
         Command::Report { dir } => {
             let started = std::time::Instant::now();

@@ -57,11 +57,24 @@ impl AnalysisConfig {
                 self.event_delta
             );
         }
+        if !(0.0..=0.2).contains(&self.contact_plateau) {
+            bail!(
+                "analysis.contact_plateau = {} must be between 0 and 0.2 leg lengths",
+                self.contact_plateau
+            );
+        }
+        if !(0.2..=2.0).contains(&self.min_stride_s) {
+            bail!(
+                "analysis.min_stride_s = {} must be between 0.2 and 2 seconds",
+                self.min_stride_s
+            );
+        }
         if let Some(h) = self.runner_height_cm {
             if !(80.0..=250.0).contains(&h) {
                 bail!("runner height {h} cm must be between 80 and 250 cm");
             }
         }
-        self.cues.validate()
+        self.cues.validate()?;
+        self.pelvis.validate()
     }
 }

@@ -141,8 +141,31 @@ impl CueConfig {
                 bail!("cues: fade shares must be between 0 and 1, not {share}");
             }
         }
+        if self.fade_start_share == 0.0 || (self.fade_steps == 0 && self.fade_end_share == 0.0) {
+            bail!("cues: this fade schedule never shows a cue: fade_start_share must be above 0 (use --no-cues, or enabled = false, for a session without cues)");
+        }
+        if self.window > 1000 || self.cooldown_steps > 1000 || self.fade_steps > 100_000 {
+            bail!("cues: window and cooldown_steps must be at most 1000 steps, fade_steps at most 100000");
+        }
         // A rule may watch every per-step metric but the pose's confidence.
         for r in &self.rules {
+            if !r.threshold.is_finite() || r.threshold.abs() > 1000.0 {
+                bail!(
+                    "cues: rule '{}' has threshold {}, which must be a number between -1000 and 1000",
+                    r.cue,
+                    r.threshold
+                );
+            }
+            if r.baseline_steps > 1000 {
+                bail!(
+                    "cues: rule '{}' has baseline_steps {}: at most 1000",
+                    r.cue,
+                    r.baseline_steps
+                );
+            }
+            if r.cue.trim().is_empty() {
+                bail!("cues: a rule has no text to show (cue = \"\")");
+            }
             if r.metric == Metric::Confidence {
                 bail!(
                     "cues: rule '{}' watches the pose's confidence, which is not a gait metric",

@@ -19,6 +19,7 @@ pub mod scale;
 mod stance;
 mod step;
 pub mod validity;
+pub mod view;
 
 use std::collections::VecDeque;
 

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use opencv::core::{self, Mat, Point as CvPoint, Rect, Scalar};
 use opencv::imgproc;
 use opencv::prelude::*;
@@ -45,6 +45,41 @@ pub struct PelvisConfig {
     pub standing_tilt_deg: Option<f64>,
     /// Steps whose thigh extension forms the proxy's baseline.
     pub proxy_baseline_steps: usize,
+}
+
+impl PelvisConfig {
+    pub fn validate(&self) -> Result<()> {
+        for (name, c) in [
+            ("asis_colour", &self.asis_colour),
+            ("psis_colour", &self.psis_colour),
+        ] {
+            let limits = [180.0, 255.0, 255.0];
+            let ok = (0..3).all(|i| {
+                (0.0..=limits[i]).contains(&c.low[i])
+                    && (0.0..=limits[i]).contains(&c.high[i])
+                    && c.low[i] <= c.high[i]
+            });
+            if !ok {
+                bail!("pelvis.{name} must have low <= high, hue 0-180, saturation and value 0-255");
+            }
+        }
+        if !(0.05..=2.0).contains(&self.search_radius) {
+            bail!(
+                "pelvis.search_radius = {} must be between 0.05 and 2 leg lengths",
+                self.search_radius
+            );
+        }
+        if let Some(t) = self.standing_tilt_deg.filter(|t| !(-45.0..=45.0).contains(t)) {
+            bail!("pelvis.standing_tilt_deg = {t} must be between -45 and 45 degrees");
+        }
+        if !(1..=100).contains(&self.proxy_baseline_steps) {
+            bail!(
+                "pelvis.proxy_baseline_steps = {} must be between 1 and 100",
+                self.proxy_baseline_steps
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for PelvisConfig {

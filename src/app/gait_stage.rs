@@ -9,6 +9,7 @@ use opencv::core::Mat;
 use serde_json::Value;
 
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
+use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StepRecord};
 use crate::record::steps::StepsWriter;
 use crate::record::summary;
@@ -24,6 +25,7 @@ pub struct GaitStage {
     session: Value,
     marker_frames: u64,
     write_error: Option<String>,
+    view: ViewCheck,
 }
 
 impl GaitStage {
@@ -43,12 +45,14 @@ impl GaitStage {
             session,
             marker_frames: 0,
             write_error: None,
+            view: ViewCheck::default(),
         })
     }
 
     /// Feeds one frame (and its image, for marker mode); returns the steps it completed,
     /// already written to `steps.csv`.
     pub fn process(&mut self, sample: &PoseSample, image: Option<&Mat>) -> Result<Vec<StepRecord>> {
+        self.view.add(sample);
         let done = self.analyzer.process(sample)?;
         if let (Some(finder), Some(image), Some(body)) =
             (&mut self.markers, image, self.analyzer.latest_body())
@@ -102,8 +106,10 @@ impl GaitStage {
         if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
             s.extend(e);
         }
+        let warnings = self.view.warnings(&self.steps, session["fps"].as_f64());
         if let Value::Object(s) = &mut session {
             s.insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
+            s.insert("warnings".into(), warnings.clone().into());
         }
         let summary = summary::build(&self.steps, session);
         summary::write(&self.summary_path, &summary)?;
@@ -114,6 +120,7 @@ impl GaitStage {
             );
         }
         Ok(GaitOutputs {
+            warnings,
             steps: self.steps,
             steps_csv: self.steps_path,
             summary_json: self.summary_path,
@@ -123,6 +130,8 @@ impl GaitStage {
 
 #[derive(Debug)]
 pub struct GaitOutputs {
+    /// What made the session hard or impossible to measure, one sentence each.
+    pub warnings: Vec<String>,
     pub steps: Vec<StepRecord>,
     pub steps_csv: PathBuf,
     pub summary_json: PathBuf,

@@ -77,14 +77,18 @@ impl KeypointsReplay {
             }
         }
         self.last_frame = Some(frame);
+        // Every line's frame size is checked; the first one given is the session's.
+        for key in ["width", "height"] {
+            if let Some(v) = obj.get(key) {
+                match v.as_i64() {
+                    Some(n) if (1..=100_000).contains(&n) => {}
+                    _ => bail!("\"{key}\" = {v} is not a picture's size in pixels"),
+                }
+            }
+        }
         if self.size.is_none() {
             let dim = |k: &str| obj.get(k).and_then(Value::as_i64);
-            if let Some((w, h)) = dim("width").zip(dim("height")) {
-                if !(1..=100_000).contains(&w) || !(1..=100_000).contains(&h) {
-                    bail!("frame size {w}×{h} is not a picture's");
-                }
-                self.size = Some((w as i32, h as i32));
-            }
+            self.size = dim("width").zip(dim("height")).map(|(w, h)| (w as i32, h as i32));
         }
         let keypoints = match obj.get("keypoints") {
             None => bail!("no \"keypoints\" field (null when no runner was found)"),
@@ -122,7 +126,13 @@ impl KeypointsReplay {
             }
             Some(_) => bail!("\"keypoints\" must be an object or null"),
         };
-        let track = obj.get("track").and_then(Value::as_u64);
+        let track = match obj.get("track") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or_else(|| anyhow!("\"track\" must be a whole number"))?,
+            ),
+        };
         let people = match obj.get("people") {
             None | Some(Value::Null) => None,
             Some(v) => Some(parse_people(v)?),

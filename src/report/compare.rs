@@ -176,7 +176,7 @@ pub fn run(
         esc(&retest.display().to_string())
     ));
     for w in &warnings {
-        page.p(&format!("<strong class=up>Warning: {}.</strong>", esc(w)));
+        page.warning(&format!("{w}."));
     }
     page.p("A change counts when it exceeds the smallest detectable difference: 1.96 × the standard error of the difference between the two sessions' step means (their own step-to-step scatter), and never less than the camera's resolution for that metric.");
     let rows = changes

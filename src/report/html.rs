@@ -14,7 +14,8 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding
 th{background:#f4f4f4}.spread{color:#777;font-size:.85em}.unknown{color:#aa3333}\
 figure{display:inline-block;margin:.5em;vertical-align:top}figure.still{max-width:330px}figure img{max-width:100%;border:1px solid #ccc}\
 figcaption{font-size:.9em;color:#444;max-width:640px}.plot svg{max-width:100%;height:auto}\
-.up{color:#b33}.down{color:#1a7f37}.same{color:#666}";
+.up{color:#b33}.down{color:#1a7f37}.same{color:#666}\
+.warning{border:2px solid #555;background:#f3f3f3;padding:.5em .8em;margin:.6em 0}";
 
 pub struct Html {
     body: String,
@@ -40,6 +41,14 @@ impl Html {
     /// A paragraph of trusted markup (callers escape user text).
     pub fn p(&mut self, markup: &str) {
         self.body += &format!("<p>{markup}</p>\n");
+    }
+
+    /// A plain-text warning in a neutral box (it is about the data, not the runner).
+    pub fn warning(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<p class=warning><strong>Warning:</strong> {}</p>\n",
+            esc(text)
+        ));
     }
 
     pub fn raw(&mut self, markup: &str) {

@@ -70,6 +70,15 @@ pub fn build(
     };
     let mut page = Html::new("gaitcue session report");
     page.h1("Running session report");
+    for w in session.summary["session"]["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let Some(w) = w.as_str() {
+            page.warning(w);
+        }
+    }
     facts(&mut page, &session);
     summary_table(&mut page, &session);
     plots_section(&mut page, &session)?;

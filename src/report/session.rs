@@ -14,8 +14,12 @@ use serde_json::Value;
 pub struct StepRow(HashMap<String, String>);
 
 impl StepRow {
+    /// The cell as a number; `inf` and `NaN` (a damaged or hand-edited file) are unknown.
     pub fn num(&self, column: Column) -> Option<f64> {
-        self.0.get(column.name()).and_then(|v| v.parse().ok())
+        self.0
+            .get(column.name())
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
     }
 
     pub fn text(&self, column: Column) -> &str {
@@ -32,7 +36,6 @@ pub struct Session {
     pub dir: PathBuf,
     pub summary: Value,
     pub steps: Vec<StepRow>,
-    /// The analysed clip with the skeleton drawn (frame n = keypoints frame n).
     /// Where its frames are: `annotated.mp4`, or a live session's recordings.
     pub recordings: Vec<super::recordings::Recording>,
     pub keypoints: Option<PathBuf>,
@@ -68,6 +71,17 @@ impl Session {
             steps.push(StepRow(
                 header.iter().cloned().zip(row.iter().map(String::from)).collect(),
             ));
+        }
+        let not_finite = steps
+            .iter()
+            .flat_map(|r| r.0.values())
+            .filter(|v| v.parse::<f64>().is_ok_and(|x| !x.is_finite()))
+            .count();
+        if not_finite > 0 {
+            eprintln!(
+                "gaitcue: warning: '{}' has {not_finite} cells that are not finite numbers (inf or NaN); they are read as unknown",
+                steps_path.display()
+            );
         }
         let recordings = super::recordings::find(dir);
         let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());

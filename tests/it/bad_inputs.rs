@@ -334,3 +334,142 @@ fn every_frame_is_for_files_only() {
         "--every-frame plays a video file frame by frame",
     );
 }
+
+/// Makes a video with ffmpeg (installed by scripts/setup.sh) from `args` into `out`.
+fn ffmpeg(args: &[&str], out: &Path) {
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(status.success());
+}
+
+fn summary_warnings(dir: &Path) -> Vec<String> {
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    s["session"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_sideways_video_is_named_as_rotated_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("sideways.mp4");
+    ffmpeg(
+        &[
+            "-i",
+            s(&data("demo.mp4")),
+            "-vf",
+            "transpose=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ],
+        &video,
+    );
+    let out = dir.path().join("out");
+    let done = gaitcue(&["analyze", s(&video), "--quiet", "--out", s(&out)]);
+    let err = stderr(&done);
+    assert!(done.status.success(), "{err}");
+    assert!(
+        err.contains("gaitcue: warning: the runner is") && err.contains("probably rotated"),
+        "{err}"
+    );
+    let warnings = summary_warnings(&out);
+    assert!(
+        warnings.iter().any(|w| w.contains("probably rotated")),
+        "{warnings:?}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("probably rotated"), "the report does not say so");
+    // No step from it is counted.
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["valid_steps"], 0, "{}", s["valid_steps"]);
+}
+
+#[test]
+fn a_still_picture_gets_a_reason_for_no_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("still.mp4");
+    ffmpeg(
+        &[
+            "-loop",
+            "1",
+            "-i",
+            s(&data("bus.jpg")),
+            "-t",
+            "3",
+            "-r",
+            "30",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &video,
+    );
+    let out = dir.path().join("out");
+    let done = gaitcue(&["analyze", s(&video), "--quiet", "--out", s(&out)]);
+    let err = stderr(&done);
+    assert!(done.status.success(), "{err}");
+    let expected = "no step was counted: the runner's feet hardly moved";
+    assert!(err.contains(expected), "{err}");
+    assert!(summary_warnings(&out).iter().any(|w| w.starts_with(expected)));
+    assert!(std::fs::read_to_string(out.join("report.html"))
+        .unwrap()
+        .contains(expected));
+}
+
+#[test]
+fn non_finite_cells_in_a_session_are_unknown_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::synthetic::generate(&crate::synthetic::RunParams {
+        duration_s: 12.0,
+        seed: 8,
+        ..Default::default()
+    });
+    let keypoints = dir.path().join("k.jsonl");
+    std::fs::write(&keypoints, crate::synthetic::to_jsonl(&run)).unwrap();
+    let out = dir.path().join("out");
+    let done = gaitcue(&["analyze", "--keypoints", s(&keypoints), "--out", s(&out)]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let steps = out.join("steps.csv");
+    let text = std::fs::read_to_string(&steps).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "overstride_ratio").unwrap();
+    let damaged: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+            if i == 3 {
+                cells[column] = "inf".into();
+            }
+            if i == 4 {
+                cells[column] = "NaN".into();
+            }
+            cells.join(",")
+        })
+        .collect();
+    std::fs::write(&steps, damaged.join("\n") + "\n").unwrap();
+    let done = gaitcue(&["report", s(&out)]);
+    let err = stderr(&done);
+    assert!(done.status.success(), "{err}");
+    assert!(
+        err.contains("has 2 cells that are not finite numbers (inf or NaN); they are read as unknown"),
+        "{err}"
+    );
+    assert!(!std::fs::read_to_string(out.join("report.html"))
+        .unwrap()
+        .contains("inf"));
+}

@@ -9,6 +9,7 @@ mod synthetic;
 mod analyze_cli;
 mod bad_inputs;
 mod capture_sources;
+mod fuzz_inputs;
 mod gait_replay;
 mod gait_synthetic;
 mod gait_treadmill;

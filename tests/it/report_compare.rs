@@ -172,7 +172,7 @@ fn compare_warns_when_the_sessions_describe_different_runners() {
         "{doc}"
     );
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
-    assert!(html.contains("Warning: the runners differ"));
+    assert!(html.contains("<strong>Warning:</strong> the runners differ"));
     assert!(!html.contains("<span class=down>") && !html.contains("<span class=up>"));
 
     let doc = compare(dir.path(), &base, &mirrored);
