@@ -205,7 +205,10 @@ mod tests {
             let faces = s.faces_at(frame);
             assert_eq!(faces.len(), 1, "frame {frame}: {faces:?}");
             let along = lerp(&first, &last, frame as f64 / 90.0);
-            assert!(contains(&faces[0], &along), "frame {frame}: {faces:?} misses {along:?}");
+            assert!(
+                contains(&faces[0], &along),
+                "frame {frame}: {faces:?} misses {along:?}"
+            );
         }
         // After the last look, held to the end.
         assert_eq!(s.faces_at(900).len(), 1);
