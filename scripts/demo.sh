@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-cargo run --release --quiet -- analyze data/demo.mp4 --out out/demo --overwrite --zone 0,0.45,1,1
+cargo run --release --quiet -- analyze data/demo.mp4 --out out/demo --overwrite

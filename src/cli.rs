@@ -285,13 +285,8 @@ pub fn run(cli: Cli) -> Result<()> {
             pose,
             gait,
         } => {
-            let zone_given = pose.zone.is_some();
-            let mut pose = pose.apply(config.pose);
+            let pose = pose.apply(config.pose);
             let source = LiveSource::choose(camera, source.as_deref());
-            if source.is_demo && !zone_given {
-                // The demo's walker, not the man on the box (README).
-                pose.runner_zone = "0,0.45,1,1".parse()?;
-            }
             let claimed = out.is_none();
             let out = match out {
                 Some(out) => out,

@@ -40,6 +40,8 @@ use validity::{Gait, SessionGait};
 /// Steps in the rolling cadence.
 pub(crate) const CADENCE_STEPS: usize = 10;
 /// Without a pose for this long the runner is considered gone: tracking state restarts.
+/// The shortest time between two contacts that can be a step, seconds.
+const MIN_STEP_S: f64 = 0.25;
 const MAX_GAP_S: f64 = 0.5;
 /// Leg points may lie this far outside the frame (pixels) before the frame is unusable.
 const FRAME_MARGIN_PX: f32 = 2.0;
@@ -186,6 +188,12 @@ impl GaitAnalyzer {
             self.events_seen.push(event);
             match event.kind {
                 EventKind::InitialContact => {
+                    // No two contacts within a quarter second (240 steps/min, beyond any
+                    // treadmill running or walking): the later one is an artefact (a foot
+                    // leaving the picture, a snapped leg) and rests silently.
+                    if self.last_ic.is_some_and(|prev| event.t - prev.t < MIN_STEP_S) {
+                        continue;
+                    }
                     if let Some(stale) = self.open[slot(event.side)].take() {
                         out.push(self.close(stale, None, event.confirmed_t));
                     }

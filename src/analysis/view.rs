@@ -28,6 +28,11 @@ const MAX_FPS: f64 = 1000.0;
 /// Feet that move less than this share of the leg length over the whole session did not
 /// run: a still picture or someone standing.
 const MIN_FOOT_TRAVEL: f64 = 0.3;
+/// A gap in the runner's frames longer than this (seconds) counts as lost time.
+const LOST_GAP_S: f64 = 0.25;
+/// Detections counted as people when counting who was in view (the pose stage's look
+/// around keeps people down to this score).
+const PERSON_SCORE: f32 = 0.3;
 /// Seconds of video with the runner needed to learn the belt and count steps.
 const MIN_SECONDS: f64 = 5.0;
 
@@ -41,14 +46,33 @@ pub struct ViewCheck {
     /// Ankle x relative to leg length: its range is how far the feet travelled.
     ankle_x: Vec<f64>,
     times: Vec<f64>,
+    /// When the runner was last in view, and the time and times they were lost between.
+    last_runner_t: Option<f64>,
+    lost_s: f64,
+    lost_times: u64,
+    /// The most people the pose stage saw at once when it looked around.
+    most_people: usize,
 }
 
 impl ViewCheck {
     pub fn add(&mut self, sample: &PoseSample) {
         self.frames += 1;
         self.times.push(sample.t);
+        if let Some(people) = &sample.people {
+            let seen = people.iter().filter(|p| p.score >= PERSON_SCORE).count();
+            self.most_people = self.most_people.max(seen);
+        }
         let Some(k) = &sample.keypoints else { return };
         self.with_runner += 1;
+        if let Some(gap) = self
+            .last_runner_t
+            .map(|last| sample.t - last)
+            .filter(|g| *g > LOST_GAP_S)
+        {
+            self.lost_s += gap;
+            self.lost_times += 1;
+        }
+        self.last_runner_t = Some(sample.t);
         let mid = |a: usize, b: usize| ((k[a].x + k[b].x) as f64 / 2.0, (k[a].y + k[b].y) as f64 / 2.0);
         let hips = mid(LEFT_HIP, RIGHT_HIP);
         let shoulders = mid(LEFT_SHOULDER, RIGHT_SHOULDER);
@@ -64,6 +88,16 @@ impl ViewCheck {
             .push((k[LEFT_HIP].x - k[RIGHT_HIP].x).abs() as f64 / leg);
         self.ankle_x
             .push((k[LEFT_ANKLE].x + k[RIGHT_ANKLE].x) as f64 / 2.0 / leg);
+    }
+
+    /// How long the runner was lost (out of view, hidden by someone, or someone else in
+    /// their place) between the moments they were measured, and how many people were seen.
+    pub fn facts(&self) -> serde_json::Value {
+        serde_json::json!({
+            "runner_lost_s": (self.lost_s * 1000.0).round() / 1000.0,
+            "runner_lost_times": self.lost_times,
+            "most_people_in_view": self.most_people,
+        })
     }
 
     /// The frame rate the timestamps show, frames per second.

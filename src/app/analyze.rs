@@ -394,11 +394,14 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
         }
     }
     if frames_with_runner == 0 {
-        bail!("no runner found in {describe}: film the runner from the side with the whole body in view, or widen --zone");
+        match pose_stats.why_no_runner {
+            Some(why) => bail!("no runner found in {describe}: {why}; film the runner from the side, upright, with the whole body in view"),
+            None => bail!("no runner found in {describe}: film the runner from the side with the whole body in view, or widen --zone"),
+        }
     }
     if most_people > 1 {
         eprintln!(
-            "gaitcue: note: up to {most_people} people were in view; the analysis followed the lowest person inside the runner zone (choose with --zone)"
+            "gaitcue: note: up to {most_people} people were in view; only the runner was measured (chosen side-on and lowest, kept by size, belt line and clothes; narrow the choice with --zone)"
         );
     }
     info!(frames, frames_with_runner, detector_runs, "analysis finished");

@@ -110,6 +110,16 @@ impl GaitStage {
         if let Value::Object(s) = &mut session {
             s.insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
             s.insert("warnings".into(), warnings.clone().into());
+            if let serde_json::Value::Object(facts) = self.view.facts() {
+                for (key, value) in facts {
+                    // The pose stage's own count (every detector run) may be higher.
+                    let more = match (s.get(&key).and_then(Value::as_u64), value.as_u64()) {
+                        (Some(a), Some(b)) => Value::from(a.max(b)),
+                        _ => value,
+                    };
+                    s.insert(key, more);
+                }
+            }
         }
         let summary = summary::build(&self.steps, session);
         summary::write(&self.summary_path, &summary)?;

@@ -41,6 +41,8 @@ pub struct PoseStats {
     pub detector_runs: u64,
     /// The most people seen in one frame.
     pub most_people: usize,
+    /// Why nobody in view was chosen as the runner, when nobody was.
+    pub why_no_runner: Option<String>,
 }
 
 /// Starts the pose thread: each frame from `rx` is estimated and sent on as [`Posed`],
@@ -77,6 +79,7 @@ pub fn spawn_pose<E: PoseEstimator + 'static>(
                 times: estimator.times().clone(),
                 detector_runs: estimator.detector_runs(),
                 most_people,
+                why_no_runner: estimator.why_no_runner(),
             })
         })
         .context("starting the pose thread")

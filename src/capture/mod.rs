@@ -87,20 +87,18 @@ pub struct LiveSource {
     pub spec: SourceSpec,
     /// Play a file at its own speed, as a camera would deliver it.
     pub pace: bool,
-    /// The bundled demo clip.
-    pub is_demo: bool,
 }
 
 impl LiveSource {
     pub fn choose(camera: Option<i32>, source: Option<&str>) -> Self {
-        let (spec, is_demo) = match (camera, source) {
-            (Some(i), _) => (SourceSpec::Camera(i), false),
-            (None, Some("demo")) => (SourceSpec::File(demo_clip()), true),
-            (None, Some(text)) => (SourceSpec::parse(text), false),
-            (None, None) => (SourceSpec::Camera(0), false),
+        let spec = match (camera, source) {
+            (Some(i), _) => SourceSpec::Camera(i),
+            (None, Some("demo")) => SourceSpec::File(demo_clip()),
+            (None, Some(text)) => SourceSpec::parse(text),
+            (None, None) => SourceSpec::Camera(0),
         };
         let pace = matches!(spec, SourceSpec::File(_));
-        Self { spec, pace, is_demo }
+        Self { spec, pace }
     }
 }
 

@@ -1,11 +1,12 @@
-//! BlazePose: detect the runner once, then track them from frame to frame.
+//! BlazePose: choose the runner once, then track them from frame to frame.
 //!
-//! The detector runs on the first frame and whenever the landmark model loses the runner
-//! (presence below threshold, or the body leaves the runner zone). Between detections the
-//! next crop comes from the auxiliary landmarks of the previous frame, as in MediaPipe.
-//! With several people in view, the runner is the lowest person (feet nearest the floor,
-//! i.e. on the treadmill belt) whose hips lie inside the configured zone; tracking then
-//! holds on to them.
+//! The detector runs until a runner is chosen and whenever the landmark model loses them
+//! (presence below threshold, the body leaves the runner zone, or the pose no longer fits
+//! the runner: someone walked in front). Between detections the next crop comes from the
+//! auxiliary landmarks of the previous frame, as in MediaPipe. Who is chosen and who is
+//! accepted as the runner again is [`super::runner`]'s: side-on, upright, feet in view,
+//! the lowest such person inside the configured zone; afterwards only someone matching
+//! their size, belt line, place and clothes.
 
 use std::time::Instant;
 
@@ -17,6 +18,7 @@ use super::config::{PoseConfig, RunnerZone};
 use super::detector::{Detection, PersonDetector};
 use super::landmarks::{LandmarkModel, Landmarks};
 use super::roi::Roi;
+use super::runner::{clothes, Body, RunnerIdentity};
 use super::runtime;
 use super::{PersonBox, Pose, PoseEstimator};
 use crate::timing::StageTimes;
@@ -25,9 +27,17 @@ pub struct BlazePose {
     detector: PersonDetector,
     landmarks: LandmarkModel,
     zone: RunnerZone,
+    choose_runner: bool,
     min_presence: f32,
     max_person_height: f32,
     tracked: Option<Roi>,
+    /// The chosen runner, once chosen.
+    identity: Option<RunnerIdentity>,
+    /// Someone who looks like a runner, followed until they have for [`CONFIRM_FRAMES`]
+    /// frames in a row (a person turning for a moment is not chosen), and how long so far.
+    provisional: Option<(RunnerIdentity, u32)>,
+    /// People seen but not chosen as the runner, by reason.
+    passed_over: std::collections::BTreeMap<&'static str, u64>,
     track: u64,
     detector_runs: u64,
     people_in_view: usize,
@@ -70,9 +80,13 @@ impl BlazePose {
             detector,
             landmarks,
             zone: config.runner_zone,
+            choose_runner: config.choose_runner,
             min_presence: config.min_presence,
             max_person_height: config.max_person_height,
             tracked: None,
+            identity: None,
+            provisional: None,
+            passed_over: Default::default(),
             track: 0,
             detector_runs: 0,
             people_in_view: 0,
@@ -82,55 +96,105 @@ impl BlazePose {
         })
     }
 
-    fn accept(&self, lm: &Landmarks, width: i32, height: i32) -> bool {
+    /// The landmarks in `roi`, if they show a person inside the runner zone.
+    fn person_at(&mut self, image: &Mat, roi: &Roi) -> Result<Option<(Landmarks, Body)>> {
+        let lm = self.landmarks.run(image, roi, &mut self.times)?;
         let hips = (
             (lm.keypoints[23].x + lm.keypoints[24].x) / 2.0,
             (lm.keypoints[23].y + lm.keypoints[24].y) / 2.0,
         );
-        lm.presence >= self.min_presence && self.zone.contains(hips, width, height)
-    }
-
-    fn track(&mut self, image: &Mat, roi: &Roi) -> Result<Option<Pose>> {
-        let lm = self.landmarks.run(image, roi, &mut self.times)?;
-        if !self.accept(&lm, image.cols(), image.rows()) {
-            self.tracked = None;
+        if lm.presence < self.min_presence || !self.zone.contains(hips, image.cols(), image.rows()) {
             return Ok(None);
         }
-        if self.tracked.is_none() {
+        Ok(Body::of(&lm.keypoints).map(|body| (lm, body)))
+    }
+
+    /// `lm` is the runner in this frame: remember where to look next. `found_again`: the
+    /// runner was not tracked into this frame (a new track begins).
+    fn keep(&mut self, lm: Landmarks, body: &Body, roi: &Roi, found_again: bool) -> Pose {
+        if found_again {
             self.track += 1;
         }
         self.tracked = Some(lm.next_roi);
-        Ok(Some(Pose {
+        if let Some(id) = &mut self.identity {
+            id.seen(body);
+        }
+        Pose {
             keypoints: lm.keypoints,
             presence: lm.presence,
             roi: *roi,
             track: self.track,
-        }))
+        }
     }
 
     fn estimate_inner(&mut self, image: &Mat) -> Result<Option<Pose>> {
-        if let Some(roi) = self.tracked {
-            if let Some(pose) = self.track(image, &roi)? {
-                return Ok(Some(pose));
+        if let Some(id) = &mut self.identity {
+            id.unseen_frames += 1;
+        }
+        if let Some(roi) = self.tracked.take() {
+            if let Some((lm, body)) = self.person_at(image, &roi)? {
+                if !self.choose_runner || self.identity.as_ref().is_some_and(|id| id.follows(&body)) {
+                    return Ok(Some(self.keep(lm, &body, &roi, false)));
+                }
+                if let Some((candidate, frames)) = &mut self.provisional {
+                    if candidate.follows(&body) && body.not_a_runner().is_none() {
+                        candidate.seen(&body);
+                        *frames += 1;
+                        if *frames < CONFIRM_FRAMES {
+                            self.tracked = Some(lm.next_roi);
+                            return Ok(None);
+                        }
+                        self.identity = self.provisional.take().map(|(c, _)| c);
+                        return Ok(Some(self.keep(lm, &body, &roi, true)));
+                    }
+                }
             }
         }
+        self.provisional = None;
         self.detector_runs += 1;
         let people = self.detector.detect(image, &mut self.times)?;
         self.people_in_view = people.len();
         self.seen = Some(boxes(&people));
-        let Some(runner) = select_runner(
+        let candidates = runner_candidates(
             &people,
             image.cols(),
             image.rows(),
             &self.zone,
             self.max_person_height,
-        ) else {
-            return Ok(None);
-        };
-        let roi = runner.roi();
-        self.track(image, &roi)
+        );
+        for candidate in candidates.into_iter().take(MAX_CANDIDATES) {
+            let roi = candidate.roi();
+            let Some((lm, body)) = self.person_at(image, &roi)? else {
+                continue;
+            };
+            let worn = clothes(image, &lm.keypoints)?;
+            if !self.choose_runner {
+                return Ok(Some(self.keep(lm, &body, &roi, true)));
+            }
+            match &self.identity {
+                Some(id) if id.matches(&body, worn.as_ref()) => {
+                    return Ok(Some(self.keep(lm, &body, &roi, true)));
+                }
+                None => match body.not_a_runner() {
+                    None => {
+                        self.provisional = Some((RunnerIdentity::new(&body, worn), 1));
+                        self.tracked = Some(lm.next_roi);
+                        return Ok(None);
+                    }
+                    Some(why) => *self.passed_over.entry(why).or_default() += 1,
+                },
+                Some(_) => {}
+            }
+        }
+        Ok(None)
     }
 }
+
+/// A person is chosen as the runner after looking like one in this many frames in a row.
+const CONFIRM_FRAMES: u32 = 10;
+
+/// People checked when looking for the runner in one frame, lowest first.
+const MAX_CANDIDATES: usize = 4;
 
 impl PoseEstimator for BlazePose {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>> {
@@ -149,6 +213,24 @@ impl PoseEstimator for BlazePose {
 
     fn times(&self) -> &StageTimes {
         &self.times
+    }
+
+    fn why_no_runner(&self) -> Option<String> {
+        if self.identity.is_some() {
+            return None;
+        }
+        let (why, _) = self.passed_over.iter().max_by_key(|(_, n)| **n)?;
+        Some(
+            match *why {
+                "not side-on" => {
+                    "the people in view were not side-on to the camera (facing it or turned away)"
+                }
+                "not upright" => "the people in view were not upright in the picture: is the video rotated?",
+                "feet not in view" => "the people in view did not have their feet in the picture",
+                other => other,
+            }
+            .to_string(),
+        )
     }
 
     /// How often the detector has run (once per lost track).
@@ -185,24 +267,27 @@ impl PoseEstimator for BlazePose {
     }
 }
 
-/// The runner among `people`: hips inside `zone`, not implausibly large (the detector
-/// sometimes reports a region spanning the whole frame), and lowest in the image.
-pub fn select_runner<'a>(
+/// Who may be the runner among `people`, most likely first: hips inside `zone`, not
+/// implausibly large (the detector sometimes reports a region spanning the whole frame),
+/// lowest in the image first (feet nearest the floor: on the treadmill belt).
+pub fn runner_candidates<'a>(
     people: &'a [Detection],
     width: i32,
     height: i32,
     zone: &RunnerZone,
     max_person_height: f32,
-) -> Option<&'a Detection> {
+) -> Vec<&'a Detection> {
     let radius = |d: &Detection| {
         let (h, s) = (d.keypoints[0], d.keypoints[1]);
         (s.0 - h.0).hypot(s.1 - h.1)
     };
-    people
+    let mut found: Vec<&Detection> = people
         .iter()
         .filter(|d| zone.contains(d.keypoints[0], width, height))
         .filter(|d| 2.0 * radius(d) <= max_person_height * height as f32)
-        .max_by(|a, b| (a.keypoints[0].1 + radius(a)).total_cmp(&(b.keypoints[0].1 + radius(b))))
+        .collect();
+    found.sort_by(|a, b| (b.keypoints[0].1 + radius(b)).total_cmp(&(a.keypoints[0].1 + radius(a))));
+    found
 }
 
 #[cfg(test)]
@@ -218,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn picks_the_lowest_person_inside_the_zone() {
+    fn candidates_are_inside_the_zone_lowest_first() {
         let everywhere = RunnerZone::default();
         let people = [
             person((300.0, 300.0), 200.0),
@@ -226,8 +311,9 @@ mod tests {
             person((500.0, 500.0), 900.0),
         ];
         // The whole-frame region is rejected; of the other two the lower one wins.
-        let pick = select_runner(&people, 1000, 1000, &everywhere, 0.9).unwrap();
-        assert_eq!(pick.keypoints[0], (800.0, 500.0));
+        let found = runner_candidates(&people, 1000, 1000, &everywhere, 0.9);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].keypoints[0], (800.0, 500.0));
         // A zone on the left half excludes that person.
         let left = RunnerZone {
             x0: 0.0,
@@ -235,8 +321,9 @@ mod tests {
             x1: 0.5,
             y1: 1.0,
         };
-        let pick = select_runner(&people, 1000, 1000, &left, 0.9).unwrap();
-        assert_eq!(pick.keypoints[0], (300.0, 300.0));
-        assert!(select_runner(&[], 1000, 1000, &left, 0.9).is_none());
+        let found = runner_candidates(&people, 1000, 1000, &left, 0.9);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].keypoints[0], (300.0, 300.0));
+        assert!(runner_candidates(&[], 1000, 1000, &left, 0.9).is_empty());
     }
 }

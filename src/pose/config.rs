@@ -109,6 +109,10 @@ pub struct PoseConfig {
     pub min_detection_score: f32,
     /// People taller than this fraction of the frame are detector artefacts.
     pub max_person_height: f32,
+    /// Choose as the runner only someone who looks like one (side-on, upright, a foot in
+    /// view, for ten frames in a row) and keep them by their signature (`pose::runner`).
+    /// Off: the lowest person in the zone at once, as for a single photograph.
+    pub choose_runner: bool,
 }
 
 impl Default for PoseConfig {
@@ -122,6 +126,7 @@ impl Default for PoseConfig {
             min_presence: 0.5,
             min_detection_score: 0.5,
             max_person_height: 0.9,
+            choose_runner: true,
         }
     }
 }

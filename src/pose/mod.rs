@@ -10,6 +10,7 @@ pub mod detector;
 pub mod keypoints;
 pub mod landmarks;
 pub mod roi;
+pub mod runner;
 pub mod runtime;
 
 use anyhow::Result;
@@ -55,6 +56,11 @@ pub trait PoseEstimator: Send {
     fn times(&self) -> &StageTimes;
     /// Looks for everyone in view in `image` (the frame just estimated), for
     /// [`PoseEstimator::take_people`]; estimators that cannot see others do nothing.
+    /// Why none of the people seen was chosen as the runner (the commonest reason), when
+    /// no runner was ever chosen.
+    fn why_no_runner(&self) -> Option<String> {
+        None
+    }
     fn look_around(&mut self, _image: &Mat) -> Result<()> {
         Ok(())
     }

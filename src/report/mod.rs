@@ -118,6 +118,27 @@ fn facts(page: &mut Html, s: &Session) {
         ),
         ("side nearer the camera", text(&s.summary["near_side"])),
         (
+            "runner lost",
+            match (
+                session["runner_lost_s"].as_f64(),
+                session["runner_lost_times"].as_u64(),
+            ) {
+                (Some(s), Some(n)) if n > 0 => {
+                    format!("{s:.1} s over {n} times (out of view or hidden; nobody else was measured)")
+                }
+                (Some(_), Some(_)) => "never, once found".into(),
+                _ => "not recorded".into(),
+            },
+        ),
+        (
+            "people in view",
+            match session["most_people_in_view"].as_u64() {
+                Some(n) if n > 1 => format!("up to {n} at once; only the runner was measured"),
+                Some(_) => "the runner only".into(),
+                None => "not recorded".into(),
+            },
+        ),
+        (
             "pelvic tilt from",
             s.summary["pelvic_tilt_sources"]
                 .as_array()

@@ -33,6 +33,14 @@ pub fn data(name: &str) -> PathBuf {
     p
 }
 
+/// For a single photograph: the lowest person, at once, whichever way they face.
+pub fn photo_config() -> PoseConfig {
+    PoseConfig {
+        choose_runner: false,
+        ..pose_config()
+    }
+}
+
 pub fn pose_config() -> PoseConfig {
     PoseConfig {
         models_dir: root().join("models"),
@@ -107,3 +115,29 @@ pub const README_COLUMNS: [&str; 18] = [
     "confidence",
     "cue",
 ];
+
+pub fn ref_point(kps: &HashMap<String, RefPoint>, name: &str) -> (f32, f32) {
+    let p = kps.get(name).unwrap_or_else(|| panic!("fixture lacks {name}"));
+    (p[0], p[1])
+}
+
+/// Hip centre of the walker at `frame`, interpolated (or extrapolated) from the fixture.
+pub fn walker_hips(reference: &VideoReference, frame: u64) -> (f32, f32) {
+    let hips = |f: &FrameReference| {
+        let (l, r) = (
+            ref_point(&f.keypoints, "left_hip"),
+            ref_point(&f.keypoints, "right_hip"),
+        );
+        ((l.0 + r.0) / 2.0, (l.1 + r.1) / 2.0)
+    };
+    let frames = &reference.frames;
+    let i = frames
+        .iter()
+        .position(|f| f.frame >= frame)
+        .unwrap_or(frames.len() - 1)
+        .max(1);
+    let (a, b) = (&frames[i - 1], &frames[i]);
+    let s = (frame as f32 - a.frame as f32) / (b.frame as f32 - a.frame as f32);
+    let (ha, hb) = (hips(a), hips(b));
+    (ha.0 + s * (hb.0 - ha.0), ha.1 + s * (hb.1 - ha.1))
+}

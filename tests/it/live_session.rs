@@ -376,7 +376,8 @@ fn ctrl_c_during_analyze_keeps_a_playable_clip_steps_summary_and_report() {
     let staged = out
         .join(format!(".gaitcue-partial-{}", child.id()))
         .join("keypoints.jsonl");
-    wait_for_rows(&staged, 60, &mut child);
+    // Past frame 100: the walker has been chosen as the runner (from about frame 70).
+    wait_for_rows(&staged, 100, &mut child);
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -391,7 +392,7 @@ fn ctrl_c_during_analyze_keeps_a_playable_clip_steps_summary_and_report() {
         .unwrap()
         .lines()
         .count();
-    assert!((60..230).contains(&frames), "{frames} frames");
+    assert!((100..230).contains(&frames), "{frames} frames");
     assert_eq!(decoded_frames(&out.join("annotated.mp4")), frames);
     let s = summary(&out);
     assert_eq!(s["session"]["interrupted"], true, "{s}");

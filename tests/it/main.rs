@@ -18,4 +18,5 @@ mod pelvic_markers;
 mod pose_reference;
 mod privacy_demo;
 mod report_compare;
+mod runner_identity;
 mod session_folders;

@@ -28,11 +28,6 @@ const DEMO_FOOT_PX: f32 = 30.0;
 const DEMO_HIP_PX: f32 = 30.0;
 const DEMO_MEDIAN_PX: f32 = 5.0;
 
-fn ref_point(kps: &std::collections::HashMap<String, RefPoint>, name: &str) -> (f32, f32) {
-    let p = kps.get(name).unwrap_or_else(|| panic!("fixture lacks {name}"));
-    (p[0], p[1])
-}
-
 fn at(pose: &Pose, name: &str) -> (f32, f32) {
     let k = pose.get(name).unwrap();
     (k.x, k.y)
@@ -42,7 +37,7 @@ fn at(pose: &Pose, name: &str) -> (f32, f32) {
 fn bus_image_keypoints_match_mediapipe() {
     let reference: ImageReference = fixture("bus_reference.json");
     let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
-    let mut pose = BlazePose::new(&pose_config()).unwrap();
+    let mut pose = BlazePose::new(&photo_config()).unwrap();
     let found = pose
         .estimate(&image)
         .unwrap()
@@ -76,27 +71,6 @@ fn track_demo(config: &PoseConfig) -> (Vec<Option<Pose>>, f64) {
         poses.push(pose.estimate(&frame.image).unwrap());
     }
     (poses, fps)
-}
-
-/// Hip centre of the walker at `frame`, interpolated (or extrapolated) from the fixture.
-fn walker_hips(reference: &VideoReference, frame: u64) -> (f32, f32) {
-    let hips = |f: &FrameReference| {
-        let (l, r) = (
-            ref_point(&f.keypoints, "left_hip"),
-            ref_point(&f.keypoints, "right_hip"),
-        );
-        ((l.0 + r.0) / 2.0, (l.1 + r.1) / 2.0)
-    };
-    let frames = &reference.frames;
-    let i = frames
-        .iter()
-        .position(|f| f.frame >= frame)
-        .unwrap_or(frames.len() - 1)
-        .max(1);
-    let (a, b) = (&frames[i - 1], &frames[i]);
-    let s = (frame as f32 - a.frame as f32) / (b.frame as f32 - a.frame as f32);
-    let (ha, hb) = (hips(a), hips(b));
-    (ha.0 + s * (hb.0 - ha.0), ha.1 + s * (hb.1 - ha.1))
 }
 
 #[test]
@@ -181,7 +155,7 @@ fn lite_model_runs_and_finds_the_person() {
     let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
     let config = PoseConfig {
         model: ModelVariant::Lite,
-        ..pose_config()
+        ..photo_config()
     };
     let found = BlazePose::new(&config)
         .unwrap()

@@ -110,6 +110,7 @@ fn the_bystanders_face_is_blurred_in_every_clip_frame() {
     );
     let mut man = BlazePose::new(&gaitcue::config::PoseConfig {
         runner_zone: "0,0,1,0.42".parse().unwrap(),
+        choose_runner: false,
         ..config.clone()
     })
     .unwrap();

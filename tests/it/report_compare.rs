@@ -6,7 +6,7 @@ use crate::synthetic;
 
 use std::path::{Path, PathBuf};
 
-use common::{data, gaitcue, pose_config, stderr};
+use common::{data, gaitcue, photo_config, stderr};
 use gaitcue::pose::blazepose::BlazePose;
 use gaitcue::pose::PoseEstimator;
 use gaitcue::report::privacy::{blur_face, head_box};
@@ -267,7 +267,7 @@ fn compare_refuses_folders_it_cannot_compare() {
 #[test]
 fn face_blur_changes_the_head_and_nothing_else() {
     let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
-    let pose = BlazePose::new(&pose_config())
+    let pose = BlazePose::new(&photo_config())
         .unwrap()
         .estimate(&image)
         .unwrap()
@@ -306,7 +306,7 @@ fn bystanders_faces_are_blurred_too() {
     core::flip(&image, &mut mirrored, 1).unwrap();
     let mut both = Mat::default();
     core::hconcat2(&image, &mirrored, &mut both).unwrap();
-    let config: PoseConfig = pose_config();
+    let config: PoseConfig = photo_config();
     let runner = BlazePose::new(&config)
         .unwrap()
         .estimate(&both)

@@ -39,7 +39,9 @@ impl Problem {
     fn resolved(&self) -> String {
         match self {
             Problem::SourceLost(source) => format!("{source} is back"),
-            Problem::NoRunner => "runner in view again".into(),
+            Problem::NoRunner => {
+                "runner in view again (the same runner: size, belt line and clothes match)".into()
+            }
             Problem::Warning(w) => format!("resolved: {w}"),
         }
     }
@@ -49,7 +51,9 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::SourceLost(source) => write!(f, "{source} lost - reconnecting"),
-            Problem::NoRunner => f.write_str("no runner in view - whole body, side on, inside the zone"),
+            Problem::NoRunner => f.write_str(
+                "no runner in view - whole body, side on, inside the zone; nobody else is measured meanwhile",
+            ),
             Problem::Warning(w) => f.write_str(w),
         }
     }
@@ -261,7 +265,7 @@ mod tests {
         let lost = Problem::SourceLost("camera 0".into());
         assert_eq!(lost.to_string(), "camera 0 lost - reconnecting");
         assert_eq!(lost.resolved(), "camera 0 is back");
-        assert_eq!(Problem::NoRunner.resolved(), "runner in view again");
+        assert!(Problem::NoRunner.resolved().starts_with("runner in view again"));
         let full = Problem::Warning("recording stopped: only 40 MB free".into());
         assert_eq!(full.resolved(), "resolved: recording stopped: only 40 MB free");
     }
