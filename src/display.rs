@@ -17,11 +17,14 @@ pub enum Command {
     ToggleMirror,
     ToggleDelay,
     ToggleHelp,
+    /// Choose another person in view as the runner (the next one who looks like one).
+    ChooseRunner,
     Quit,
 }
 
 impl Command {
-    /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, help, quit.
+    /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, runner,
+    /// help, quit.
     pub fn parse(line: &str) -> Option<Command> {
         let mut words = line.split_whitespace();
         Some(match words.next()? {
@@ -32,6 +35,7 @@ impl Command {
             "mirror" => Command::ToggleMirror,
             "delay" => Command::ToggleDelay,
             "help" => Command::ToggleHelp,
+            "runner" => Command::ChooseRunner,
             "quit" | "q" => Command::Quit,
             _ => return None,
         })
@@ -97,6 +101,7 @@ impl Display {
                 Key::M => Command::ToggleMirror,
                 Key::D => Command::ToggleDelay,
                 Key::H => Command::ToggleHelp,
+                Key::P => Command::ChooseRunner,
                 Key::Q | Key::Escape => Command::Quit,
                 _ => continue,
             });

@@ -450,9 +450,9 @@ pub const HELP: [&str; 9] = [
     "C  cues on / off",
     "M  mirror view",
     "D  delayed replay on / off",
+    "P  choose another person as the runner",
     "H  this help",
     "Q or Esc  quit",
-    "",
 ];
 
 fn draw_help(view: &mut impl ToInputOutputArray) -> Result<()> {

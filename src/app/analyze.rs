@@ -304,7 +304,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
     let (pose_tx, pose_rx) = bounded::<Posed>(CHANNEL_DEPTH);
     let describe = source.describe();
     let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
-    let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone(), LOOK_AROUND_S)?;
+    let pose_stage = spawn_pose(estimator, frame_rx, pose_tx, stop.clone(), LOOK_AROUND_S, None)?;
 
     let progress = progress_bar(opts.progress, expected, "analyse");
     let mut times = StageTimes::default();

@@ -62,7 +62,7 @@ pub fn run(video: &Path, pose: &PoseConfig, pelvis: &PelvisConfig) -> Result<Cal
     let (posed_tx, posed_rx) = bounded::<Posed>(CHANNEL_DEPTH);
     let capture = capture::spawn_reader(source, frame_tx, stop.clone())?;
     // Nobody else matters while the runner stands still: no looking around after the start.
-    let pose_stage = spawn_pose(estimator, frame_rx, posed_tx, stop.clone(), f64::INFINITY)?;
+    let pose_stage = spawn_pose(estimator, frame_rx, posed_tx, stop.clone(), f64::INFINITY, None)?;
     let mut failure = Ok(());
     for Posed { frame, pose, .. } in posed_rx.iter() {
         frames_read += 1;

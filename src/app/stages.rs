@@ -54,6 +54,7 @@ pub fn spawn_pose<E: PoseEstimator + 'static>(
     tx: Sender<Posed>,
     stop: Arc<AtomicBool>,
     look_every_s: f64,
+    choose_again: Option<Arc<AtomicBool>>,
 ) -> Result<JoinHandle<Result<PoseStats>>> {
     thread::Builder::new()
         .name("pose".into())
@@ -69,6 +70,12 @@ pub fn spawn_pose<E: PoseEstimator + 'static>(
                     Err(RecvTimeoutError::Timeout) => continue,
                     Err(RecvTimeoutError::Disconnected) => break,
                 };
+                if choose_again
+                    .as_ref()
+                    .is_some_and(|c| c.swap(false, Ordering::SeqCst))
+                {
+                    estimator.choose_again();
+                }
                 let posed = pose_frame(&mut estimator, frame, look_every_s, &mut last_look)?;
                 most_people = most_people.max(estimator.people_in_view());
                 if tx.send(posed).is_err() {

@@ -36,6 +36,9 @@ pub struct BlazePose {
     /// Someone who looks like a runner, followed until they have for [`CONFIRM_FRAMES`]
     /// frames in a row (a person turning for a moment is not chosen), and how long so far.
     provisional: Option<(RunnerIdentity, u32)>,
+    /// The runner let go of by [`PoseEstimator::choose_again`], passed over until someone
+    /// else is chosen or for [`PASS_OVER_FRAMES`] frames.
+    passed_by: Option<(RunnerIdentity, u32)>,
     /// People seen but not chosen as the runner, by reason.
     passed_over: std::collections::BTreeMap<&'static str, u64>,
     track: u64,
@@ -87,6 +90,7 @@ impl BlazePose {
             identity: None,
             provisional: None,
             passed_over: Default::default(),
+            passed_by: None,
             track: 0,
             detector_runs: 0,
             people_in_view: 0,
@@ -128,7 +132,7 @@ impl BlazePose {
     }
 
     fn estimate_inner(&mut self, image: &Mat) -> Result<Option<Pose>> {
-        if let Some(id) = &mut self.identity {
+        for id in self.identity.iter_mut().chain(self.passed_by.iter_mut().map(|(p, _)| p)) {
             id.unseen_frames += 1;
         }
         if let Some(roi) = self.tracked.take() {
@@ -145,12 +149,19 @@ impl BlazePose {
                             return Ok(None);
                         }
                         self.identity = self.provisional.take().map(|(c, _)| c);
+                        self.passed_by = None;
                         return Ok(Some(self.keep(lm, &body, &roi, true)));
                     }
                 }
             }
         }
         self.provisional = None;
+        if let Some((_, frames)) = &mut self.passed_by {
+            *frames += 1;
+            if *frames > PASS_OVER_FRAMES {
+                self.passed_by = None;
+            }
+        }
         self.detector_runs += 1;
         let people = self.detector.detect(image, &mut self.times)?;
         self.people_in_view = people.len();
@@ -171,6 +182,14 @@ impl BlazePose {
             if !self.choose_runner {
                 return Ok(Some(self.keep(lm, &body, &roi, true)));
             }
+            if self.identity.is_none()
+                && self
+                    .passed_by
+                    .as_ref()
+                    .is_some_and(|(p, _)| p.matches(&body, worn.as_ref()))
+            {
+                continue;
+            }
             match &self.identity {
                 Some(id) if id.matches(&body, worn.as_ref()) => {
                     return Ok(Some(self.keep(lm, &body, &roi, true)));
@@ -189,6 +208,10 @@ impl BlazePose {
         Ok(None)
     }
 }
+
+/// After the clinician asks for another runner, the former one is passed over this many
+/// frames (about 3 s at 30 fps) while someone else may be chosen.
+const PASS_OVER_FRAMES: u32 = 90;
 
 /// A person is chosen as the runner after looking like one in this many frames in a row.
 const CONFIRM_FRAMES: u32 = 10;
@@ -213,6 +236,15 @@ impl PoseEstimator for BlazePose {
 
     fn times(&self) -> &StageTimes {
         &self.times
+    }
+
+    fn choose_again(&mut self) {
+        if let Some(mut former) = self.identity.take() {
+            former.unseen_frames = 0;
+            self.passed_by = Some((former, 0));
+        }
+        self.tracked = None;
+        self.provisional = None;
     }
 
     fn why_no_runner(&self) -> Option<String> {

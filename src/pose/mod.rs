@@ -56,6 +56,9 @@ pub trait PoseEstimator: Send {
     fn times(&self) -> &StageTimes;
     /// Looks for everyone in view in `image` (the frame just estimated), for
     /// [`PoseEstimator::take_people`]; estimators that cannot see others do nothing.
+    /// Lets go of the runner and chooses again, passing over them while anyone else in
+    /// view looks like a runner (the clinician's P key).
+    fn choose_again(&mut self) {}
     /// Why none of the people seen was chosen as the runner (the commonest reason), when
     /// no runner was ever chosen.
     fn why_no_runner(&self) -> Option<String> {

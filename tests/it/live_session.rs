@@ -592,3 +592,61 @@ fn nothing_leaves_the_computer_in_analyze_report_and_live() {
         );
     }
 }
+
+/// The clinician's P key (headless: `runner`) lets go of the runner and chooses again: the
+/// event is logged, the walker is passed over and the analysis starts afresh (a new track).
+#[test]
+fn choosing_another_runner_lets_go_of_the_current_one() {
+    let _turn = one_session_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = live(&[
+        "--source",
+        "demo",
+        "--every-frame",
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    wait_for_rows(&out.path().join("steps.csv"), 1, &mut child);
+    writeln!(stdin, "runner").unwrap();
+    wait_for_text(
+        &out.path().join("events.csv"),
+        "runner chosen again by the clinician",
+        &mut child,
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    // From the frame of the command, the walker (still in view) is let go: frames without
+    // a runner follow at once, for a while (nobody else looks like a runner: the man on the
+    // box faces the camera), and not because she left the picture (about frame 195).
+    let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
+    let at_s: f64 = events
+        .lines()
+        .find(|l| l.contains("runner chosen again"))
+        .and_then(|l| l.split(',').next())
+        .and_then(|t| t.trim_matches('"').parse().ok())
+        .unwrap();
+    let at = (at_s * 30.0).round() as usize;
+    assert!(at < 150, "the command came at frame {at}, too late to tell");
+    let text = std::fs::read_to_string(out.path().join("keypoints.jsonl")).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        !lines[at - 5]["keypoints"].is_null(),
+        "the walker was not the runner before"
+    );
+    let nobody = lines[at..at + 40]
+        .iter()
+        .filter(|l| l["keypoints"].is_null())
+        .count();
+    assert!(
+        nobody >= 30,
+        "the walker was measured in {} of the 40 frames after",
+        40 - nobody
+    );
+}

@@ -207,7 +207,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         stop.clone(),
         capture_status.clone(),
     )?;
-    let pose_stage = spawn_pose(estimator, entrance_rx, pose_tx, stop.clone(), LIVE_LOOK_AROUND_S)?;
+    let choose_runner = Arc::new(AtomicBool::new(false));
+    let pose_stage = spawn_pose(
+        estimator,
+        entrance_rx,
+        pose_tx,
+        stop.clone(),
+        LIVE_LOOK_AROUND_S,
+        Some(choose_runner.clone()),
+    )?;
     let recorder_status = Arc::new(RecorderStatus::default());
     let keypoints = KeypointsWriter::create(&opts.out.join("keypoints.jsonl"))?;
     let analysis = spawn_analysis(gait, Some(keypoints), pose_rx, packet_tx, recorder_status.clone())?;
@@ -270,6 +278,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         last_frame_t: 0.0,
         last_pose_t: None,
         problems: Vec::new(),
+        choose_runner,
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;

@@ -2,7 +2,8 @@
 //! problems to show, recording and delayed replay; and what each key or command does.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -86,6 +87,8 @@ pub(super) struct Ui {
     pub(super) last_pose_t: Option<f64>,
     /// What is wrong now, as shown in red (`state.problems` holds the words).
     pub(super) problems: Vec<Problem>,
+    /// Set to have the pose stage choose another person as the runner.
+    pub(super) choose_runner: Arc<AtomicBool>,
 }
 
 impl Ui {
@@ -210,6 +213,14 @@ impl Ui {
                 )?;
             }
             Command::ToggleHelp => self.state.show_help = !self.state.show_help,
+            Command::ChooseRunner => {
+                self.choose_runner.store(true, Ordering::SeqCst);
+                self.state.notice = Some("choosing another runner: the skeleton shows who".into());
+                events.log(
+                    t,
+                    "runner chosen again by the clinician: the next person in view who looks like a runner; the analysis starts afresh",
+                )?;
+            }
             Command::Quit => return Ok(true),
         }
         Ok(false)
