@@ -247,12 +247,8 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
                 .map_or("unknown", |f| f.name())
         ),
         format!(
-            "pelvic tilt       {}{}",
-            fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1),
-            match last.and_then(|l| l.pelvic_tilt_source) {
-                Some(src) if src.starts_with("proxy") => " (proxy)",
-                _ => "",
-            }
+            "pelvic tilt       {}",
+            fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1)
         ),
     ];
     for l in lines {
@@ -301,16 +297,8 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 100);
     draw_chart(panel, chart, &overstride)?;
     y += chart.height + 8;
-    let proxy = s
-        .recent_steps
-        .iter()
-        .any(|st| st.pelvic_tilt_source.is_some_and(|src| src.starts_with("proxy")));
     let tilt = ChartSpec {
-        title: if proxy {
-            "pelvic tilt change (proxy), deg"
-        } else {
-            "pelvic tilt change, deg"
-        },
+        title: "pelvic tilt change (stickers), deg",
         values: last_steps(|st| st.pelvic_tilt_deg),
         range: (-10.0, 15.0),
         threshold: s.tilt_threshold,

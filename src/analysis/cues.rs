@@ -52,6 +52,20 @@ pub struct CueRule {
     /// Lower number = more important. Defaults depend on the profile.
     #[serde(default)]
     pub priority: Option<u32>,
+    /// A second condition that must hold in the same step (`[cues.rules.also]`).
+    #[serde(default)]
+    pub also: Option<Condition>,
+}
+
+/// A condition on one metric, judged like a rule's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub metric: Metric,
+    pub when: Direction,
+    pub threshold: f64,
+    #[serde(default)]
+    pub baseline_steps: usize,
 }
 
 /// `[cues]` in the configuration.
@@ -100,8 +114,22 @@ pub fn default_rules() -> Vec<CueRule> {
         threshold,
         baseline_steps,
         priority: None,
+        also: None,
     };
     vec![
+        // Reaching forward instead of pushing back: less thigh extension at toe-off AND
+        // more overstride than the runner's own first steps, together. Either alone follows
+        // belt speed (slower: both fall), so neither alone triggers it.
+        CueRule {
+            also: Some(Condition {
+                metric: Metric::Overstride,
+                when: Direction::Above,
+                threshold: 0.03,
+                baseline_steps: 20,
+            }),
+            ..rule("Run long", Metric::ThighExtensionTo, Direction::Below, 3.0, 20)
+        },
+        // With ASIS/PSIS stickers: anterior tilt 5° above standing.
         rule("Run long", Metric::PelvicTilt, Direction::Above, 5.0, 0),
         rule(
             "Land under your hips",
@@ -156,6 +184,11 @@ impl CueConfig {
                     r.threshold
                 );
             }
+            if let Some(c) = &r.also {
+                if !c.threshold.is_finite() || c.threshold.abs() > 1000.0 || c.baseline_steps > 1000 {
+                    bail!("cues: rule '{}' has an `also` condition out of range", r.cue);
+                }
+            }
             if r.baseline_steps > 1000 {
                 bail!(
                     "cues: rule '{}' has baseline_steps {}: at most 1000",
@@ -180,9 +213,9 @@ impl CueConfig {
     /// others see overstride, cadence, then posture.
     fn priority(&self, rule: &CueRule) -> u32 {
         rule.priority.unwrap_or(match (self.profile, rule.metric) {
-            (Profile::HipFlexor, Metric::PelvicTilt | Metric::TrunkLean) => 1,
+            (Profile::HipFlexor, Metric::PelvicTilt | Metric::TrunkLean | Metric::ThighExtensionTo) => 1,
             (Profile::HipFlexor, Metric::Cadence | Metric::StepTime) => 3,
-            (Profile::General, Metric::PelvicTilt | Metric::TrunkLean) => 3,
+            (Profile::General, Metric::PelvicTilt | Metric::TrunkLean | Metric::ThighExtensionTo) => 3,
             (Profile::General, Metric::Cadence | Metric::StepTime) => 2,
             _ => 2,
         })
@@ -193,7 +226,36 @@ impl CueConfig {
 struct RuleState {
     recent: VecDeque<bool>,
     baseline_values: Vec<f64>,
+    also_baseline: Vec<f64>,
     active: bool,
+}
+
+/// Whether `value` shows the fault: against `threshold`, or, with `baseline_steps`, against
+/// the median of the first values (gathered in `baseline`; `None` while it is gathered).
+fn faulty(
+    value: f64,
+    when: Direction,
+    threshold: f64,
+    baseline_steps: usize,
+    baseline: &mut Vec<f64>,
+) -> Option<bool> {
+    let limit = if baseline_steps > 0 {
+        if baseline.len() < baseline_steps {
+            baseline.push(value);
+            return None;
+        }
+        let base = super::geometry::median(baseline).unwrap_or(value);
+        match when {
+            Direction::Above => base + threshold,
+            Direction::Below => base - threshold,
+        }
+    } else {
+        threshold
+    };
+    Some(match when {
+        Direction::Above => value > limit,
+        Direction::Below => value < limit,
+    })
 }
 
 /// The cue chosen after one step.
@@ -221,6 +283,7 @@ impl CueEngine {
             .map(|_| RuleState {
                 recent: VecDeque::new(),
                 baseline_values: Vec::new(),
+                also_baseline: Vec::new(),
                 active: false,
             })
             .collect();
@@ -238,26 +301,28 @@ impl CueEngine {
         self.steps += 1;
         let cfg = &self.config;
         for (rule, state) in cfg.rules.iter().zip(self.states.iter_mut()) {
+            // Unknown this step (either condition): neither for nor against.
             let Some(value) = metric(rule.metric) else {
-                continue; // unknown this step: neither for nor against
+                continue;
             };
-            let threshold = if rule.baseline_steps > 0 {
-                if state.baseline_values.len() < rule.baseline_steps {
-                    state.baseline_values.push(value);
-                    continue;
-                }
-                let base = super::geometry::median(&state.baseline_values).unwrap_or(value);
-                match rule.when {
-                    Direction::Above => base + rule.threshold,
-                    Direction::Below => base - rule.threshold,
-                }
-            } else {
-                rule.threshold
+            let also = match &rule.also {
+                None => Some(true),
+                Some(c) => match metric(c.metric) {
+                    None => continue,
+                    Some(v) => faulty(v, c.when, c.threshold, c.baseline_steps, &mut state.also_baseline),
+                },
             };
-            let fault = match rule.when {
-                Direction::Above => value > threshold,
-                Direction::Below => value < threshold,
+            let own = faulty(
+                value,
+                rule.when,
+                rule.threshold,
+                rule.baseline_steps,
+                &mut state.baseline_values,
+            );
+            let (Some(own), Some(also)) = (own, also) else {
+                continue;
             };
+            let fault = own && also;
             state.recent.push_back(fault);
             if state.recent.len() > cfg.window {
                 state.recent.pop_front();
@@ -319,11 +384,49 @@ mod tests {
         CueEngine::new(cfg)
     }
 
+    fn rule_named(cue: &str) -> CueRule {
+        default_rules().into_iter().find(|r| r.cue == cue).unwrap()
+    }
+
     fn overstride_only() -> CueConfig {
         CueConfig {
-            rules: vec![default_rules()[1].clone()],
+            rules: vec![rule_named("Land under your hips")],
             ..CueConfig::default()
         }
+    }
+
+    #[test]
+    fn run_long_needs_less_thigh_extension_and_more_overstride_together() {
+        let steps = |e: &mut CueEngine, thigh: f64, overstride: f64, n: usize| {
+            let mut last = None;
+            let mut first = None;
+            for i in 1..=n {
+                let d = e.step(|m| match m {
+                    Metric::ThighExtensionTo => Some(thigh),
+                    Metric::Overstride => Some(overstride),
+                    _ => None,
+                });
+                if d.active.as_deref() == Some("Run long") && first.is_none() {
+                    first = Some(i);
+                }
+                last = d.active;
+            }
+            (first, last)
+        };
+        // The runner's own first 20 steps: thigh 20° behind vertical, overstride 0.10.
+        let mut e = engine(CueConfig::default());
+        steps(&mut e, 20.0, 0.10, 20);
+        // The belt slows: the thigh extends less, and the foot lands less far ahead too.
+        assert_eq!(steps(&mut e, 15.0, 0.06, 30), (None, None));
+        // Same speed, reaching: less thigh extension while landing further ahead.
+        let mut e = engine(CueConfig::default());
+        steps(&mut e, 20.0, 0.10, 20);
+        let (first, _) = steps(&mut e, 15.0, 0.14, 10);
+        assert!(first.is_some_and(|f| f <= 10), "Run long first at {first:?}");
+        // Reaching further only (thigh unchanged) is not "Run long".
+        let mut e = engine(CueConfig::default());
+        steps(&mut e, 20.0, 0.10, 20);
+        assert_eq!(steps(&mut e, 20.0, 0.14, 30).0, None);
     }
 
     #[test]
@@ -384,7 +487,7 @@ mod tests {
 
     #[test]
     fn baseline_rules_compare_with_the_runners_own_first_steps() {
-        let mut rule = default_rules()[1].clone();
+        let mut rule = rule_named("Land under your hips");
         rule.threshold = 0.03;
         rule.baseline_steps = 5;
         let mut e = engine(CueConfig {

@@ -180,7 +180,7 @@ pub const METRICS: [MetricInfo; 16] = [
         unit: "deg",
         label: "pelvic tilt",
         definition:
-            "anterior pelvic tilt change: markers vs standing calibration, or proxy (see pelvic_tilt_source)",
+            "anterior pelvic tilt change from standing, from ASIS/PSIS stickers (--markers); unknown without them",
         decimals: 1,
         floor: Some(2.0),
     },

@@ -63,9 +63,6 @@ pub struct GaitAnalyzer {
     recent_ics: VecDeque<f64>,
     cues: CueEngine,
     scale: ScaleEstimator,
-    /// Thigh extension of each leg's first steps: the proxy tilt's zero, per leg (the near
-    /// and far legs differ in perspective).
-    thigh_baseline: [Vec<f64>; 2],
     tilts: pelvis::TiltLog,
     next_step: usize,
     last_t: Option<f64>,
@@ -102,7 +99,6 @@ impl GaitAnalyzer {
             recent_ics: VecDeque::new(),
             cues: CueEngine::new(config.cues.clone()),
             scale: ScaleEstimator::new(config.belt_speed, config.runner_height_cm.map(|cm| cm / 100.0)),
-            thigh_baseline: [Vec::new(), Vec::new()],
             tilts: pelvis::TiltLog::default(),
             next_step: 1,
             last_t: None,
@@ -171,7 +167,6 @@ impl GaitAnalyzer {
         }
         if new_person {
             // Someone else: their own baselines and scale.
-            self.thigh_baseline = [Vec::new(), Vec::new()];
             self.scale = ScaleEstimator::new(
                 self.config.belt_speed,
                 self.config.runner_height_cm.map(|cm| cm / 100.0),

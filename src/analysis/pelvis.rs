@@ -1,13 +1,16 @@
 //! Anterior pelvic tilt, honestly. Hip keypoints are joint centres and say nothing about
-//! the pelvis' tilt, so gaitcue offers two sources and labels every value with its source:
+//! the pelvis' tilt: tilt is measured only from two coloured stickers on the ASIS (front)
+//! and PSIS (back), found near the hip keypoints; tilt = the ASIS–PSIS line against
+//! horizontal, positive when the ASIS is lower (anterior), reported as the change from a
+//! standing calibration. Bone shape alone varies the absolute angle by 0–23° [Preece
+//! 2008], hence the calibration. Without stickers the tilt is unknown.
 //!
-//! * **markers** — two coloured stickers on the ASIS (front) and PSIS (back), found near the
-//!   hip keypoints; tilt = the ASIS–PSIS line against horizontal, positive when the ASIS is
-//!   lower (anterior), reported as the change from a standing calibration. Bone shape alone
-//!   varies the absolute angle by 0–23° [Preece 2008], hence the calibration.
-//! * **proxy** — the loss of thigh extension at toe-off against the runner's first steps:
-//!   thigh extension = hip extension − anterior tilt [Schache 2000], so at unchanged hip
-//!   extension, 1° less thigh extension ≈ 1° more anterior tilt. A proxy, never a measurement.
+//! The thigh's angle behind vertical at toe-off is *not* a stand-in for it: that angle is
+//! hip extension **plus** anterior tilt (tipping the pelvis forward over a fixed thigh flexes
+//! the hip), and it follows belt speed. Runners short of hip extension reach the same thigh
+//! angle with more anterior tilt [Schache 2000], which the thigh angle cannot show. The
+//! thigh angle is reported as what it is (`thigh_extension_to_deg`) and feeds the "Run
+//! long" cue only together with overstride (`cues`).
 
 use std::collections::HashMap;
 
@@ -20,7 +23,6 @@ use serde::{Deserialize, Serialize};
 use super::geometry::{median, Point};
 
 pub const SOURCE_MARKERS: &str = "markers (change from standing calibration)";
-pub const SOURCE_PROXY: &str = "proxy (loss of thigh extension at toe-off vs first steps)";
 
 /// An HSV colour range in OpenCV units (H 0–180, S and V 0–255).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -43,8 +45,6 @@ pub struct PelvisConfig {
     pub search_radius: f64,
     /// Tilt measured standing (from `gaitcue calibrate`), degrees; subtracted from every value.
     pub standing_tilt_deg: Option<f64>,
-    /// Steps whose thigh extension forms the proxy's baseline.
-    pub proxy_baseline_steps: usize,
 }
 
 impl PelvisConfig {
@@ -72,12 +72,6 @@ impl PelvisConfig {
         if let Some(t) = self.standing_tilt_deg.filter(|t| !(-45.0..=45.0).contains(t)) {
             bail!("pelvis.standing_tilt_deg = {t} must be between -45 and 45 degrees");
         }
-        if !(1..=100).contains(&self.proxy_baseline_steps) {
-            bail!(
-                "pelvis.proxy_baseline_steps = {} must be between 1 and 100",
-                self.proxy_baseline_steps
-            );
-        }
         Ok(())
     }
 }
@@ -96,7 +90,6 @@ impl Default for PelvisConfig {
             },
             search_radius: 0.35,
             standing_tilt_deg: None,
-            proxy_baseline_steps: 10,
         }
     }
 }

@@ -205,7 +205,7 @@ impl GaitAnalyzer {
             record.valid = false;
             record.reason = Some(reason);
         }
-        // Only counted steps teach the pixel scale and the tilt proxy's baseline.
+        // Only counted steps teach the pixel scale.
         if let (true, Some(ct)) = (record.valid, contact_time_s) {
             // The belt's speed in the image: the heel until mid-stance, while it is still
             // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
@@ -224,8 +224,7 @@ impl GaitAnalyzer {
                 }
             }
         }
-        (record.pelvic_tilt_deg, record.pelvic_tilt_source) =
-            self.pelvic_tilt(&open, to, thigh_extension_to_deg, record.valid);
+        (record.pelvic_tilt_deg, record.pelvic_tilt_source) = self.pelvic_tilt(&open, to);
         let scale = self.scale.metres_per_px(open.contact.leg_length_px);
         record.overstride_cm = open
             .contact
@@ -272,33 +271,15 @@ impl GaitAnalyzer {
         (steps >= 1.0 && span > 0.0).then(|| 60.0 * steps / span)
     }
 
-    /// Marker tilt over the stance when markers were seen, else the thigh-extension proxy.
-    fn pelvic_tilt(
-        &mut self,
-        open: &OpenStep,
-        to: Option<GaitEvent>,
-        thigh_extension: Option<f64>,
-        learn: bool,
-    ) -> (Option<f64>, Option<&'static str>) {
-        if self.config.pelvis.markers {
-            let last = to.map(|e| e.frame).unwrap_or(open.ic.frame);
-            if let Some(tilt) = self.tilts.take_median(open.ic.frame, last) {
-                return (Some(tilt), Some(pelvis::SOURCE_MARKERS));
-            }
+    /// Marker tilt over the stance, when markers are on and were seen; otherwise unknown.
+    fn pelvic_tilt(&mut self, open: &OpenStep, to: Option<GaitEvent>) -> (Option<f64>, Option<&'static str>) {
+        if !self.config.pelvis.markers {
             return (None, None);
         }
-        let Some(ext) = thigh_extension else {
-            return (None, None);
-        };
-        let baseline_steps = self.config.pelvis.proxy_baseline_steps.div_ceil(2);
-        let own = &mut self.thigh_baseline[slot(open.ic.side)];
-        if own.len() < baseline_steps {
-            if learn {
-                own.push(ext);
-            }
-            return (None, None);
+        let last = to.map(|e| e.frame).unwrap_or(open.ic.frame);
+        match self.tilts.take_median(open.ic.frame, last) {
+            Some(tilt) => (Some(tilt), Some(pelvis::SOURCE_MARKERS)),
+            None => (None, None),
         }
-        let baseline = median(own).unwrap_or(ext);
-        (Some(baseline - ext), Some(pelvis::SOURCE_PROXY))
     }
 }

@@ -132,7 +132,11 @@ impl BlazePose {
     }
 
     fn estimate_inner(&mut self, image: &Mat) -> Result<Option<Pose>> {
-        for id in self.identity.iter_mut().chain(self.passed_by.iter_mut().map(|(p, _)| p)) {
+        for id in self
+            .identity
+            .iter_mut()
+            .chain(self.passed_by.iter_mut().map(|(p, _)| p))
+        {
             id.unseen_frames += 1;
         }
         if let Some(roi) = self.tracked.take() {

@@ -419,7 +419,7 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
         .map(|i| vec![esc(i.name), esc(i.unit), esc(i.definition)])
         .collect();
     page.table(&["metric", "unit", "definition"], rows);
-    page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt marked “proxy” is the loss of thigh extension at toe-off against the runner’s first steps, not a measurement of the pelvis.");
+    page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
         "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from where the pose stage saw them (or the person detector, for older sessions), never over the runner's body. Everything stays on this computer."
     } else {

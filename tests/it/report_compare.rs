@@ -119,7 +119,10 @@ fn compare_reports_a_known_change_and_no_change_between_alike_sessions() {
     let html = std::fs::read_to_string(base.join("report.html")).unwrap();
     assert!(html.contains("Summary per side") && html.matches("<svg").count() >= 4);
     assert!(html.contains("No video in this session"));
-    assert!(html.contains("proxy"), "pelvic tilt must be labelled as a proxy");
+    assert!(
+        html.contains("Pelvic tilt is measured only from ASIS/PSIS stickers"),
+        "the report must say why pelvic tilt is unknown"
+    );
 }
 
 /// Two different people (legs 300 and 360 px), or the same one filmed from the other side:
