@@ -247,16 +247,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 progress: !quiet,
                 overwrite,
             };
-            let done = analyze::run(&opts);
-            if claimed && done.is_err() {
-                // The default folder made for this run stays only if something is in it.
-                let _ = std::fs::remove_dir(&opts.out);
-            }
-            let done = done?;
+            let done = unclaim_on_failure(analyze::run(&opts), &opts.out, claimed)?;
             print!("{done}");
-            for w in &done.gait.warnings {
-                eprintln!("gaitcue: warning: {w}");
-            }
+            warn_all(&done.gait.warnings);
             if done.interrupted.is_some() {
                 anyhow::bail!(
                     "stopped by Ctrl-C after frame {}; what was analysed is saved in '{}'",
@@ -315,15 +308,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 status_every_s: status_every,
                 overwrite,
             };
-            let done = gaitcue::app::live::run(&opts);
-            if claimed && done.is_err() {
-                let _ = std::fs::remove_dir(&opts.out);
-            }
-            let done = done?;
+            let done = unclaim_on_failure(gaitcue::app::live::run(&opts), &opts.out, claimed)?;
             print!("{done}");
-            for w in &done.gait.warnings {
-                eprintln!("gaitcue: warning: {w}");
-            }
+            warn_all(&done.gait.warnings);
         }
         Command::Report { dir } => {
             let started = std::time::Instant::now();
@@ -381,4 +368,19 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A run's result; when it failed, the default folder made for it goes again unless
+/// something was written into it (`remove_dir` removes only an empty folder).
+fn unclaim_on_failure<T>(done: Result<T>, out: &std::path::Path, claimed: bool) -> Result<T> {
+    if claimed && done.is_err() {
+        let _ = std::fs::remove_dir(out);
+    }
+    done
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("gaitcue: warning: {w}");
+    }
 }
