@@ -87,9 +87,9 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
         let verdict = if !meaningful {
             "no meaningful change".to_string()
         } else if change > 0.0 {
-            format!("increased by {:.3} {unit}", change)
+            format!("increased by {change:.d$} {unit}", d = info.decimals.min(3))
         } else {
-            format!("decreased by {:.3} {unit}", -change)
+            format!("decreased by {:.d$} {unit}", -change, d = info.decimals.min(3))
         };
         out.push(MetricChange {
             metric: metric.to_string(),
