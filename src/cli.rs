@@ -254,7 +254,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 anyhow::bail!(
                     "stopped by Ctrl-C after frame {}; what was analysed is saved in '{}'",
                     done.frames,
-                    opts.out.display()
+                    done.saved_in.display()
                 );
             }
         }
@@ -371,10 +371,10 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// A run's result; when it failed, the default folder made for it goes again unless
-/// something was written into it (`remove_dir` removes only an empty folder).
+/// something was written into it.
 fn unclaim_on_failure<T>(done: Result<T>, out: &std::path::Path, claimed: bool) -> Result<T> {
     if claimed && done.is_err() {
-        let _ = std::fs::remove_dir(out);
+        session_dir::release_if_empty(out);
     }
     done
 }

@@ -72,6 +72,8 @@ pub struct AnalyzeSummary {
     pub times: StageTimes,
     /// Stopped early by Ctrl-C (or SIGTERM), with the frames the video holds when known.
     pub interrupted: Option<Option<u64>>,
+    /// Where the results are: the session folder, or beside an earlier session kept whole.
+    pub saved_in: PathBuf,
 }
 
 impl AnalyzeSummary {
@@ -153,10 +155,7 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     let out = opts.out.display();
     let mut summary = match result {
         Ok(summary) => summary,
-        Err(e) if !stage.join("summary.json").exists() => {
-            let _ = std::fs::remove_dir_all(&stage);
-            return Err(e);
-        }
+        Err(e) if std::fs::remove_dir(&stage).is_ok() => return Err(e),
         Err(e) if folder.holds_earlier() => {
             let kept = folder.set_aside(&stage)?;
             bail!(
@@ -180,8 +179,18 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     }
     progress.finish_and_clear();
     summary.report_s = started.elapsed().as_secs_f64();
-    folder.commit(&stage)?;
-    summary.moved(&stage, &opts.out);
+    // Stopped early: what was analysed replaces nothing that was whole before it.
+    let target = if summary.interrupted.is_some() && folder.holds_earlier() {
+        folder.set_aside(&stage)?
+    } else {
+        if let Err(e) = folder.commit(&stage) {
+            let kept = folder.set_aside(&stage).unwrap_or(stage);
+            bail!("{e:#}; the new results are in '{}'", kept.display());
+        }
+        opts.out.clone()
+    };
+    summary.moved(&stage, &target);
+    summary.saved_in = target;
     Ok(summary)
 }
 
@@ -277,6 +286,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
         report_s: 0.0,
         times: StageTimes::default(),
         interrupted: None,
+        saved_in: PathBuf::new(),
     })
 }
 
@@ -417,6 +427,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
         report_s: 0.0,
         times,
         interrupted: interrupted.then_some(expected),
+        saved_in: PathBuf::new(),
     })
 }
 

@@ -243,7 +243,9 @@ impl PoseEstimator for BlazePose {
     }
 
     fn choose_again(&mut self) {
-        if let Some(mut former) = self.identity.take() {
+        // The runner, or the person about to be chosen, is passed over.
+        let current = self.identity.take().or(self.provisional.take().map(|(c, _)| c));
+        if let Some(mut former) = current {
             former.unseen_frames = 0;
             self.passed_by = Some((former, 0));
         }

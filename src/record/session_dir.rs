@@ -38,6 +38,9 @@ const NUMBERED: &[(&str, &str)] = &[
 ];
 const LOCK: &str = ".gaitcue.lock";
 const STAGE_PREFIX: &str = ".gaitcue-partial-";
+/// An earlier session's entries are moved here while a commit replaces them, and deleted
+/// once the new ones are in: a crash in between leaves both sessions whole, never mixed.
+const REPLACED_PREFIX: &str = ".gaitcue-replaced-";
 
 /// Whether a file or folder of this name is one a session writes.
 pub fn is_session_entry(name: &str) -> bool {
@@ -120,10 +123,20 @@ impl SessionDir {
             .and_then(|_| file.rewind())
             .and_then(|_| file.write_all(text.as_bytes()))
             .with_context(|| format!("writing '{}'", path.display()))?;
-        // Staging folders left by a killed run are nobody's now that the lock is ours.
+        // What a killed run left (its staging folder, or an earlier session it was
+        // replacing) is nobody's now that the lock is ours: kept in view, never deleted.
         for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
-            if entry.file_name().to_string_lossy().starts_with(STAGE_PREFIX) {
-                let _ = fs::remove_dir_all(entry.path());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = if name.starts_with(STAGE_PREFIX) {
+                "incomplete"
+            } else if name.starts_with(REPLACED_PREFIX) {
+                "replaced"
+            } else {
+                continue;
+            };
+            let path = entry.path();
+            if fs::remove_dir(&path).is_err() {
+                let _ = fs::rename(&path, free_name(dir, kind));
             }
         }
         Ok(Self {
@@ -157,33 +170,33 @@ impl SessionDir {
     /// entries the new run did not write are removed too, so the folder never mixes two
     /// sessions. Each move is a rename on one disk.
     pub fn commit(&mut self, stage: &Path) -> Result<()> {
-        let mut written = Vec::new();
+        let trash = self.dir.join(format!("{REPLACED_PREFIX}{}", std::process::id()));
+        if !self.earlier.is_empty() {
+            fs::create_dir_all(&trash).with_context(|| format!("creating '{}'", trash.display()))?;
+            for old in self.earlier.drain(..) {
+                if let Some(name) = old.file_name() {
+                    fs::rename(&old, trash.join(name))
+                        .with_context(|| format!("moving aside '{}'", old.display()))?;
+                }
+            }
+        }
         for entry in fs::read_dir(stage).with_context(|| format!("reading '{}'", stage.display()))? {
             let entry = entry?;
             let target = self.dir.join(entry.file_name());
-            remove(&target)?;
             fs::rename(entry.path(), &target)
                 .with_context(|| format!("moving the results into '{}'", target.display()))?;
-            written.push(target);
         }
-        for old in self.earlier.drain(..) {
-            if !written.contains(&old) {
-                remove(&old)?;
-            }
+        fs::remove_dir(stage).with_context(|| format!("removing '{}'", stage.display()))?;
+        if trash.exists() {
+            fs::remove_dir_all(&trash).with_context(|| format!("removing '{}'", trash.display()))?;
         }
-        fs::remove_dir(stage).with_context(|| format!("removing '{}'", stage.display()))
+        Ok(())
     }
 
     /// Keeps a failed run's results apart from the earlier session, which stays whole:
     /// `stage` becomes `incomplete-<time>` in the session folder.
     pub fn set_aside(&self, stage: &Path) -> Result<PathBuf> {
-        let stamp = stamp();
-        let mut target = self.dir.join(format!("incomplete-{stamp}"));
-        let mut n = 2;
-        while target.exists() {
-            target = self.dir.join(format!("incomplete-{stamp}-{n}"));
-            n += 1;
-        }
+        let target = free_name(&self.dir, "incomplete");
         fs::rename(stage, &target).with_context(|| format!("moving '{}'", stage.display()))?;
         Ok(target)
     }
@@ -229,6 +242,30 @@ pub fn claim_default(base: &Path) -> Result<PathBuf> {
         }
     }
     bail!("no free folder name beside '{}': choose an --out", base.display())
+}
+
+/// `dir/KIND-<time>`, or with `-2`… when that exists.
+fn free_name(dir: &Path, kind: &str) -> PathBuf {
+    let stamp = stamp();
+    let mut target = dir.join(format!("{kind}-{stamp}"));
+    let mut n = 2;
+    while target.exists() {
+        target = dir.join(format!("{kind}-{stamp}-{n}"));
+        n += 1;
+    }
+    target
+}
+
+/// Gives back a default folder a failed run claimed: removed when it holds nothing but
+/// the lock (anything else in it stays).
+pub fn release_if_empty(dir: &Path) {
+    let only_lock = fs::read_dir(dir)
+        .map(|entries| entries.flatten().all(|e| e.file_name() == LOCK))
+        .unwrap_or(false);
+    if only_lock {
+        let _ = fs::remove_file(dir.join(LOCK));
+        let _ = fs::remove_dir(dir);
+    }
 }
 
 /// The time now as `YYYYMMDD-HHMMSS`, local time where the system says it safely.
@@ -361,6 +398,43 @@ mod tests {
         }
         let own = dir.path().join("raw-footage.mp4");
         SessionDir::open(dir.path(), "analyze", &[&own], true).unwrap();
+    }
+
+    #[test]
+    fn what_a_killed_run_left_is_kept_in_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(format!("{STAGE_PREFIX}99999"));
+        fs::create_dir(&stale).unwrap();
+        fs::write(stale.join("steps.csv"), "partial").unwrap();
+        let replaced = dir.path().join(format!("{REPLACED_PREFIX}99999"));
+        fs::create_dir(&replaced).unwrap();
+        fs::write(replaced.join("summary.json"), "old").unwrap();
+        SessionDir::lock(dir.path(), "report").unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != LOCK)
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(
+            names[0].starts_with("incomplete-") && names[1].starts_with("replaced-"),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn a_claimed_folder_goes_again_only_when_nothing_but_the_lock_is_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = claim_default(&dir.path().join("a")).unwrap();
+        drop(SessionDir::open(&empty, "analyze", &[], false).unwrap());
+        release_if_empty(&empty);
+        assert!(!empty.exists());
+        let used = claim_default(&dir.path().join("b")).unwrap();
+        drop(SessionDir::open(&used, "analyze", &[], false).unwrap());
+        fs::write(used.join("keypoints.jsonl"), "{}").unwrap();
+        release_if_empty(&used);
+        assert!(used.join("keypoints.jsonl").exists());
     }
 
     #[test]

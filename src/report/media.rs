@@ -18,6 +18,8 @@ use crate::capture::replay::KeypointsReplay;
 use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
 use crate::record::h264::{ClipBatch, ClipSpan};
 
+/// Looks this many frames (about 2 s) before a recording began still count for it.
+const LOOK_BEFORE_FRAMES: u64 = 60;
 /// Stills are scaled to fit this box in the report.
 const STILL_WIDTH: i32 = 640;
 const STILL_HEIGHT: i32 = 420;
@@ -117,11 +119,24 @@ impl FrameKeypoints {
                 .iter()
                 .filter_map(|(id, k)| Some((recording.position(*id)?, *k)))
                 .collect(),
+            // A person seen before recording began, or on a frame the recorder skipped, is
+            // still blurred: their look counts from the next frame the recording holds.
             looks: self
                 .looks
                 .iter()
-                .filter_map(|(id, l)| Some((recording.position(*id)?, l.clone())))
-                .collect(),
+                .filter(|(id, _)| {
+                    recording
+                        .id_at(0)
+                        .is_none_or(|first| **id + LOOK_BEFORE_FRAMES >= first)
+                })
+                .fold(BTreeMap::new(), |mut looks, (id, (people, nose))| {
+                    let entry = looks
+                        .entry(recording.position_from(*id))
+                        .or_insert_with(|| (Vec::new(), None));
+                    entry.0.extend(people.iter().copied());
+                    entry.1 = entry.1.or(*nose);
+                    looks
+                }),
         }
     }
 }

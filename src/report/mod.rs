@@ -319,6 +319,10 @@ fn media_section(
         Some(k) => media::keypoints_for(k, &all_frames)?,
         None => Default::default(),
     };
+    // Clips of an earlier build of this report would be linked under the wrong step.
+    for (_, _, path) in &cuts.clips {
+        let _ = std::fs::remove_file(path);
+    }
     let stills = media::cut_session(&s.recordings, &cuts, &keypoints, blur, progress)?;
     // A live session records only while recording is on: steps outside it have no clip.
     links.retain(|(_, _, name, _)| clips_dir.join(name).exists());

@@ -22,6 +22,16 @@ impl Recording {
         }
     }
 
+    /// The position of frame `id`, or of the first frame after it that the recording holds
+    /// (the last one when none does): where something seen at `id` is still to be reckoned
+    /// with.
+    pub fn position_from(&self, id: u64) -> u64 {
+        match &self.ids {
+            None => id,
+            Some(ids) => (ids.partition_point(|i| *i < id) as u64).min(ids.len().saturating_sub(1) as u64),
+        }
+    }
+
     /// The frame id at `position`.
     pub fn id_at(&self, position: u64) -> Option<u64> {
         match &self.ids {
@@ -93,6 +103,10 @@ mod tests {
         let r = &found[0];
         assert_eq!(r.position(13), Some(2));
         assert_eq!(r.position(12), None);
+        assert_eq!(
+            (r.position_from(12), r.position_from(3), r.position_from(99)),
+            (2, 0, 4)
+        );
         assert_eq!(r.id_at(4), Some(20));
         assert_eq!(r.span(9, 15), Some((0, 3)));
         assert_eq!(r.span(15, 19), None);

@@ -650,3 +650,58 @@ fn choosing_another_runner_lets_go_of_the_current_one() {
         40 - nobody
     );
 }
+
+/// Ctrl-C during `analyze --overwrite`: the earlier session was whole and stays so; what
+/// was analysed goes beside it.
+#[test]
+fn ctrl_c_during_an_overwrite_keeps_the_earlier_session() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("session");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "{\"earlier\": true}\n").unwrap();
+    std::fs::write(out.join("steps.csv"), "step\n1\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .args(["analyze", "data/demo.mp4", "--quiet", "--overwrite", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staged = out
+        .join(format!(".gaitcue-partial-{}", child.id()))
+        .join("keypoints.jsonl");
+    wait_for_rows(&staged, 100, &mut child);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert_eq!(done.status.code(), Some(1), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.json")).unwrap(),
+        "{\"earlier\": true}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("steps.csv")).unwrap(),
+        "step\n1\n"
+    );
+    let kept: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("incomplete-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{err}");
+    assert!(
+        err.contains(&format!("saved in '{}'", kept[0].display())),
+        "{err}"
+    );
+    assert!(kept[0].join("annotated.mp4").exists() && kept[0].join("summary.json").exists());
+}
