@@ -119,7 +119,8 @@ pub fn status_line(t: f64, last: Option<&StepRecord>) -> String {
     text
 }
 
-/// The cue as a large banner across the bottom of the frame, readable from the treadmill.
+/// The cue as a large banner across the top of the frame (under the status line), readable
+/// from the treadmill and never over the feet.
 pub fn draw_cue(image: &mut (impl ToInputOutputArray + MatTraitConst), cue: &str) -> Result<()> {
     let s = scale_for(image);
     let font_scale = 1.4 * s as f64;
@@ -133,7 +134,16 @@ pub fn draw_cue(image: &mut (impl ToInputOutputArray + MatTraitConst), cue: &str
         &mut baseline,
     )?;
     let band_h = size.height + baseline + 24 * s;
-    let top = image.rows() - band_h;
+    // Across the top, under the status line: never over the feet and belt the cue is about.
+    let mut status_base = 0;
+    let status = imgproc::get_text_size(
+        "Ag",
+        imgproc::FONT_HERSHEY_SIMPLEX,
+        0.6 * s as f64,
+        s,
+        &mut status_base,
+    )?;
+    let top = (status.height + status_base + 12 * s).min((image.rows() - band_h).max(0));
     let band = opencv::core::Rect::new(0, top, image.cols(), band_h);
     imgproc::rectangle(
         image,
@@ -163,6 +173,23 @@ mod tests {
     use super::*;
     use crate::pose::{Keypoint, Roi};
     use opencv::core::{Vec3b, CV_8UC3};
+
+    #[test]
+    fn the_cue_is_drawn_at_the_top_and_leaves_the_feet_alone() -> Result<()> {
+        for (w, h) in [(1280, 720), (720, 1280)] {
+            let mut image = Mat::new_rows_cols_with_default(h, w, CV_8UC3, Scalar::all(0.0))?;
+            draw_cue(&mut image, "Land under your hips")?;
+            let rows_drawn: Vec<i32> = (0..h)
+                .filter(|y| (0..w).any(|x| *image.at_2d::<Vec3b>(*y, x).unwrap() != Vec3b::all(0)))
+                .collect();
+            let (first, last) = (rows_drawn[0], *rows_drawn.last().unwrap());
+            assert!(
+                first < h / 10 && last < h * 3 / 10,
+                "{w}x{h}: cue drawn on rows {first}..{last}"
+            );
+        }
+        Ok(())
+    }
 
     #[test]
     fn pose_is_drawn_where_its_points_are_and_nowhere_else() -> Result<()> {
