@@ -4,23 +4,22 @@
 //! terminal and at the top of the report.
 
 use super::geometry::median;
-use super::sample::{PoseSample, LEFT_SHOULDER, RIGHT_SHOULDER};
+use super::sample::PoseSample;
 use super::validity::Gait;
 use super::StepRecord;
+use crate::pose::runner::{Body, MAX_HIP_SPREAD, MAX_LEAN_DEG};
 
-const LEFT_HIP: usize = 23;
-const RIGHT_HIP: usize = 24;
 const LEFT_ANKLE: usize = 27;
 const RIGHT_ANKLE: usize = 28;
 
 /// A runner leaning more than this from the picture's vertical (median over the session)
-/// is not upright in the picture: a rotated video or a tilted camera. Running trunk lean
-/// is about 4–11° [Teng & Powers 2015].
-const MAX_UPRIGHT_DEG: f64 = 35.0;
+/// is not upright in the picture: a rotated video or a tilted camera (the limit the pose
+/// stage chooses a runner by). Running trunk lean is about 4–11° [Teng & Powers 2015].
+const MAX_UPRIGHT_DEG: f64 = MAX_LEAN_DEG as f64;
 /// Hips further apart across the picture than this share of the leg length (median) mean
 /// the camera is not side-on: hip width is about a third of leg length, so a front view
 /// gives about 0.33 and a view 35° off the side about 0.2.
-const MAX_SIDE_ON_HIP_SPREAD: f64 = 0.2;
+const MAX_SIDE_ON_HIP_SPREAD: f64 = MAX_HIP_SPREAD as f64;
 /// Frame rates outside this range cannot time a foot contact (about 0.2 s long in running)
 /// or are not a camera's.
 const MIN_FPS: f64 = 24.0;
@@ -73,19 +72,10 @@ impl ViewCheck {
             self.lost_times += 1;
         }
         self.last_runner_t = Some(sample.t);
-        let mid = |a: usize, b: usize| ((k[a].x + k[b].x) as f64 / 2.0, (k[a].y + k[b].y) as f64 / 2.0);
-        let hips = mid(LEFT_HIP, RIGHT_HIP);
-        let shoulders = mid(LEFT_SHOULDER, RIGHT_SHOULDER);
-        let dist = |a: usize, b: usize| ((k[a].x - k[b].x) as f64).hypot((k[a].y - k[b].y) as f64);
-        let leg = (dist(LEFT_HIP, LEFT_ANKLE) + dist(RIGHT_HIP, RIGHT_ANKLE)) / 2.0;
-        if leg < 1.0 {
-            return;
-        }
-        // Up in the picture is −y.
-        self.lean_deg
-            .push((shoulders.0 - hips.0).atan2(hips.1 - shoulders.1).to_degrees());
-        self.hip_spread
-            .push((k[LEFT_HIP].x - k[RIGHT_HIP].x).abs() as f64 / leg);
+        let Some(body) = Body::of(k) else { return };
+        let leg = body.leg as f64;
+        self.lean_deg.push(body.lean_deg as f64);
+        self.hip_spread.push(body.hip_spread as f64);
         self.ankle_x
             .push((k[LEFT_ANKLE].x + k[RIGHT_ANKLE].x) as f64 / 2.0 / leg);
     }
@@ -206,7 +196,13 @@ impl ViewCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::sample::{LEFT_SHOULDER, RIGHT_SHOULDER};
     use crate::pose::{Keypoint, NUM_KEYPOINTS};
+
+    const LEFT_HIP: usize = 23;
+    const RIGHT_HIP: usize = 24;
+    const LEFT_KNEE: usize = 25;
+    const RIGHT_KNEE: usize = 26;
 
     /// A standing figure, rotated by `rot_deg`, hips `spread` leg lengths apart across.
     fn sample(frame: u64, fps: f64, rot_deg: f64, spread: f32, ankle_dx: f32) -> PoseSample {
@@ -229,6 +225,8 @@ mod tests {
         put(&mut k, RIGHT_SHOULDER, 0.0, -60.0);
         put(&mut k, LEFT_ANKLE, ankle_dx, 100.0);
         put(&mut k, RIGHT_ANKLE, -ankle_dx, 100.0);
+        put(&mut k, LEFT_KNEE, (-spread * 50.0 + ankle_dx) / 2.0, 50.0);
+        put(&mut k, RIGHT_KNEE, (spread * 50.0 - ankle_dx) / 2.0, 50.0);
         PoseSample {
             frame,
             t: frame as f64 / fps,

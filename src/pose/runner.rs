@@ -33,11 +33,11 @@ const FOOT: [usize; 6] = [27, 28, 29, 30, 31, 32];
 
 /// Side-on: hips closer than this share of the leg length across the picture (hip width
 /// is about a third of leg length, so a front view gives about 0.33)…
-const MAX_HIP_SPREAD: f32 = 0.2;
+pub const MAX_HIP_SPREAD: f32 = 0.2;
 /// …and shoulders closer than this (shoulders are wider than hips).
 const MAX_SHOULDER_SPREAD: f32 = 0.3;
 /// Upright: the trunk within this many degrees of the picture's vertical.
-const MAX_LEAN_DEG: f32 = 35.0;
+pub const MAX_LEAN_DEG: f32 = 35.0;
 /// Whole leg in view: heels, ankles and toes at least this visible.
 const MIN_FOOT_VISIBILITY: f32 = 0.5;
 

@@ -352,37 +352,36 @@ fn sigint_finishes_every_file() {
     let _ = data("demo.mp4");
 }
 
-#[test]
-fn ctrl_c_during_analyze_keeps_a_playable_clip_steps_summary_and_report() {
-    let _turn = one_session_at_a_time();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("session");
+/// Analyses the demo into `out` and sends Ctrl-C once past frame 100 (the walker has been
+/// chosen as the runner from about frame 70); the run writes into a staging folder until it
+/// is complete.
+fn analyze_until_ctrl_c(out: &Path, extra: &[&str]) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
-        .args([
-            "analyze",
-            "data/demo.mp4",
-            "--zone",
-            "0,0.45,1,1",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&out)
+        .args(["analyze", "data/demo.mp4", "--quiet", "--out"])
+        .arg(out)
+        .args(extra)
         .current_dir(root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The run writes into a staging folder until it is complete.
     let staged = out
         .join(format!(".gaitcue-partial-{}", child.id()))
         .join("keypoints.jsonl");
-    // Past frame 100: the walker has been chosen as the runner (from about frame 70).
     wait_for_rows(&staged, 100, &mut child);
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    let done = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn ctrl_c_during_analyze_keeps_a_playable_clip_steps_summary_and_report() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("session");
+    let done = analyze_until_ctrl_c(&out, &["--zone", "0,0.45,1,1"]);
     let err = String::from_utf8_lossy(&done.stderr).into_owned();
     assert_eq!(done.status.code(), Some(1), "{err}");
     assert!(err.contains("stopped by Ctrl-C after frame"), "{err}");
@@ -661,23 +660,7 @@ fn ctrl_c_during_an_overwrite_keeps_the_earlier_session() {
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("summary.json"), "{\"earlier\": true}\n").unwrap();
     std::fs::write(out.join("steps.csv"), "step\n1\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
-        .args(["analyze", "data/demo.mp4", "--quiet", "--overwrite", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let staged = out
-        .join(format!(".gaitcue-partial-{}", child.id()))
-        .join("keypoints.jsonl");
-    wait_for_rows(&staged, 100, &mut child);
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let done = child.wait_with_output().unwrap();
+    let done = analyze_until_ctrl_c(&out, &["--overwrite"]);
     let err = String::from_utf8_lossy(&done.stderr).into_owned();
     assert_eq!(done.status.code(), Some(1), "{err}");
     assert_eq!(
