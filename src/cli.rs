@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use gaitcue::analysis::scale::BeltSpeed;
+use gaitcue::analysis::speed::SpeedSchedule;
 use gaitcue::analysis::AnalysisConfig;
 use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
 use gaitcue::app::live::LiveOptions;
@@ -167,8 +168,11 @@ struct PoseFlags {
 #[derive(Args)]
 struct GaitFlags {
     /// Treadmill belt speed, e.g. "10 km/h" or "6.2 mph": gives step length and a cm scale.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "speed_schedule")]
     belt_speed: Option<BeltSpeed>,
+    /// Belt speed by stage, seconds from the start:km/h, e.g. "0:8,60:9,120:10".
+    #[arg(long, value_name = "SECONDS:KMH,...")]
+    speed_schedule: Option<SpeedSchedule>,
     /// Runner height in cm: a cm scale when no belt speed is given.
     #[arg(long)]
     height_cm: Option<f64>,
@@ -178,12 +182,41 @@ struct GaitFlags {
     /// Pelvic tilt measured standing, degrees (from `gaitcue calibrate`).
     #[arg(long, allow_hyphen_values = true)]
     standing_tilt: Option<f64>,
+    /// Which session of the retraining this is (1, 2, …): cues fade with it, shown all
+    /// the time in sessions 1-2, then 75 %, 50 % and 25 % of the time (see README).
+    #[arg(long, value_name = "N")]
+    session_number: Option<u32>,
+    /// Share of the time cues may be seen, 0-1 (instead of the session number's).
+    #[arg(long, value_name = "SHARE")]
+    feedback_share: Option<f64>,
+    /// A retest: the gait is measured and no cue is ever shown.
+    #[arg(long)]
+    retest: bool,
+    /// A speed-ramp test: stages from 80 % of --easy-pace up by 10 % each (see README),
+    /// cues off; gives the speed schedule.
+    #[arg(long, value_enum, requires = "easy_pace", conflicts_with_all = ["belt_speed", "speed_schedule"])]
+    protocol: Option<Protocol>,
+    /// The runner's easy pace on the treadmill, e.g. "10 km/h" (for --protocol ramp).
+    #[arg(long, requires = "protocol")]
+    easy_pace: Option<BeltSpeed>,
+}
+
+/// A test protocol.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Protocol {
+    /// Rising belt speed in stages.
+    Ramp,
 }
 
 impl GaitFlags {
     fn apply(self, mut a: AnalysisConfig) -> AnalysisConfig {
         if self.belt_speed.is_some() {
             a.belt_speed = self.belt_speed;
+            a.speed_schedule = None;
+        }
+        if self.speed_schedule.is_some() {
+            a.speed_schedule = self.speed_schedule;
+            a.belt_speed = None;
         }
         if self.height_cm.is_some() {
             a.runner_height_cm = self.height_cm;
@@ -193,6 +226,21 @@ impl GaitFlags {
         }
         if self.standing_tilt.is_some() {
             a.pelvis.standing_tilt_deg = self.standing_tilt;
+        }
+        let feedback = &mut a.cues.feedback;
+        if self.session_number.is_some() {
+            feedback.session_number = self.session_number;
+        }
+        if self.feedback_share.is_some() {
+            feedback.visible_share = self.feedback_share;
+        }
+        if self.retest {
+            feedback.retest = true;
+        }
+        if let (Some(Protocol::Ramp), Some(easy)) = (self.protocol, self.easy_pace) {
+            a.speed_schedule = Some(a.ramp.schedule(easy));
+            a.belt_speed = None;
+            a.cues.enabled = false;
         }
         a
     }
@@ -279,6 +327,10 @@ pub fn run(cli: Cli) -> Result<()> {
             gait,
         } => {
             let pose = pose.apply(config.pose);
+            let ramp = gait.protocol.is_some();
+            let analysis = gait.apply(config.analysis);
+            // A ramp ends with its last stage unless a duration is given.
+            let duration = duration.or(ramp.then_some(analysis.ramp.stages as f64 * analysis.ramp.stage_s));
             let source = LiveSource::choose(camera, source.as_deref());
             let claimed = out.is_none();
             let out = match out {
@@ -297,7 +349,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 record_raw,
                 out,
                 pose,
-                analysis: gait.apply(config.analysis),
+                analysis,
                 duration_s: duration,
                 preroll_s: preroll,
                 delay_s: delay,
@@ -305,6 +357,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 phase,
                 mirror,
                 cues_on: !no_cues,
+                ramp,
                 status_every_s: status_every,
                 overwrite,
             };

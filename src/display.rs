@@ -19,12 +19,16 @@ pub enum Command {
     ToggleHelp,
     /// Choose another person in view as the runner (the next one who looks like one).
     ChooseRunner,
+    /// The belt was set to this speed, km/h.
+    SetSpeed(f64),
+    /// The belt was sped up (+) or slowed (-) by this much, km/h.
+    StepSpeed(f64),
     Quit,
 }
 
 impl Command {
     /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, runner,
-    /// help, quit.
+    /// speed KMH (or speed +0.5 / speed -0.5), help, quit.
     pub fn parse(line: &str) -> Option<Command> {
         let mut words = line.split_whitespace();
         Some(match words.next()? {
@@ -36,6 +40,15 @@ impl Command {
             "delay" => Command::ToggleDelay,
             "help" => Command::ToggleHelp,
             "runner" => Command::ChooseRunner,
+            "speed" => {
+                let arg = words.next()?;
+                let value: f64 = arg.parse().ok().filter(|v: &f64| v.is_finite())?;
+                if arg.starts_with('+') || arg.starts_with('-') {
+                    Command::StepSpeed(value)
+                } else {
+                    Command::SetSpeed(value)
+                }
+            }
             "quit" | "q" => Command::Quit,
             _ => return None,
         })
@@ -102,6 +115,10 @@ impl Display {
                 Key::D => Command::ToggleDelay,
                 Key::H => Command::ToggleHelp,
                 Key::P => Command::ChooseRunner,
+                Key::Up => Command::StepSpeed(0.1),
+                Key::Down => Command::StepSpeed(-0.1),
+                Key::PageUp => Command::StepSpeed(1.0),
+                Key::PageDown => Command::StepSpeed(-1.0),
                 Key::Q | Key::Escape => Command::Quit,
                 _ => continue,
             });
@@ -122,6 +139,11 @@ mod tests {
             Some(Command::Phase("retest".into()))
         );
         assert_eq!(Command::parse("quit"), Some(Command::Quit));
+        assert_eq!(Command::parse("speed 10.5"), Some(Command::SetSpeed(10.5)));
+        assert_eq!(Command::parse("speed +0.5"), Some(Command::StepSpeed(0.5)));
+        assert_eq!(Command::parse("speed -1"), Some(Command::StepSpeed(-1.0)));
+        assert_eq!(Command::parse("speed fast"), None);
+        assert_eq!(Command::parse("speed"), None);
         assert_eq!(Command::parse("dance"), None);
         assert_eq!(Command::parse(""), None);
     }

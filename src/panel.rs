@@ -50,6 +50,10 @@ pub struct PanelState {
     pub banner: bool,
     pub mirrored: bool,
     pub delay_s: Option<f64>,
+    /// The belt's speed (and the ramp's stage timer).
+    pub speed: Option<String>,
+    /// What to do now in a ramp test: "set the belt to 9.7 km/h now".
+    pub prompt: Option<String>,
 }
 
 /// `s` cut to `n` characters with an ellipsis.
@@ -184,6 +188,14 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
         Gait::NotGait => "not running yet".to_string(),
     };
     text(panel, &format!("movement: {movement}"), (x, y), 0.6, WHITE, 1)?;
+    if let Some(speed) = &s.speed {
+        y += 28;
+        text(panel, speed, (x, y), 0.6, WHITE, 1)?;
+    }
+    if let Some(prompt) = &s.prompt {
+        y += 34;
+        text(panel, prompt, (x, y), 0.8, WHITE, 2)?;
+    }
 
     // The last step, in large type: what the clinician looks at. A step that failed the
     // gait-validity gate is shown in grey with its reason, never in a colour that reads as

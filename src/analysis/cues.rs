@@ -4,10 +4,15 @@
 //! least `min_count` of them cross its threshold — a fixed value, or the runner's own
 //! baseline (median of their first steps) plus a margin. It is released, with
 //! hysteresis, only when `release_count` or fewer cross. Among active rules the one with
-//! the best priority is the cue; a shown cue rests for `cooldown_steps` steps, and a
-//! faded-feedback schedule lowers the share of steps that show a cue over the session
-//! [Willy 2012; Crowell & Davis 2011].
+//! the best priority is the cue; a shown cue rests for `cooldown_steps` steps, and the
+//! feedback schedule (`feedback.rs`) decides when cues may be seen at all.
+//!
+//! The runner's own values depend on belt speed (faster: longer reach, more thigh
+//! extension, higher cadence), so the default rules compare each step with the runner's own
+//! first 20 counted steps at the current speed, gathered again whenever the speed changes.
+//! A fixed threshold (`baseline_steps = 0`) is the fallback, labelled as not speed-matched.
 
+use super::feedback::FeedbackConfig;
 use super::Metric;
 use std::collections::VecDeque;
 
@@ -79,11 +84,11 @@ pub struct CueConfig {
     pub min_count: usize,
     pub release_count: usize,
     pub cooldown_steps: usize,
-    /// Share of steps that show a cue at the start and at the end of the fade.
-    pub fade_start_share: f64,
-    pub fade_end_share: f64,
-    /// Steps over which the share falls (0 = no fading).
-    pub fade_steps: usize,
+    /// Whether the cadence cue is on; unset: off for the hip-flexor profile (a cadence
+    /// increase raises hip-flexor load slightly [Lenhart 2014]), on for the general one.
+    pub cadence_cue: Option<bool>,
+    /// When cues may be seen: fading by session number, a set share, a retest.
+    pub feedback: FeedbackConfig,
     pub rules: Vec<CueRule>,
 }
 
@@ -96,55 +101,54 @@ impl Default for CueConfig {
             min_count: 7,
             release_count: 3,
             cooldown_steps: 0,
-            fade_start_share: 1.0,
-            fade_end_share: 1.0,
-            fade_steps: 0,
+            cadence_cue: None,
+            feedback: FeedbackConfig::default(),
             rules: default_rules(),
         }
     }
 }
 
-/// Overstride above 15 % of leg length is "poor" in open tools (unvalidated; FINDINGS §6),
-/// so it is the default — compare with the runner's own baseline where possible.
+/// Steps of the runner's own at each speed that the default rules compare with.
+pub const REFERENCE_STEPS: usize = 20;
+
+/// A cadence cue never asks for more than this over the runner's own cadence at the speed.
+pub const MAX_CADENCE_RISE: f64 = 0.05;
+
+/// The default rules, each against the runner's own first [`REFERENCE_STEPS`] counted steps
+/// at the current belt speed. Open tools call overstride above 15 % of leg length "poor"
+/// (unvalidated; FINDINGS §6), and an ordinary heel striker lands at 0.15-0.20: a fixed cut
+/// would cue most heel strikers all session, so the runner's own reference is used.
 pub fn default_rules() -> Vec<CueRule> {
-    let rule = |cue: &str, metric: Metric, when, threshold, baseline_steps| CueRule {
+    let rule = |cue: &str, metric: Metric, when, threshold| CueRule {
         cue: cue.into(),
         metric,
         when,
         threshold,
-        baseline_steps,
+        baseline_steps: REFERENCE_STEPS,
         priority: None,
         also: None,
     };
     vec![
         // Reaching forward instead of pushing back: less thigh extension at toe-off AND
-        // more overstride than the runner's own first steps, together. Either alone follows
-        // belt speed (slower: both fall), so neither alone triggers it.
+        // more overstride than the runner's own at this speed, together. Either alone
+        // follows belt speed (slower: both fall), so neither alone triggers it.
         CueRule {
             also: Some(Condition {
                 metric: Metric::Overstride,
                 when: Direction::Above,
                 threshold: 0.03,
-                baseline_steps: 20,
+                baseline_steps: REFERENCE_STEPS,
             }),
-            ..rule("Run long", Metric::ThighExtensionTo, Direction::Below, 3.0, 20)
+            ..rule("Run long", Metric::ThighExtensionTo, Direction::Below, 3.0)
         },
-        // With ASIS/PSIS stickers: anterior tilt 5° above standing.
-        rule("Run long", Metric::PelvicTilt, Direction::Above, 5.0, 0),
-        rule(
-            "Land under your hips",
-            Metric::Overstride,
-            Direction::Above,
-            0.15,
-            0,
-        ),
-        rule(
-            "Quicker, shorter steps",
-            Metric::Cadence,
-            Direction::Below,
-            160.0,
-            0,
-        ),
+        // Leaning forward from the hips more than the runner's own.
+        rule("Run long", Metric::TrunkLean, Direction::Above, 4.0),
+        // With ASIS/PSIS stickers: anterior tilt 3° above the runner's own running tilt.
+        rule("Run long", Metric::PelvicTilt, Direction::Above, 3.0),
+        rule("Land under your hips", Metric::Overstride, Direction::Above, 0.05),
+        // 5 steps/min under the runner's own cadence at this speed (off for hip-flexor
+        // patients unless cadence_cue = true).
+        rule("Quicker, shorter steps", Metric::Cadence, Direction::Below, 5.0),
     ]
 }
 
@@ -164,16 +168,9 @@ impl CueConfig {
                 self.min_count
             );
         }
-        for share in [self.fade_start_share, self.fade_end_share] {
-            if !(0.0..=1.0).contains(&share) {
-                bail!("cues: fade shares must be between 0 and 1, not {share}");
-            }
-        }
-        if self.fade_start_share == 0.0 || (self.fade_steps == 0 && self.fade_end_share == 0.0) {
-            bail!("cues: this fade schedule never shows a cue: fade_start_share must be above 0 (use --no-cues, or enabled = false, for a session without cues)");
-        }
-        if self.window > 1000 || self.cooldown_steps > 1000 || self.fade_steps > 100_000 {
-            bail!("cues: window and cooldown_steps must be at most 1000 steps, fade_steps at most 100000");
+        self.feedback.validate()?;
+        if self.window > 1000 || self.cooldown_steps > 1000 {
+            bail!("cues: window and cooldown_steps must be at most 1000 steps");
         }
         // A rule may watch every per-step metric but the pose's confidence.
         for r in &self.rules {
@@ -199,14 +196,60 @@ impl CueConfig {
             if r.cue.trim().is_empty() {
                 bail!("cues: a rule has no text to show (cue = \"\")");
             }
-            if r.metric == Metric::Confidence {
+            let watched = std::iter::once(r.metric).chain(r.also.as_ref().map(|c| c.metric));
+            if let Some(m) = watched
+                .into_iter()
+                .find(|m| matches!(m, Metric::Confidence | Metric::BeltSpeed))
+            {
                 bail!(
-                    "cues: rule '{}' watches the pose's confidence, which is not a gait metric",
-                    r.cue
+                    "cues: rule '{}' watches {}, which is not the runner's gait",
+                    r.cue,
+                    m.info().label
                 );
             }
         }
         Ok(())
+    }
+
+    /// Whether the cadence cue is on for this profile.
+    pub fn cadence_cue_on(&self) -> bool {
+        self.cadence_cue.unwrap_or(self.profile == Profile::General)
+    }
+
+    /// Whether a rule is in use: cadence rules only when the cadence cue is on.
+    fn in_use(&self, rule: &CueRule) -> bool {
+        !matches!(rule.metric, Metric::Cadence | Metric::StepTime) || self.cadence_cue_on()
+    }
+
+    /// The rules in use and what each compares with, for `summary.json` and the report.
+    pub fn describe(&self) -> Vec<serde_json::Value> {
+        self.rules
+            .iter()
+            .filter(|r| self.in_use(r))
+            .map(|r| {
+                let against = |steps: usize| {
+                    if steps > 0 {
+                        format!("the runner's own first {steps} counted steps at the current belt speed")
+                    } else {
+                        "a fixed threshold (not speed-matched)".to_string()
+                    }
+                };
+                serde_json::json!({
+                    "cue": r.cue,
+                    "metric": r.metric.name(),
+                    "when": r.when,
+                    "threshold": r.threshold,
+                    "unit": r.metric.info().unit,
+                    "against": against(r.baseline_steps),
+                    "also": r.also.as_ref().map(|c| serde_json::json!({
+                        "metric": c.metric.name(),
+                        "when": c.when,
+                        "threshold": c.threshold,
+                        "against": against(c.baseline_steps),
+                    })),
+                })
+            })
+            .collect()
     }
 
     /// Default priority: hip-flexor patients see posture, then overstride, then cadence;
@@ -227,6 +270,8 @@ struct RuleState {
     recent: VecDeque<bool>,
     baseline_values: Vec<f64>,
     also_baseline: Vec<f64>,
+    /// The runner's own cadence at this speed (first steps), for the cadence cap.
+    preferred: Vec<f64>,
     active: bool,
 }
 
@@ -271,7 +316,6 @@ pub struct CueEngine {
     config: CueConfig,
     states: Vec<RuleState>,
     steps: usize,
-    shown_credit: f64,
     last_shown_step: Option<usize>,
 }
 
@@ -284,6 +328,7 @@ impl CueEngine {
                 recent: VecDeque::new(),
                 baseline_values: Vec::new(),
                 also_baseline: Vec::new(),
+                preferred: Vec::new(),
                 active: false,
             })
             .collect();
@@ -291,19 +336,45 @@ impl CueEngine {
             config,
             states,
             steps: 0,
-            shown_credit: 0.0,
             last_shown_step: None,
         }
     }
 
+    /// The belt's speed changed: the runner's own reference values are gathered again at the
+    /// new speed, and no rule is active until they are.
+    pub fn new_stage(&mut self) {
+        for s in &mut self.states {
+            s.recent.clear();
+            s.baseline_values.clear();
+            s.also_baseline.clear();
+            s.preferred.clear();
+            s.active = false;
+        }
+    }
+
     /// Feeds one step's metrics (`metric` looks a value up) and decides.
-    pub fn step(&mut self, metric: impl Fn(Metric) -> Option<f64>) -> CueDecision {
+    /// `t` is the media time the step is decided at (the feedback schedule's clock).
+    pub fn step(&mut self, t: f64, metric: impl Fn(Metric) -> Option<f64>) -> CueDecision {
         self.steps += 1;
         let cfg = &self.config;
         for (rule, state) in cfg.rules.iter().zip(self.states.iter_mut()) {
+            if !cfg.in_use(rule) {
+                continue;
+            }
             // Unknown this step (either condition): neither for nor against.
             let Some(value) = metric(rule.metric) else {
                 continue;
+            };
+            // A cadence cue never asks for more than 5 % over the runner's own cadence at
+            // this speed, so it waits until that is known.
+            let cap = if rule.metric == Metric::Cadence && rule.when == Direction::Below {
+                if state.preferred.len() < REFERENCE_STEPS {
+                    state.preferred.push(value);
+                    continue;
+                }
+                super::geometry::median(&state.preferred).map(|p| p * (1.0 + MAX_CADENCE_RISE))
+            } else {
+                None
             };
             let also = match &rule.also {
                 None => Some(true),
@@ -322,7 +393,7 @@ impl CueEngine {
             let (Some(own), Some(also)) = (own, also) else {
                 continue;
             };
-            let fault = own && also;
+            let fault = own && also && cap.is_none_or(|cap| value < cap);
             state.recent.push_back(fault);
             if state.recent.len() > cfg.window {
                 state.recent.pop_front();
@@ -341,7 +412,7 @@ impl CueEngine {
             .filter(|(_, s)| s.active)
             .min_by_key(|(r, _)| cfg.priority(r))
             .map(|(r, _)| r.cue.clone());
-        let shown = if cfg.enabled && active.is_some() && self.may_show() {
+        let shown = if cfg.enabled && active.is_some() && cfg.feedback.on_at(t) && self.rested() {
             self.last_shown_step = Some(self.steps);
             active.clone()
         } else {
@@ -350,28 +421,10 @@ impl CueEngine {
         CueDecision { shown, active }
     }
 
-    /// Cool-down and faded feedback: the share of steps that show a cue falls linearly
-    /// from `fade_start_share` to `fade_end_share` over `fade_steps`.
-    fn may_show(&mut self) -> bool {
-        let cfg = &self.config;
-        if let Some(last) = self.last_shown_step {
-            if self.steps - last <= cfg.cooldown_steps {
-                return false;
-            }
-        }
-        let progress = if cfg.fade_steps == 0 {
-            0.0
-        } else {
-            (self.steps as f64 / cfg.fade_steps as f64).min(1.0)
-        };
-        let share = cfg.fade_start_share + (cfg.fade_end_share - cfg.fade_start_share) * progress;
-        self.shown_credit += share;
-        if self.shown_credit >= 1.0 - 1e-9 {
-            self.shown_credit -= 1.0;
-            true
-        } else {
-            false
-        }
+    /// Whether the cool-down after the last shown cue is over.
+    fn rested(&self) -> bool {
+        self.last_shown_step
+            .is_none_or(|last| self.steps - last > self.config.cooldown_steps)
     }
 }
 
@@ -388,9 +441,14 @@ mod tests {
         default_rules().into_iter().find(|r| r.cue == cue).unwrap()
     }
 
+    /// "Land under your hips" against the fixed fallback of 0.15 leg lengths.
     fn overstride_only() -> CueConfig {
         CueConfig {
-            rules: vec![rule_named("Land under your hips")],
+            rules: vec![CueRule {
+                threshold: 0.15,
+                baseline_steps: 0,
+                ..rule_named("Land under your hips")
+            }],
             ..CueConfig::default()
         }
     }
@@ -401,7 +459,7 @@ mod tests {
             let mut last = None;
             let mut first = None;
             for i in 1..=n {
-                let d = e.step(|m| match m {
+                let d = e.step(0.0, |m| match m {
                     Metric::ThighExtensionTo => Some(thigh),
                     Metric::Overstride => Some(overstride),
                     _ => None,
@@ -434,7 +492,7 @@ mod tests {
         let mut e = engine(overstride_only());
         let mut first_cue = None;
         for step in 1..=10 {
-            let d = e.step(|m| (m == Metric::Overstride).then_some(0.2));
+            let d = e.step(0.0, |m| (m == Metric::Overstride).then_some(0.2));
             if d.shown.is_some() && first_cue.is_none() {
                 first_cue = Some(step);
             }
@@ -443,7 +501,7 @@ mod tests {
         // Good steps: still active until only 3 of the last 10 are faults.
         let mut released_at = None;
         for step in 1..=10 {
-            let d = e.step(|m| (m == Metric::Overstride).then_some(0.05));
+            let d = e.step(0.0, |m| (m == Metric::Overstride).then_some(0.05));
             if d.active.is_none() && released_at.is_none() {
                 released_at = Some(step);
             }
@@ -456,33 +514,111 @@ mod tests {
         let mut e = engine(overstride_only());
         for _ in 0..50 {
             assert_eq!(
-                e.step(|m| (m == Metric::Overstride).then_some(0.149)).active,
+                e.step(0.0, |m| (m == Metric::Overstride).then_some(0.149)).active,
                 None
             );
-            assert_eq!(e.step(|_| None).active, None);
+            assert_eq!(e.step(0.0, |_| None).active, None);
         }
     }
 
     #[test]
-    fn hip_flexor_profile_puts_posture_before_cadence_and_general_the_reverse() {
+    fn hip_flexor_profile_puts_posture_before_cadence_and_leaves_cadence_off_by_default() {
+        let fixed = |cue: &str, threshold| CueRule {
+            threshold,
+            baseline_steps: 0,
+            ..default_rules().into_iter().find(|r| r.cue == cue).unwrap()
+        };
+        let rules = vec![
+            CueRule {
+                metric: Metric::PelvicTilt,
+                when: Direction::Above,
+                also: None,
+                ..fixed("Run long", 5.0)
+            },
+            fixed("Quicker, shorter steps", 160.0),
+        ];
+        let last_active = |cfg: CueConfig| {
+            let mut e = engine(cfg);
+            let mut last = None;
+            for _ in 0..40 {
+                last = e
+                    .step(0.0, |m| match m {
+                        Metric::PelvicTilt => Some(8.0),
+                        Metric::Cadence => Some(150.0),
+                        _ => None,
+                    })
+                    .active;
+            }
+            last
+        };
         for (profile, expected) in [
             (Profile::HipFlexor, "Run long"),
             (Profile::General, "Quicker, shorter steps"),
         ] {
-            let mut e = engine(CueConfig {
+            let cfg = CueConfig {
                 profile,
+                cadence_cue: Some(true),
+                rules: rules.clone(),
                 ..CueConfig::default()
-            });
-            let mut last = None;
-            for _ in 0..10 {
-                last = Some(e.step(|m| match m {
-                    Metric::PelvicTilt => Some(8.0),
-                    Metric::Cadence => Some(150.0),
-                    _ => None,
-                }));
-            }
-            assert_eq!(last.unwrap().active.as_deref(), Some(expected));
+            };
+            assert_eq!(last_active(cfg).as_deref(), Some(expected));
         }
+        // Hip-flexor patients get no cadence cue unless it is switched on.
+        let cfg = CueConfig {
+            rules: vec![rules[1].clone()],
+            ..CueConfig::default()
+        };
+        assert_eq!(last_active(cfg), None);
+    }
+
+    #[test]
+    fn the_cadence_cue_never_asks_for_more_than_five_percent_over_the_runners_own() {
+        // A fixed rule asking for 180 steps/min of a runner whose own cadence is 160.
+        let cfg = CueConfig {
+            profile: Profile::General,
+            rules: vec![CueRule {
+                threshold: 180.0,
+                baseline_steps: 0,
+                ..rule_named("Quicker, shorter steps")
+            }],
+            ..CueConfig::default()
+        };
+        let run = |cadence: f64| {
+            let mut e = engine(cfg.clone());
+            for _ in 0..REFERENCE_STEPS {
+                e.step(0.0, |_| Some(160.0));
+            }
+            (0..20)
+                .filter_map(|_| e.step(0.0, |_| Some(cadence)).active)
+                .count()
+        };
+        assert!(
+            run(167.0) > 0,
+            "below 168 (160 + 5 %) the cue still asks for more"
+        );
+        assert_eq!(run(169.0), 0, "above 168 it asks for no more");
+    }
+
+    #[test]
+    fn a_new_belt_speed_gathers_the_runners_own_values_again() {
+        let mut e = engine(CueConfig::default());
+        let step = |e: &mut CueEngine, overstride: f64| {
+            e.step(0.0, |m| (m == Metric::Overstride).then_some(overstride))
+                .active
+        };
+        for _ in 0..REFERENCE_STEPS {
+            step(&mut e, 0.10);
+        }
+        // Faster belt, longer reach: against the old reference this is a fault...
+        let mut before = None;
+        for _ in 0..10 {
+            before = step(&mut e, 0.17);
+        }
+        assert_eq!(before.as_deref(), Some("Land under your hips"));
+        // ...but the speed changed: the new reach is this speed's reference.
+        e.new_stage();
+        let after: Vec<_> = (0..30).filter_map(|_| step(&mut e, 0.17)).collect();
+        assert!(after.is_empty(), "{after:?}");
     }
 
     #[test]
@@ -495,39 +631,41 @@ mod tests {
             ..CueConfig::default()
         });
         for _ in 0..5 {
-            e.step(|_| Some(0.20)); // baseline 0.20: above the fixed 0.15 but normal for this runner
+            e.step(0.0, |_| Some(0.20)); // baseline 0.20: above the fixed 0.15 but normal for this runner
         }
         for _ in 0..10 {
-            assert_eq!(e.step(|_| Some(0.21)).active, None);
+            assert_eq!(e.step(0.0, |_| Some(0.21)).active, None);
         }
         let mut active = None;
         for _ in 0..10 {
-            active = e.step(|_| Some(0.25)).active;
+            active = e.step(0.0, |_| Some(0.25)).active;
         }
         assert_eq!(active.as_deref(), Some("Land under your hips"));
     }
 
     #[test]
-    fn cooldown_and_fading_thin_out_the_cues() {
+    fn cooldown_and_the_feedback_schedule_thin_out_the_cues() {
         let mut e = engine(CueConfig {
             cooldown_steps: 2,
             ..overstride_only()
         });
-        let shown: Vec<bool> = (0..16).map(|_| e.step(|_| Some(0.3)).shown.is_some()).collect();
+        let shown: Vec<bool> = (0..16)
+            .map(|_| e.step(0.0, |_| Some(0.3)).shown.is_some())
+            .collect();
         // Active from step 7, then every third step.
         assert_eq!(shown.iter().filter(|s| **s).count(), 4);
         assert!(shown[6] && !shown[7] && !shown[8] && shown[9]);
 
-        let mut e = engine(CueConfig {
-            fade_start_share: 1.0,
-            fade_end_share: 0.25,
-            fade_steps: 100,
-            ..overstride_only()
-        });
-        let shown: Vec<bool> = (0..300).map(|_| e.step(|_| Some(0.3)).shown.is_some()).collect();
-        let early = shown[6..56].iter().filter(|s| **s).count();
-        let late = shown[200..300].iter().filter(|s| **s).count();
-        assert!(early > 35, "{early}");
-        assert_eq!(late, 25);
+        // Half the time visible: cues are shown only in the first 10 s of each 20 s.
+        let mut cfg = overstride_only();
+        cfg.feedback.visible_share = Some(0.5);
+        let mut e = engine(cfg);
+        let shown: Vec<(f64, bool)> = (0..400)
+            .map(|i| {
+                let t = f64::from(i) * 0.35;
+                (t, e.step(t, |_| Some(0.3)).shown.is_some())
+            })
+            .collect();
+        assert!(shown[10..].iter().all(|(t, s)| *s == (t % 20.0 < 10.0)));
     }
 }

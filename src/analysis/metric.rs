@@ -25,6 +25,7 @@ pub enum Metric {
     VerticalOscillation,
     FootStrikeAngle,
     StepLength,
+    BeltSpeed,
     PelvicTilt,
     Confidence,
 }
@@ -47,7 +48,7 @@ pub struct MetricInfo {
 }
 
 /// Every metric, in `summary.json` and report order.
-pub const METRICS: [MetricInfo; 16] = [
+pub const METRICS: [MetricInfo; 17] = [
     MetricInfo {
         metric: Metric::StepTime,
         name: "step_time_s",
@@ -175,6 +176,15 @@ pub const METRICS: [MetricInfo; 16] = [
         floor: Some(0.03),
     },
     MetricInfo {
+        metric: Metric::BeltSpeed,
+        name: "belt_speed_kmh",
+        unit: "km/h",
+        label: "belt speed",
+        definition: "treadmill belt speed at initial contact, as given (--belt-speed, --speed-schedule or typed live)",
+        decimals: 2,
+        floor: Some(0.3),
+    },
+    MetricInfo {
         metric: Metric::PelvicTilt,
         name: "pelvic_tilt_deg",
         unit: "deg",
@@ -230,6 +240,7 @@ impl Metric {
             Metric::VerticalOscillation => s.vertical_oscillation_ratio,
             Metric::FootStrikeAngle => s.foot_strike_angle_deg,
             Metric::StepLength => s.step_length_m,
+            Metric::BeltSpeed => s.belt_speed_kmh,
             Metric::PelvicTilt => s.pelvic_tilt_deg,
             Metric::Confidence => Some(s.confidence),
         }

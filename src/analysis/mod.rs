@@ -9,6 +9,7 @@ pub mod body;
 mod config;
 pub mod cues;
 pub mod events;
+pub mod feedback;
 pub mod geometry;
 mod history;
 pub mod metric;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod pelvis;
 pub mod sample;
 pub mod scale;
+pub mod speed;
 mod stance;
 mod step;
 pub mod validity;
@@ -26,13 +28,14 @@ use std::collections::VecDeque;
 use anyhow::{bail, Result};
 
 use body::{BodyFrame, BodyTracker};
-pub use config::AnalysisConfig;
+pub use config::{AnalysisConfig, StageConfig};
 use cues::CueEngine;
 use events::{EventDetector, EventKind, GaitEvent};
 use history::History;
 pub use metric::{Metric, MetricInfo, METRICS};
 pub use sample::{PoseSample, Side};
 use scale::ScaleEstimator;
+use speed::{DetectedChange, SpeedWatch};
 use stance::OpenStep;
 pub use step::StepRecord;
 use validity::{Gait, SessionGait};
@@ -45,6 +48,17 @@ const MIN_STEP_S: f64 = 0.25;
 const MAX_GAP_S: f64 = 0.5;
 /// Leg points may lie this far outside the frame (pixels) before the frame is unusable.
 const FRAME_MARGIN_PX: f32 = 2.0;
+
+/// One speed stage of the session.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SpeedSpan {
+    pub from_s: f64,
+    /// As given; `None` when the stage was only noticed.
+    pub speed_kmh: Option<f64>,
+    /// This stage's speed / the previous stage's, as the stance foot measured it.
+    pub ratio_to_previous: Option<f64>,
+    pub source: &'static str,
+}
 
 pub struct GaitAnalyzer {
     config: AnalysisConfig,
@@ -63,6 +77,11 @@ pub struct GaitAnalyzer {
     recent_ics: VecDeque<f64>,
     cues: CueEngine,
     scale: ScaleEstimator,
+    /// Changes of belt speed noticed from the stance foot, when no schedule was given
+    /// after them.
+    watch: SpeedWatch,
+    /// The speed stage (1-based) of the latest step the cues judged.
+    cue_stage: Option<usize>,
     tilts: pelvis::TiltLog,
     next_step: usize,
     last_t: Option<f64>,
@@ -98,7 +117,9 @@ impl GaitAnalyzer {
             step_times: VecDeque::new(),
             recent_ics: VecDeque::new(),
             cues: CueEngine::new(config.cues.clone()),
-            scale: ScaleEstimator::new(config.belt_speed, config.runner_height_cm.map(|cm| cm / 100.0)),
+            scale: ScaleEstimator::new(config.schedule(), config.runner_height_cm.map(|cm| cm / 100.0)),
+            watch: SpeedWatch::default(),
+            cue_stage: None,
             tilts: pelvis::TiltLog::default(),
             next_step: 1,
             last_t: None,
@@ -111,6 +132,11 @@ impl GaitAnalyzer {
         })
     }
 
+    /// Media time of the latest frame fed.
+    pub fn last_t(&self) -> Option<f64> {
+        self.last_t
+    }
+
     /// Every gait event confirmed so far (for tests and reports).
     pub fn events(&self) -> &[GaitEvent] {
         &self.events_seen
@@ -119,6 +145,46 @@ impl GaitAnalyzer {
     /// The latest repaired body frame, for drawing and marker search.
     pub fn latest_body(&self) -> Option<&BodyFrame> {
         self.history.latest()
+    }
+
+    /// The belt was set to `speed` at media time `t` (typed during a live session).
+    pub fn set_belt_speed(&mut self, t: f64, speed: scale::BeltSpeed) {
+        self.scale.set_speed_from(t, speed);
+    }
+
+    /// The speed stages so far: from a schedule, or from changes noticed in the stance
+    /// foot's speed when none was given.
+    pub fn speed_spans(&self) -> Vec<SpeedSpan> {
+        match self.scale.schedule() {
+            Some(schedule) => schedule
+                .stages()
+                .iter()
+                .map(|s| SpeedSpan {
+                    from_s: s.from_s,
+                    speed_kmh: Some(s.speed.metres_per_second * 3.6),
+                    ratio_to_previous: None,
+                    source: "schedule",
+                })
+                .collect(),
+            None => std::iter::once(SpeedSpan {
+                from_s: 0.0,
+                speed_kmh: None,
+                ratio_to_previous: None,
+                source: "start",
+            })
+            .chain(self.watch.changes.iter().map(|c| SpeedSpan {
+                from_s: c.at_s,
+                speed_kmh: None,
+                ratio_to_previous: Some(c.ratio),
+                source: "detected from the foot's speed over the belt",
+            }))
+            .collect(),
+        }
+    }
+
+    /// Belt-speed changes noticed from the stance foot (whether or not a speed was given).
+    pub fn detected_speed_changes(&self) -> &[DetectedChange] {
+        &self.watch.changes
     }
 
     /// Records a calibrated marker tilt for `frame` (marker mode).
@@ -168,10 +234,11 @@ impl GaitAnalyzer {
         if new_person {
             // Someone else: their own baselines and scale.
             self.scale = ScaleEstimator::new(
-                self.config.belt_speed,
+                self.scale.schedule().cloned(),
                 self.config.runner_height_cm.map(|cm| cm / 100.0),
             );
             self.cues = CueEngine::new(self.config.cues.clone());
+            self.cue_stage = None;
         }
         self.last_pose_t = Some(sample.t);
         self.track = sample.track.or(self.track);

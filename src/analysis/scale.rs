@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::geometry::median;
+use super::speed::SpeedSchedule;
 
 /// Hip-to-ankle segment length (thigh 0.245 H + shank 0.246 H) as a share of body height,
 /// from Winter's anthropometric table (Biomechanics and Motor Control of Human Movement).
@@ -72,45 +73,67 @@ impl From<BeltSpeed> for String {
     }
 }
 
-/// Collects stance-foot speeds and answers metres per pixel.
+/// Collects stance-foot speeds and answers metres per pixel. The camera does not move when
+/// the belt changes speed, so each stance gives the same scale whatever its stage; a stage
+/// with enough stances uses its own (the runner may have moved nearer), others the pooled.
 #[derive(Debug, Default)]
 pub struct ScaleEstimator {
-    belt: Option<BeltSpeed>,
+    schedule: Option<SpeedSchedule>,
     runner_height_m: Option<f64>,
-    stance_speeds_px_s: Vec<f64>,
+    /// Metres per pixel from each counted stance, with its stage.
+    samples: Vec<(usize, f64)>,
 }
 
 /// Stance phases needed before the belt-based scale is trusted.
 const MIN_STANCES: usize = 4;
 
 impl ScaleEstimator {
-    pub fn new(belt: Option<BeltSpeed>, runner_height_m: Option<f64>) -> Self {
+    pub fn new(schedule: Option<SpeedSchedule>, runner_height_m: Option<f64>) -> Self {
         Self {
-            belt,
+            schedule,
             runner_height_m,
-            stance_speeds_px_s: Vec::new(),
+            samples: Vec::new(),
         }
     }
 
-    pub fn belt(&self) -> Option<BeltSpeed> {
-        self.belt
+    /// The belt's stage and speed at media time `t`, when a speed was given.
+    pub fn speed_at(&self, t: f64) -> Option<(usize, BeltSpeed)> {
+        self.schedule.as_ref().map(|s| s.at(t))
     }
 
-    /// Records one stance: the heel's image x at contact and toe-off and the time between.
-    pub fn add_stance(&mut self, heel_x_ic: f64, heel_x_to: f64, contact_s: f64) {
-        if contact_s > 0.0 {
-            self.stance_speeds_px_s
-                .push((heel_x_ic - heel_x_to).abs() / contact_s);
+    pub fn schedule(&self) -> Option<&SpeedSchedule> {
+        self.schedule.as_ref()
+    }
+
+    /// A speed typed during a live session, from media time `t` on.
+    pub fn set_speed_from(&mut self, t: f64, speed: BeltSpeed) {
+        match &mut self.schedule {
+            Some(s) => s.push(t, speed),
+            None => self.schedule = Some(SpeedSchedule::constant(speed)),
         }
     }
 
-    /// Metres per pixel and where it came from, or `None` when unknown.
-    pub fn metres_per_px(&self, leg_length_px: f64) -> Option<(f64, &'static str)> {
-        if let Some(belt) = self.belt {
-            if self.stance_speeds_px_s.len() >= MIN_STANCES {
-                let px_s = median(&self.stance_speeds_px_s)?;
-                if px_s > 0.0 {
-                    return Some((belt.metres_per_second / px_s, "belt speed"));
+    /// Records one stance that began at media time `t`: the speed in the image (pixels per
+    /// second) of the foot resting on the belt.
+    pub fn add_stance(&mut self, t: f64, px_s: f64) {
+        if let (Some((stage, belt)), true) = (self.speed_at(t), px_s.is_finite() && px_s > 0.0) {
+            self.samples.push((stage, belt.metres_per_second / px_s));
+        }
+    }
+
+    /// Metres per pixel at media time `t` and where it came from, or `None` when unknown.
+    pub fn metres_per_px(&self, t: f64, leg_length_px: f64) -> Option<(f64, &'static str)> {
+        if let Some((stage, _)) = self.speed_at(t) {
+            let own: Vec<f64> = self
+                .samples
+                .iter()
+                .filter(|s| s.0 == stage)
+                .map(|s| s.1)
+                .collect();
+            let all: Vec<f64> = self.samples.iter().map(|s| s.1).collect();
+            for pool in [own, all] {
+                if pool.len() >= MIN_STANCES {
+                    return median(&pool).map(|m| (m, "belt speed"));
                 }
             }
         }
@@ -137,17 +160,36 @@ mod tests {
 
     #[test]
     fn belt_scale_from_stance_speed_and_height_fallback() {
-        let mut s = ScaleEstimator::new(Some("3.6 km/h".parse().unwrap()), Some(1.8));
+        let belt = SpeedSchedule::constant("3.6 km/h".parse().unwrap());
+        let mut s = ScaleEstimator::new(Some(belt), Some(1.8));
         // Until enough stances are seen the height gives the scale.
-        let (m, source) = s.metres_per_px(400.0).unwrap();
+        let (m, source) = s.metres_per_px(0.0, 400.0).unwrap();
         assert_eq!(source, "runner height");
         assert!((m - 0.491 * 1.8 / 400.0).abs() < 1e-12);
         for _ in 0..4 {
-            s.add_stance(600.0, 400.0, 0.25); // 800 px/s on a 1 m/s belt
+            s.add_stance(1.0, 800.0); // 800 px/s on a 1 m/s belt
         }
-        let (m, source) = s.metres_per_px(400.0).unwrap();
+        let (m, source) = s.metres_per_px(2.0, 400.0).unwrap();
         assert_eq!(source, "belt speed");
         assert!((m - 1.0 / 800.0).abs() < 1e-12);
-        assert!(ScaleEstimator::new(None, None).metres_per_px(400.0).is_none());
+        assert!(ScaleEstimator::new(None, None)
+            .metres_per_px(0.0, 400.0)
+            .is_none());
+    }
+
+    #[test]
+    fn each_stage_of_a_schedule_gives_the_one_camera_scale() {
+        // 1 m/s then 2 m/s: the foot moves twice as fast in the picture, the scale holds.
+        let schedule: SpeedSchedule = "0:3.6,60:7.2".parse().unwrap();
+        let mut s = ScaleEstimator::new(Some(schedule), None);
+        for i in 0..4 {
+            s.add_stance(f64::from(i), 800.0);
+        }
+        // The second stage borrows the first's scale until it has its own stances.
+        assert!((s.metres_per_px(70.0, 400.0).unwrap().0 - 1.0 / 800.0).abs() < 1e-12);
+        for i in 0..4 {
+            s.add_stance(61.0 + f64::from(i), 1600.0);
+        }
+        assert!((s.metres_per_px(70.0, 400.0).unwrap().0 - 2.0 / 1600.0).abs() < 1e-12);
     }
 }

@@ -5,11 +5,31 @@
 use super::events::GaitEvent;
 use super::geometry::median;
 use super::metrics::{self, ContactMetrics};
+use super::scale::BeltSpeed;
 use super::validity::{self, Gait, StepFacts};
 use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
 
 /// Share of the contact time over which the heel is taken as flat on the belt.
-const STANCE_SCALE_SHARE: f64 = 0.4;
+/// The part of the stance, as shares of the contact time, in which every kind of foot
+/// strike rests flat on the belt (heel strikes are flat from about 15 %, the heel rises
+/// after about half).
+const FLAT_FROM: f64 = 0.2;
+const FLAT_TO: f64 = 0.55;
+
+/// The least-squares slope of y on t, from at least 3 samples spread in time.
+fn slope(samples: &[(f64, f64)]) -> Option<f64> {
+    if samples.len() < 3 {
+        return None;
+    }
+    let n = samples.len() as f64;
+    let (mt, my) = samples
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (t, y)| (a + t / n, b + y / n));
+    let (stt, sty) = samples.iter().fold((0.0, 0.0), |(a, b), (t, y)| {
+        (a + (t - mt).powi(2), b + (t - mt) * (y - my))
+    });
+    (stt > 0.0).then(|| sty / stt)
+}
 /// The end of loading response as a share of the contact time after initial contact.
 const LOADING_SHARE: f64 = 0.2;
 
@@ -19,7 +39,6 @@ pub(super) struct OpenStep {
     pub(super) step: usize,
     pub(super) ic: GaitEvent,
     contact: ContactMetrics,
-    heel_x_ic: f64,
     step_time_s: Option<f64>,
     stride_time_s: Option<f64>,
     vertical_oscillation_ratio: Option<f64>,
@@ -101,12 +120,10 @@ impl GaitAnalyzer {
         if self.recent_ics.len() > CADENCE_STEPS + 1 {
             self.recent_ics.pop_front();
         }
-        let heel_x_ic = body.keypoints[ic.side.points().heel].x as f64;
         self.open[side] = Some(OpenStep {
             step: self.next_step,
             ic,
             contact,
-            heel_x_ic,
             step_time_s,
             stride_time_s,
             vertical_oscillation_ratio,
@@ -168,12 +185,8 @@ impl GaitAnalyzer {
             ic_decided_at_s: open.ic.confirmed_t,
             decided_at_s,
             duty_factor: contact_time_s.zip(open.stride_time_s).map(|(c, s)| c / s),
-            // (contact_time_s is already unknown when the leg was not seen)
-            step_length_m: self
-                .scale
-                .belt()
-                .zip(open.step_time_s)
-                .map(|(b, dt)| b.metres_per_second * dt),
+            // Set below, with the belt's speed at the contact.
+            step_length_m: None,
             foot_strike_angle_deg: open.contact.foot_strike_angle_deg,
             active_cue: None,
             shank_angle_lr_deg,
@@ -183,6 +196,8 @@ impl GaitAnalyzer {
             reason: None,
             leg_length_px: open.contact.leg_length_px,
             facing: if open.facing > 0.0 { "right" } else { "left" },
+            belt_speed_kmh: None,
+            speed_stage: 1,
         };
         let facts = StepFacts {
             settling: !open.timed_on_belt,
@@ -205,27 +220,40 @@ impl GaitAnalyzer {
             record.valid = false;
             record.reason = Some(reason);
         }
-        // Only counted steps teach the pixel scale.
+        // Only counted steps teach the pixel scale and the speed watch: the belt's speed in
+        // the image is the foot's while it rests flat on the belt, fitted over the frames
+        // of that part of the stance (every strike type is flat by then, and an error of a
+        // frame or two in the contact time moves the window but not the speed).
         if let (true, Some(ct)) = (record.valid, contact_time_s) {
-            // The belt's speed in the image: the heel until mid-stance, while it is still
-            // flat on the belt (by toe-off it has lifted and rolled over the forefoot).
-            let mid_t = open.ic.t + STANCE_SCALE_SHARE * ct;
-            if let Some(mid) = self
+            let (from, to) = (open.ic.t + FLAT_FROM * ct, open.ic.t + FLAT_TO * ct);
+            let foot = side.points();
+            let samples: Vec<(f64, f64)> = self
                 .history
                 .iter()
-                .min_by(|a, b| (a.t - mid_t).abs().total_cmp(&(b.t - mid_t).abs()))
-            {
-                if mid.t > open.ic.t {
-                    self.scale.add_stance(
-                        open.heel_x_ic,
-                        mid.keypoints[side.points().heel].x as f64,
-                        mid.t - open.ic.t,
-                    );
-                }
+                .filter(|f| f.t >= from && f.t <= to)
+                .map(|f| {
+                    (
+                        f.t,
+                        0.5 * (f.keypoints[foot.heel].x + f.keypoints[foot.toe].x) as f64,
+                    )
+                })
+                .collect();
+            if let Some(px_s) = slope(&samples).map(f64::abs) {
+                self.scale.add_stance(open.ic.t, px_s);
+                self.watch.push(open.ic.t, px_s / open.contact.leg_length_px);
             }
         }
+        let (stage, belt) = self.speed_at(open.ic.t);
+        record.speed_stage = stage;
+        record.belt_speed_kmh = belt.map(|b| b.metres_per_second * 3.6);
+        record.step_length_m = belt
+            .zip(record.step_time_s)
+            .map(|(b, dt)| b.metres_per_second * dt);
         (record.pelvic_tilt_deg, record.pelvic_tilt_source) = self.pelvic_tilt(&open, to);
-        let scale = self.scale.metres_per_px(open.contact.leg_length_px);
+        let scale = self
+            .scale
+            .metres_per_px(open.ic.t, open.contact.leg_length_px)
+            .filter(|_| belt.is_some() || self.scale.schedule().is_none());
         record.overstride_cm = open
             .contact
             .overstride_ratio
@@ -233,11 +261,31 @@ impl GaitAnalyzer {
             .map(|(r, (m_per_px, _))| r * open.contact.leg_length_px * m_per_px * 100.0);
         // Cues only for valid steps while the session is running.
         if record.valid && session == Gait::Running {
-            let decision = self.cues.step(|m| record.value(m));
+            // The runner's own reference values belong to one speed: new speed, new ones.
+            if self.cue_stage.is_some_and(|s| s != stage) {
+                self.cues.new_stage();
+            }
+            self.cue_stage = Some(stage);
+            let decision = self.cues.step(record.decided_at_s, |m| record.value(m));
             record.cue = decision.shown;
             record.active_cue = decision.active;
         }
         record
+    }
+
+    /// The speed stage (from 1) and the belt's speed at media time `t`. With one speed given
+    /// for the whole session, a change noticed in the stance foot's speed makes the speed
+    /// unknown from then on: the number typed no longer holds.
+    fn speed_at(&self, t: f64) -> (usize, Option<BeltSpeed>) {
+        let noticed = self.watch.changes.iter().filter(|c| c.at_s <= t).count();
+        match self.scale.schedule() {
+            Some(s) if s.stages().len() > 1 => {
+                let (k, v) = s.at(t);
+                (k + 1, Some(v))
+            }
+            Some(s) => (1 + noticed, (noticed == 0).then(|| s.at(t).1)),
+            None => (1 + noticed, None),
+        }
     }
 
     /// Whether the other foot was still on the belt when `side` landed at `ic` (it left

@@ -52,6 +52,11 @@ pub struct StepRecord {
     pub leg_length_px: f64,
     /// Which way the runner faces in the image: "right" or "left".
     pub facing: &'static str,
+    /// The belt's speed at this step's contact, km/h, as given (`None`: not given).
+    pub belt_speed_kmh: Option<f64>,
+    /// The speed stage this step belongs to, from 1: the schedule's, or counted from the
+    /// changes noticed in the stance foot's speed when none was given.
+    pub speed_stage: usize,
 }
 
 impl StepRecord {

@@ -234,6 +234,7 @@ fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
         "gaitcue_version": env!("CARGO_PKG_VERSION"),
         "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
         "belt_speed": opts.analysis.belt_speed.map(String::from),
+        "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
         "runner_height_cm": opts.analysis.runner_height_cm,
         "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
     })
@@ -345,7 +346,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
                 &mut frame.image,
                 &overlay::status_line(frame.pts_s, gait.last_step()),
             )?;
-            if let Some(cue) = gait.current_cue() {
+            if let Some(cue) = gait.cue_on_screen() {
                 overlay::draw_cue(&mut frame.image, cue)?;
             }
             let t1 = Instant::now();

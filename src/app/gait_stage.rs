@@ -8,11 +8,12 @@ use anyhow::Result;
 use opencv::core::Mat;
 use serde_json::Value;
 
+use crate::analysis::feedback::CueBanner;
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
 use crate::analysis::view::ViewCheck;
-use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StepRecord};
+use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
 use crate::record::steps::StepsWriter;
-use crate::record::summary;
+use crate::record::{speed_stages, summary};
 
 pub struct GaitStage {
     analyzer: GaitAnalyzer,
@@ -26,6 +27,13 @@ pub struct GaitStage {
     marker_frames: u64,
     write_error: Option<String>,
     view: ViewCheck,
+    stages: StageConfig,
+    banner: CueBanner,
+    /// The cue on screen for the latest frame.
+    on_screen: Option<String>,
+    cue_rules: Vec<Value>,
+    /// Whether cues may be shown now (live: hidden by the clinician, or a retest).
+    cues_allowed: bool,
 }
 
 impl GaitStage {
@@ -46,6 +54,15 @@ impl GaitStage {
             marker_frames: 0,
             write_error: None,
             view: ViewCheck::default(),
+            stages: config.stages.clone(),
+            banner: CueBanner::new(config.cues.feedback.clone()),
+            on_screen: None,
+            cues_allowed: true,
+            cue_rules: if config.cues.enabled {
+                config.cues.describe()
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -66,6 +83,15 @@ impl GaitStage {
                 }
             }
         }
+        let mut done = done;
+        for s in done.iter_mut().filter(|_| !self.cues_allowed) {
+            s.cue = None;
+        }
+        for s in &done {
+            self.banner
+                .step(s.decided_at_s, s.cue.as_deref(), s.active_cue.as_deref());
+        }
+        self.on_screen = self.banner.frame(sample.t);
         self.keep(done)
     }
 
@@ -84,14 +110,48 @@ impl GaitStage {
         Ok(done)
     }
 
+    /// Whether cues may be shown from now on (a cue not allowed is not shown, nor written as
+    /// shown; the rule's finding stays in `active_cue`).
+    pub fn allow_cues(&mut self, allowed: bool) {
+        self.cues_allowed = allowed;
+    }
+
+    /// The belt was set to a new speed at media time `t` (typed during a live session).
+    pub fn set_belt_speed(&mut self, t: f64, speed: crate::analysis::scale::BeltSpeed) {
+        self.analyzer.set_belt_speed(t, speed);
+    }
+
+    /// Changes of belt speed the stance foot shows that the given speeds do not.
+    fn speed_warnings(&self, spans: &[crate::analysis::SpeedSpan]) -> Vec<String> {
+        let given: Vec<f64> = spans
+            .iter()
+            .filter(|s| s.source == "schedule")
+            .map(|s| s.from_s)
+            .collect();
+        self.analyzer
+            .detected_speed_changes()
+            .iter()
+            .filter_map(|c| {
+                let change = format!("the belt's speed changed at {:.0} s (x{:.2}, from the foot's speed over the belt)", c.at_s, c.ratio);
+                match given.len() {
+                    0 => Some(format!("{change}: the stages are told apart, but give --speed-schedule for step lengths in metres")),
+                    1 => Some(format!("{change}, but one belt speed was given: step lengths after it are unknown; give --speed-schedule")),
+                    _ => (!given.iter().any(|g| (g - c.at_s).abs() < 15.0))
+                        .then(|| format!("{change}, where the speed schedule has no change: check the schedule")),
+                }
+            })
+            .collect()
+    }
+
     /// Why `steps.csv` stopped being written, if it did.
     pub fn write_error(&self) -> Option<&str> {
         self.write_error.as_deref()
     }
 
-    /// The cue of the latest step, if one is shown.
-    pub fn current_cue(&self) -> Option<&str> {
-        self.steps.last().and_then(|s| s.cue.as_deref())
+    /// The cue on screen with the latest frame: the latest shown cue, held for a moment
+    /// while the feedback schedule allows cues.
+    pub fn cue_on_screen(&self) -> Option<&str> {
+        self.on_screen.as_deref()
     }
 
     pub fn last_step(&self) -> Option<&StepRecord> {
@@ -102,11 +162,13 @@ impl GaitStage {
     pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();
         self.keep(done)?;
-        let mut session = self.session;
+        let mut session = std::mem::take(&mut self.session);
         if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
             s.extend(e);
         }
-        let warnings = self.view.warnings(&self.steps, session["fps"].as_f64());
+        let mut warnings = self.view.warnings(&self.steps, session["fps"].as_f64());
+        let spans = self.analyzer.speed_spans();
+        warnings.extend(self.speed_warnings(&spans));
         if let Value::Object(s) = &mut session {
             s.insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
             s.insert("warnings".into(), warnings.clone().into());
@@ -121,7 +183,13 @@ impl GaitStage {
                 }
             }
         }
-        let summary = summary::build(&self.steps, session);
+        let mut summary = summary::build(&self.steps, session);
+        let end = self.analyzer.last_t().unwrap_or(0.0);
+        let (stages, strategy) = speed_stages::build(&self.steps, &spans, end, &self.stages);
+        summary["speed_stages"] = stages;
+        summary["speed_strategy"] = strategy;
+        summary["feedback"] = self.banner.facts();
+        summary["cue_rules"] = self.cue_rules.clone().into();
         summary::write(&self.summary_path, &summary)?;
         if let Some(e) = &self.write_error {
             anyhow::bail!(

@@ -29,11 +29,12 @@ pub enum Column {
     Reason,
     LegLength,
     Facing,
+    SpeedStage,
 }
 
 /// Every column, in file order: the first [`REQUIRED`] are the ones every consumer may rely
 /// on, in this order; more follow them.
-pub const COLUMNS: [Column; 32] = [
+pub const COLUMNS: [Column; 34] = [
     Column::Step,
     Column::Side,
     Column::IcTime,
@@ -66,6 +67,8 @@ pub const COLUMNS: [Column; 32] = [
     Column::Reason,
     Column::LegLength,
     Column::Facing,
+    Column::Metric(Metric::BeltSpeed),
+    Column::SpeedStage,
 ];
 /// How many of [`COLUMNS`] are required.
 pub const REQUIRED: usize = 18;
@@ -90,6 +93,7 @@ impl Column {
             Column::Reason => "reason",
             Column::LegLength => "leg_length_px",
             Column::Facing => "facing",
+            Column::SpeedStage => "speed_stage",
         }
     }
 
@@ -117,6 +121,7 @@ impl Column {
             Column::Reason => r.reason.clone().unwrap_or_default(),
             Column::LegLength => num(Some(r.leg_length_px), 1),
             Column::Facing => r.facing.to_string(),
+            Column::SpeedStage => r.speed_stage.to_string(),
         }
     }
 }

@@ -154,6 +154,7 @@ pub fn run(
     }
     let changes = changes(&base, &re)?;
     let warnings = super::sameness::warnings(&base, &re);
+    let stage_changes = super::stages::compare(&base, &re);
     crate::record::prepare_output_dir(out)?;
     let json_path = out.join("compare.json");
     let doc = json!({
@@ -162,6 +163,7 @@ pub fn run(
         "smallest_detectable_difference": "max(1.96 x sqrt(s1^2/n1 + s2^2/n2), per-metric floor): the 95 % limit of a difference of step means from step-to-step variability alone (Welch standard error), floored at the camera's single-session resolution",
         "warnings": warnings,
         "changes": changes,
+        "stage_changes": stage_changes,
     });
     write_atomically(
         &json_path,
@@ -213,6 +215,7 @@ pub fn run(
         ],
         rows,
     );
+    super::stages::compare_table(&mut page, &stage_changes);
     page.h2("Initial contact, typical step");
     let mut blur = if blur_faces && (!base.recordings.is_empty() || !re.recordings.is_empty()) {
         Some(super::privacy::FaceBlur::new(pose))

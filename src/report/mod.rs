@@ -11,6 +11,7 @@ mod recordings;
 mod sameness;
 pub mod session;
 pub mod sightings;
+mod stages;
 
 use crate::record::steps::Column;
 use std::path::{Path, PathBuf};
@@ -82,6 +83,8 @@ pub fn build(
     facts(&mut page, &session);
     summary_table(&mut page, &session);
     plots_section(&mut page, &session)?;
+    stages::section(&mut page, &session)?;
+    stages::feedback_section(&mut page, &session);
     media_section(&mut page, &session, blur.as_mut(), progress)?;
     definitions(&mut page, config);
     let path = dir.join("report.html");
@@ -107,7 +110,13 @@ fn facts(page: &mut Html, s: &Session) {
         ("date", created),
         ("source", file_name_only(&text(&session["source"]))),
         ("pose model", text(&session["pose_model"])),
-        ("belt speed", text(&session["belt_speed"])),
+        (
+            "belt speed",
+            session["speed_schedule"]
+                .as_str()
+                .map(|s| format!("by stage: {s}"))
+                .unwrap_or_else(|| text(&session["belt_speed"])),
+        ),
         ("movement", text(&s.summary["gait"])),
         (
             "steps",

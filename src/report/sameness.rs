@@ -1,10 +1,13 @@
 //! Whether two sessions can be compared at all: two folders, made by one version, of the
 //! same runner (leg length in the image
 //! within 10 %, which also catches a camera moved nearer or further), filmed from the same
-//! side, at the same belt speed, both running. A difference is a warning in every output of
+//! side, at the same belt speed (within 0.3 km/h), both running, and the retest without
+//! cues. A difference is a warning in every output of
 //! `compare`, and its verdicts lose their colours.
 
 use super::session::Session;
+use crate::analysis::scale::BeltSpeed;
+use crate::analysis::Metric;
 
 /// A session needs this many valid running steps to be compared at all.
 pub const MIN_VALID_STEPS: usize = crate::record::summary::MIN_VALID_STEPS;
@@ -19,6 +22,9 @@ pub fn valid_steps(s: &Session) -> usize {
 /// Leg lengths (pixels) further apart than this share of the smaller one are different
 /// runners, or the same runner filmed from a different distance.
 const LEG_LENGTH_TOLERANCE: f64 = 0.10;
+
+/// Belt speeds further apart than this (km/h) are different test conditions.
+const MAX_BELT_DIFFERENCE_KMH: f64 = 0.3;
 
 /// What makes the two sessions hard to compare, one line each (empty: nothing found).
 pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
@@ -61,14 +67,34 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
             ));
         }
     }
-    let setting = |s: &Session, key: &str| s.summary["session"][key].as_str().map(String::from);
-    let belts = (setting(base, "belt_speed"), setting(retest, "belt_speed"));
-    if let (Some(a), Some(b)) = &belts {
-        if a != b {
-            out.push(format!(
-                "different belt speeds: {a} in the baseline, {b} in the retest"
-            ));
-        }
+    // Belt speed: the median over the valid steps (older folders: the speed typed).
+    let belt = |s: &Session| {
+        s.summary_of("both", Metric::BeltSpeed).map(|m| m.0).or_else(|| {
+            s.summary["session"]["belt_speed"]
+                .as_str()
+                .and_then(|t| t.parse::<BeltSpeed>().ok())
+                .map(|b| b.metres_per_second * 3.6)
+        })
+    };
+    match (belt(base), belt(retest)) {
+        (Some(a), Some(b)) if (a - b).abs() > MAX_BELT_DIFFERENCE_KMH => out.push(format!(
+            "different belt speeds: {a:.1} km/h in the baseline, {b:.1} km/h in the retest (stride, reach and thigh extension all change with speed: compare at one speed)"
+        )),
+        (Some(_), None) | (None, Some(_)) => out.push(
+            "the belt speed was given for one session only: the speeds cannot be checked to match".to_string(),
+        ),
+        _ => {}
+    }
+    let cues = |s: &Session| -> u64 {
+        s.summary["cues_shown"]
+            .as_object()
+            .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum())
+    };
+    if cues(retest) > 0 {
+        out.push(format!(
+            "cues were shown {} times during the retest: a retest measures the runner without feedback (--retest)",
+            cues(retest)
+        ));
     }
     let gait = |s: &Session| s.summary["gait"].as_str().map(String::from);
     for (s, label) in [(base, "baseline"), (retest, "retest")] {

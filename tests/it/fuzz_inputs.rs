@@ -341,7 +341,7 @@ fn a_thousand_malformed_keypoint_files_are_each_refused_with_one_line() {
 
 /// One malformed configuration: a valid one with a single fault.
 fn malformed_config(rng: &mut ChaCha8Rng) -> (String, &'static str) {
-    const VALID: &str = "[pose]\nmodel = \"full\"\nthreads = 2\nrunner_zone = [0.0, 0.45, 1.0, 1.0]\n\n[analysis]\nmin_visibility = 0.5\n\n[analysis.cues]\nwindow = 10\nmin_count = 7\n\n[report]\nblur_faces = true\n";
+    const VALID: &str = "[pose]\nmodel = \"full\"\nthreads = 2\nrunner_zone = [0.0, 0.45, 1.0, 1.0]\n\n[analysis]\nmin_visibility = 0.5\n\n[analysis.cues]\nwindow = 10\nmin_count = 7\n\n[analysis.cues.feedback]\nblock_s = 20.0\n\n[report]\nblur_faces = true\n";
     let rule = |threshold: &str| {
         format!("\n[[analysis.cues.rules]]\ncue = \"Land under your hips\"\nmetric = \"overstride_ratio\"\nwhen = \"above\"\nthreshold = {threshold}\n")
     };
@@ -373,9 +373,12 @@ fn malformed_config(rng: &mut ChaCha8Rng) -> (String, &'static str) {
         ("[analysis.cues]", "min_count", "0".into()),
         ("[analysis.cues]", "min_count", "11".into()),
         ("[analysis.cues]", "release_count", "7".into()),
-        ("[analysis.cues]", "fade_start_share", "0.0".into()),
-        ("[analysis.cues]", "fade_end_share", "1.5".into()),
-        ("[analysis.cues]", "fade_end_share", "nan".into()),
+        ("[analysis.cues.feedback]", "visible_share", "0.0".into()),
+        ("[analysis.cues.feedback]", "visible_share", "1.5".into()),
+        ("[analysis.cues.feedback]", "block_s", "nan".into()),
+        ("[analysis.cues.feedback]", "share_by_session", "[]".into()),
+        ("[analysis.cues.feedback]", "session_number", "0".into()),
+        ("[analysis]", "speed_schedule", "\"5:8,3:9\"".into()),
         ("[analysis.cues]", "profile", "\"sprinter\"".into()),
         ("[analysis.cues]", "window", "-3".into()),
         ("[report]", "blur_faces", "\"no\"".into()),

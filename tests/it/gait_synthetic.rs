@@ -5,6 +5,7 @@
 
 use crate::synthetic;
 
+use gaitcue::analysis::cues::{default_rules, CueRule};
 use gaitcue::analysis::events::EventKind;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};
 use synthetic::{generate, RunParams, SyntheticRun};
@@ -259,11 +260,21 @@ fn overstride_cues(overstride_ratio: f64, seed: u64) -> Vec<StepRecord> {
         duration_s: 30.0,
         ..RunParams::default()
     });
-    analyse(&run, AnalysisConfig::default()).steps
+    // The fixed fallback (not speed-matched): overstride above 0.15 leg lengths.
+    let mut config = AnalysisConfig::default();
+    config.cues.rules = vec![CueRule {
+        threshold: 0.15,
+        baseline_steps: 0,
+        ..default_rules()
+            .into_iter()
+            .find(|r| r.cue == "Land under your hips")
+            .unwrap()
+    }];
+    analyse(&run, config).steps
 }
 
 #[test]
-fn no_overstride_cue_below_threshold_and_a_cue_within_ten_steps_above() {
+fn no_overstride_cue_below_a_fixed_threshold_and_a_cue_within_ten_steps_above() {
     for seed in 1..=4 {
         let steps = overstride_cues(0.10, seed);
         assert!(steps.len() > 80);

@@ -430,6 +430,8 @@ fn headless_commands_toggle_recording_and_save_the_preroll() {
             "--every-frame",
             "--preroll",
             "3",
+            "--belt-speed",
+            "8 km/h",
             "--out",
             out.path().to_str().unwrap(),
         ])
@@ -445,6 +447,7 @@ fn headless_commands_toggle_recording_and_save_the_preroll() {
     // the 3-s pre-roll has been played.
     wait_for_rows(&out.path().join("steps.csv"), 1, &mut child);
     writeln!(stdin, "save").unwrap();
+    writeln!(stdin, "speed +1.5").unwrap();
     writeln!(stdin, "phase retest").unwrap();
     writeln!(stdin, "record").unwrap();
     wait_for_text(&out.path().join("events.csv"), "recording started", &mut child);
@@ -459,8 +462,40 @@ fn headless_commands_toggle_recording_and_save_the_preroll() {
     let status = child.wait().unwrap();
     assert!(status.success());
     let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
-    for e in ["pre-roll saved", "phase retest", "recording started"] {
+    for e in [
+        "pre-roll saved",
+        "phase retest",
+        "cues off for the retest",
+        "recording started",
+        "belt speed 9.5 km/h",
+    ] {
         assert!(events.contains(e), "{e} missing: {events}");
+    }
+    // Every step is measured at the belt speed typed for its moment, and none shows a cue
+    // after the retest began.
+    let typed_at: f64 = events
+        .lines()
+        .find(|l| l.contains("belt speed 9.5"))
+        .and_then(|l| l.split(',').next()?.parse().ok())
+        .unwrap();
+    let mut reader = csv::Reader::from_path(out.path().join("steps.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(rows
+        .iter()
+        .any(|r| r[col("ic_time_s")].parse::<f64>().unwrap() > typed_at));
+    for r in &rows {
+        let t: f64 = r[col("ic_time_s")].parse().unwrap();
+        let expected = if t >= typed_at { "9.50" } else { "8.00" };
+        assert_eq!(
+            &r[col("belt_speed_kmh")],
+            expected,
+            "step at {t} s (typed at {typed_at} s)"
+        );
+        if t > typed_at {
+            assert_eq!(&r[col("cue")], "");
+        }
     }
     let preroll = decoded_frames(&out.path().join("preroll-001.ts"));
     assert!(

@@ -20,3 +20,4 @@ mod privacy_demo;
 mod report_compare;
 mod runner_identity;
 mod session_folders;
+mod speed_ramp;

@@ -1,6 +1,7 @@
 //! The live analysis thread: every frame's keypoints written, the gait analysed, and the
 //! frame with its pose and new steps handed to the screen.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::analysis::scale::BeltSpeed;
 use crate::analysis::{PoseSample, StepRecord};
 use crate::app::gait_stage::GaitStage;
 use crate::app::stages::Posed;
@@ -22,11 +24,21 @@ pub(super) struct Packet {
     pub(super) frame: Frame,
     pub(super) pose: Option<Pose>,
     pub(super) steps: Vec<StepRecord>,
+    /// The cue on screen with this frame.
+    pub(super) cue: Option<String>,
 }
 
 /// The analysis stage's thread result: the stage itself (so its steps can be saved
 /// whatever happened), its timings, and the error that stopped it, if one did.
 pub(super) type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
+
+/// What the screen tells the analysis while it runs.
+pub(super) struct Controls {
+    /// Whether cues may be shown (off while hidden, and for a retest or a ramp).
+    pub(super) cues_allowed: Arc<AtomicBool>,
+    /// Belt speeds typed: (media time, speed).
+    pub(super) speeds: Receiver<(f64, BeltSpeed)>,
+}
 
 pub(super) fn spawn_analysis(
     mut gait: GaitStage,
@@ -34,6 +46,7 @@ pub(super) fn spawn_analysis(
     rx: Receiver<Posed>,
     tx: Sender<Packet>,
     problems: Arc<RecorderStatus>,
+    controls: Controls,
 ) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
     thread::Builder::new()
         .name("analysis".into())
@@ -60,6 +73,10 @@ pub(super) fn spawn_analysis(
                         keypoints = None;
                     }
                 }
+                while let Ok((t, speed)) = controls.speeds.try_recv() {
+                    gait.set_belt_speed(t, speed);
+                }
+                gait.allow_cues(controls.cues_allowed.load(Ordering::SeqCst));
                 let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
                 let steps = match gait.process(&sample, Some(&frame.image)) {
                     Ok(s) => s,
@@ -72,7 +89,16 @@ pub(super) fn spawn_analysis(
                     }
                 }
                 times.record("analysis", t0.elapsed());
-                if tx.send(Packet { frame, pose, steps }).is_err() {
+                let cue = gait.cue_on_screen().map(String::from);
+                if tx
+                    .send(Packet {
+                        frame,
+                        pose,
+                        steps,
+                        cue,
+                    })
+                    .is_err()
+                {
                     break;
                 }
             }

@@ -40,7 +40,7 @@ mod events;
 mod screen;
 mod system;
 
-use analysis::{spawn_analysis, Packet};
+use analysis::{spawn_analysis, Controls, Packet};
 use commands::spawn_stdin_commands;
 use events::EventLog;
 use screen::Ui;
@@ -74,6 +74,8 @@ pub struct LiveOptions {
     pub phase: Option<String>,
     pub mirror: bool,
     pub cues_on: bool,
+    /// A speed-ramp test runs (`analysis` holds its schedule): stage timer and prompts.
+    pub ramp: bool,
     /// Seconds between headless status lines.
     pub status_every_s: f64,
     /// Replace the session already in `out` (refused without it).
@@ -176,6 +178,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         "gaitcue_version": env!("CARGO_PKG_VERSION"),
         "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
         "belt_speed": opts.analysis.belt_speed.map(String::from),
+        "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
         "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
     });
     let gait = GaitStage::create(&opts.out, &opts.analysis, session)?;
@@ -218,7 +221,23 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     )?;
     let recorder_status = Arc::new(RecorderStatus::default());
     let keypoints = KeypointsWriter::create(&opts.out.join("keypoints.jsonl"))?;
-    let analysis = spawn_analysis(gait, Some(keypoints), pose_rx, packet_tx, recorder_status.clone())?;
+    let retest = opts.analysis.cues.feedback.retest || opts.phase.as_deref() == Some("retest");
+    let cues_on = opts.cues_on && !retest && opts.analysis.cues.enabled;
+    let cues_allowed = Arc::new(AtomicBool::new(cues_on));
+    // Read by the analysis at every frame: a few typed speeds at most wait in it.
+    let (speed_tx, speed_rx) = bounded(16);
+    let controls = Controls {
+        cues_allowed: cues_allowed.clone(),
+        speeds: speed_rx,
+    };
+    let analysis = spawn_analysis(
+        gait,
+        Some(keypoints),
+        pose_rx,
+        packet_tx,
+        recorder_status.clone(),
+        controls,
+    )?;
     let recorder = recorder::spawn(
         RecorderOptions {
             out_dir: opts.out.clone(),
@@ -257,7 +276,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
 
     let mut ui = Ui {
         state: PanelState {
-            cues_on: opts.cues_on,
+            cues_on,
             phase: opts.phase.clone(),
             mirrored: opts.mirror,
             overstride_threshold: threshold_of(&opts.analysis, Metric::Overstride),
@@ -273,12 +292,20 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         recording_since: opts.record.then(Instant::now),
         delay_on: opts.delayed && opts.delay_s > 0.0,
         delay_ring: VecDeque::new(),
-        last_cue: None,
         first_frame_t: None,
         last_frame_t: 0.0,
         last_pose_t: None,
         problems: Vec::new(),
         choose_runner,
+        cues_allowed,
+        retest,
+        speed_tx,
+        belt_kmh: opts
+            .analysis
+            .schedule()
+            .filter(|s| s.stages().len() == 1)
+            .map(|s| s.at(0.0).1.metres_per_second * 3.6),
+        ramp: opts.ramp.then(|| opts.analysis.schedule()).flatten(),
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;
@@ -328,6 +355,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             mut frame,
             pose,
             steps,
+            cue,
         } = packet;
         for s in steps {
             if let Some(c) = &s.cue {
@@ -335,7 +363,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             }
             ui.push_step(s);
         }
-        ui.state.cue = ui.current_cue(frame.pts_s);
+        ui.state.cue = cue;
+        ui.speed_lines(frame.pts_s);
         ui.first_frame_t.get_or_insert(frame.pts_s);
         ui.last_frame_t = frame.pts_s;
         if pose.is_some() {

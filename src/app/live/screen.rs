@@ -11,6 +11,8 @@ use crossbeam_channel::Sender;
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
 
+use crate::analysis::scale::BeltSpeed;
+use crate::analysis::speed::SpeedSchedule;
 use crate::analysis::validity::SessionGait;
 use crate::analysis::StepRecord;
 use crate::capture::live::CaptureStatus;
@@ -59,8 +61,6 @@ impl std::fmt::Display for Problem {
         }
     }
 }
-/// A shown cue stays on screen this long after its step.
-const CUE_HOLD_S: f64 = 1.5;
 /// Steps kept for the panel and its chart.
 const PANEL_STEPS: usize = panel::CHART_STEPS;
 /// Latency samples kept for the rolling p50/p95 on screen.
@@ -80,7 +80,6 @@ pub(super) struct Ui {
     pub(super) delay_on: bool,
     /// Encoded screens for the delayed replay: (media time, JPEG).
     pub(super) delay_ring: VecDeque<(f64, Vector<u8>)>,
-    pub(super) last_cue: Option<(f64, String)>,
     /// Media time of the first and the latest frame, and of the latest with a runner.
     pub(super) first_frame_t: Option<f64>,
     pub(super) last_frame_t: f64,
@@ -89,26 +88,26 @@ pub(super) struct Ui {
     pub(super) problems: Vec<Problem>,
     /// Set to have the pose stage choose another person as the runner.
     pub(super) choose_runner: Arc<AtomicBool>,
+    /// Whether the analysis may show cues (off while hidden and for a retest).
+    pub(super) cues_allowed: Arc<AtomicBool>,
+    /// A retest: cues stay off whatever is pressed.
+    pub(super) retest: bool,
+    /// Belt speeds typed, to the analysis: (media time, speed).
+    pub(super) speed_tx: Sender<(f64, BeltSpeed)>,
+    /// The belt's speed now, km/h, as typed or scheduled.
+    pub(super) belt_kmh: Option<f64>,
+    /// The speed-ramp test's stages, when one runs.
+    pub(super) ramp: Option<SpeedSchedule>,
 }
 
 impl Ui {
     pub(super) fn push_step(&mut self, s: StepRecord) {
-        if let Some(c) = &s.cue {
-            self.last_cue = Some((s.decided_at_s, c.clone()));
-        }
         self.state.gait = self.gait.push(s.gait);
         self.steps.push_back(s);
         if self.steps.len() > PANEL_STEPS {
             self.steps.pop_front();
         }
         self.state.recent_steps = self.steps.iter().cloned().collect();
-    }
-
-    pub(super) fn current_cue(&self, now: f64) -> Option<String> {
-        self.last_cue
-            .as_ref()
-            .filter(|(t, _)| now - t <= CUE_HOLD_S)
-            .map(|(_, c)| c.clone())
     }
 
     pub(super) fn record_latency(&mut self, d: Duration) {
@@ -194,11 +193,28 @@ impl Ui {
             Command::Phase(p) => {
                 self.state.phase = Some(p.clone());
                 events.log(t, &format!("phase {p}"))?;
+                if p == "retest" {
+                    self.retest = true;
+                    self.set_cues(false);
+                    events.log(t, "cues off for the retest")?;
+                }
             }
             Command::ToggleCues => {
-                self.state.cues_on = !self.state.cues_on;
-                events.log(t, if self.state.cues_on { "cues on" } else { "cues off" })?;
+                if self.retest || self.ramp.is_some() {
+                    self.state.notice = Some("cues stay off during a retest or a speed ramp".into());
+                } else {
+                    self.set_cues(!self.state.cues_on);
+                    events.log(t, if self.state.cues_on { "cues on" } else { "cues off" })?;
+                }
             }
+            Command::SetSpeed(kmh) => self.set_speed(*kmh, events, t)?,
+            Command::StepSpeed(d) => match self.belt_kmh {
+                Some(now) => self.set_speed(((now + d) * 10.0).round() / 10.0, events, t)?,
+                None => {
+                    self.state.notice =
+                        Some("type the belt speed first (speed 10 on the command line)".into());
+                }
+            },
             Command::ToggleMirror => self.state.mirrored = !self.state.mirrored,
             Command::ToggleDelay => {
                 self.delay_on = !self.delay_on && delay_s > 0.0;
@@ -224,6 +240,65 @@ impl Ui {
             Command::Quit => return Ok(true),
         }
         Ok(false)
+    }
+
+    fn set_cues(&mut self, on: bool) {
+        self.state.cues_on = on;
+        self.cues_allowed.store(on, Ordering::SeqCst);
+    }
+
+    /// The belt was set to `kmh` at media time `t`: every step from now is measured at it.
+    fn set_speed(&mut self, kmh: f64, events: &mut EventLog, t: f64) -> Result<()> {
+        if self.ramp.is_some() {
+            self.state.notice = Some("the ramp sets the belt speed: follow its prompts".into());
+            return Ok(());
+        }
+        match format!("{kmh} km/h").parse::<BeltSpeed>() {
+            Ok(speed) => {
+                let _ = self.speed_tx.try_send((t, speed));
+                self.belt_kmh = Some(kmh);
+                self.state.notice = Some(format!("belt speed {kmh:.1} km/h"));
+                events.log(t, &format!("belt speed {kmh:.1} km/h"))?;
+            }
+            Err(e) => self.state.notice = Some(format!("{e}")),
+        }
+        Ok(())
+    }
+
+    /// The belt speed line and, in a speed ramp, the stage timer and the prompt to change
+    /// speed, for media time `t` (seconds from the session's first frame: `since`).
+    pub(super) fn speed_lines(&mut self, t: f64) {
+        let since = t - self.first_frame_t.unwrap_or(t);
+        self.state.prompt = None;
+        let Some(ramp) = &self.ramp else {
+            self.state.speed = self.belt_kmh.map(|v| format!("belt {v:.1} km/h"));
+            return;
+        };
+        let (k, speed) = ramp.at(since);
+        let n = ramp.stages().len();
+        let end = ramp.end_of(k, f64::INFINITY);
+        let kmh = speed.metres_per_second * 3.6;
+        self.belt_kmh = Some(kmh);
+        let mmss = |s: f64| format!("{}:{:02}", (s / 60.0) as u64, (s % 60.0) as u64);
+        self.state.speed = Some(if end.is_finite() {
+            format!(
+                "ramp stage {} of {n}: {kmh:.1} km/h, {} left",
+                k + 1,
+                mmss((end - since).max(0.0))
+            )
+        } else {
+            format!("ramp stage {n} of {n}: {kmh:.1} km/h")
+        });
+        let started = since - ramp.stages()[k].from_s;
+        if started < 8.0 && k > 0 {
+            self.state.prompt = Some(format!("set the belt to {kmh:.1} km/h now"));
+        } else if let Some(next) = ramp.stages().get(k + 1).filter(|_| end - since < 10.0) {
+            self.state.prompt = Some(format!(
+                "next: {:.1} km/h in {:.0} s",
+                next.speed.metres_per_second * 3.6,
+                (end - since).ceil()
+            ));
+        }
     }
 
     /// With delayed replay on, the screen from `delay_s` ago (None: show the live one).
@@ -261,7 +336,9 @@ impl Ui {
             self.state.latency_p95_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
             last.map(|s| s.step).unwrap_or(0),
             last.and_then(|s| s.overstride_ratio).map(|o| format!(", overstride {:.0}%", o * 100.0)).unwrap_or_default(),
-            self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default(),
+            self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default()
+                + &self.state.speed.as_ref().map(|v| format!("; {v}")).unwrap_or_default()
+                + &self.state.prompt.as_ref().map(|p| format!(" - {p}")).unwrap_or_default(),
             self.state.problems.iter().map(|p| format!(" [{p}]")).collect::<String>(),
         )
     }

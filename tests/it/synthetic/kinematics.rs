@@ -51,7 +51,8 @@ const FOOT_FLAT_AT: f64 = 0.18;
 const HEEL_OFF_AT: f64 = 0.55;
 /// Foot angle to the belt at toe-off (plantarflexed), degrees.
 const TOE_OFF_FOOT_ANGLE_DEG: f64 = 32.0;
-/// Knee flexion at toe-off, degrees: sets how far behind the hip the toe leaves the belt.
+/// Knee flexion at toe-off by default, degrees: sets how far behind the hip the toe leaves
+/// the belt.
 pub const KNEE_FLEXION_TO_DEG: f64 = 20.0;
 /// Vertical speeds of the toe leaving and the contact point landing, leg lengths per second.
 const TAKE_OFF_SPEED: f64 = 1.0;
@@ -227,12 +228,12 @@ impl Model {
         let hip_ic_h = ankle_ic[1] + (reach_ic * reach_ic - horiz_ic * horiz_ic).max(0.0).sqrt();
         let hip_mean_h = hip_ic_h + bounce * 0.5 * vo * phase.cos();
 
-        // TO, symmetric about mid-stance: same hip height, knee flexed KNEE_FLEXION_TO_DEG.
+        // TO, symmetric about mid-stance: same hip height, knee flexed `knee_flexion_to_deg`.
         let sway_px = SWAY_FRAC * l;
         let sway_ic = sway_px * phase.sin();
         let ankle_from_toe_to = scale(rot(TOE_FROM_ANKLE, to_foot_angle), -l);
         let hip_joint_to_u = PELVIS_ROTATION_FRAC * l * phase.cos();
-        let reach_to = reach_for_flexion(KNEE_FLEXION_TO_DEG) * l;
+        let reach_to = reach_for_flexion(p.knee_flexion_to_deg) * l;
         let vert_to = hip_ic_h - ankle_from_toe_to[1];
         let ankle_to_u = hip_joint_to_u - (reach_to * reach_to - vert_to * vert_to).max(0.0).sqrt();
         let toe_to_u = ankle_to_u - ankle_from_toe_to[0] - sway_ic;

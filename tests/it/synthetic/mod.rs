@@ -18,6 +18,7 @@
 
 mod kinematics;
 mod output;
+pub mod ramp;
 mod truth;
 mod warp;
 
@@ -122,6 +123,11 @@ pub struct RunParams {
     /// Share of frames on which the far leg (knee to toe) snaps onto the near one (runs of
     /// 2-6 frames), as pose models do when the legs overlap.
     pub far_snap_frac: f64,
+    /// The first left initial contact, seconds into the run (`None`: drawn from the seed).
+    pub first_left_ic_s: Option<f64>,
+    /// Knee flexion when the toe leaves the belt, degrees: more flexion leaves the foot
+    /// nearer the hips (less push back, less thigh extension at toe-off).
+    pub knee_flexion_to_deg: f64,
 }
 
 impl Default for RunParams {
@@ -154,6 +160,8 @@ impl Default for RunParams {
             walking: false,
             noise_corr_s: 0.0,
             far_snap_frac: 0.0,
+            first_left_ic_s: None,
+            knee_flexion_to_deg: KNEE_FLEXION_TO_DEG,
         }
     }
 }
@@ -292,6 +300,10 @@ fn check(p: &RunParams) {
         "speed_change",
     );
     ok(p.noise_corr_s >= 0.0, "noise_corr_s");
+    ok(
+        (5.0..=60.0).contains(&p.knee_flexion_to_deg),
+        "knee_flexion_to_deg",
+    );
     ok((0.0..=0.3).contains(&p.far_snap_frac), "far_snap_frac");
     ok(
         match p.strike {
@@ -361,7 +373,9 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
     let width = even(f64::from(height) * 16.0 / 9.0);
     let ground_y = 2.25 * l;
     let stride_time = 120.0 / p.cadence_spm;
-    let first_left_ic = stream(p.seed, STREAM_PHASE).gen_range(0.0..stride_time);
+    let first_left_ic = p
+        .first_left_ic_s
+        .unwrap_or_else(|| stream(p.seed, STREAM_PHASE).gen_range(0.0..stride_time));
     let model = Model::new(p, first_left_ic, width, ground_y);
     let warp = Warp::new(p);
     let n = ((p.duration_s * p.fps).round() as usize).max(1);
