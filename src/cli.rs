@@ -209,7 +209,7 @@ enum Protocol {
 }
 
 impl GaitFlags {
-    fn apply(self, mut a: AnalysisConfig) -> AnalysisConfig {
+    fn apply(self, mut a: AnalysisConfig) -> Result<AnalysisConfig> {
         if self.belt_speed.is_some() {
             a.belt_speed = self.belt_speed;
             a.speed_schedule = None;
@@ -238,11 +238,11 @@ impl GaitFlags {
             feedback.retest = true;
         }
         if let (Some(Protocol::Ramp), Some(easy)) = (self.protocol, self.easy_pace) {
-            a.speed_schedule = Some(a.ramp.schedule(easy));
+            a.speed_schedule = Some(a.ramp.schedule(easy)?);
             a.belt_speed = None;
             a.cues.enabled = false;
         }
-        a
+        Ok(a)
     }
 }
 
@@ -290,7 +290,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 input,
                 out,
                 pose: pose.apply(config.pose),
-                analysis: gait.apply(config.analysis),
+                analysis: gait.apply(config.analysis)?,
                 report: config.report,
                 progress: !quiet,
                 overwrite,
@@ -328,9 +328,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let pose = pose.apply(config.pose);
             let ramp = gait.protocol.is_some();
-            let analysis = gait.apply(config.analysis);
-            // A ramp ends with its last stage unless a duration is given.
-            let duration = duration.or(ramp.then_some(analysis.ramp.stages as f64 * analysis.ramp.stage_s));
+            let analysis = gait.apply(config.analysis)?;
             let source = LiveSource::choose(camera, source.as_deref());
             let claimed = out.is_none();
             let out = match out {

@@ -19,6 +19,8 @@ pub enum Command {
     ToggleHelp,
     /// Choose another person in view as the runner (the next one who looks like one).
     ChooseRunner,
+    /// Save the screen as shown (faces blurred) as a PNG in the session folder.
+    Snapshot,
     /// The belt was set to this speed, km/h.
     SetSpeed(f64),
     /// The belt was sped up (+) or slowed (-) by this much, km/h.
@@ -28,7 +30,7 @@ pub enum Command {
 
 impl Command {
     /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, runner,
-    /// speed KMH (or speed +0.5 / speed -0.5), help, quit.
+    /// speed KMH (or speed +0.5 / speed -0.5), snapshot, help, quit.
     pub fn parse(line: &str) -> Option<Command> {
         let mut words = line.split_whitespace();
         Some(match words.next()? {
@@ -40,6 +42,7 @@ impl Command {
             "delay" => Command::ToggleDelay,
             "help" => Command::ToggleHelp,
             "runner" => Command::ChooseRunner,
+            "snapshot" => Command::Snapshot,
             "speed" => {
                 let arg = words.next()?;
                 let value: f64 = arg.parse().ok().filter(|v: &f64| v.is_finite())?;
@@ -115,6 +118,7 @@ impl Display {
                 Key::D => Command::ToggleDelay,
                 Key::H => Command::ToggleHelp,
                 Key::P => Command::ChooseRunner,
+                Key::I => Command::Snapshot,
                 Key::Up => Command::StepSpeed(0.1),
                 Key::Down => Command::StepSpeed(-0.1),
                 Key::PageUp => Command::StepSpeed(1.0),

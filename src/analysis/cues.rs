@@ -310,6 +310,9 @@ pub struct CueDecision {
     pub shown: Option<String>,
     /// The cue that would be shown without cool-down and fading.
     pub active: Option<String>,
+    /// At least one rule judged this step against its reference (the references are in):
+    /// no active cue then means the stride is as it should be.
+    pub judged: bool,
 }
 
 pub struct CueEngine {
@@ -356,6 +359,7 @@ impl CueEngine {
     /// `t` is the media time the step is decided at (the feedback schedule's clock).
     pub fn step(&mut self, t: f64, metric: impl Fn(Metric) -> Option<f64>) -> CueDecision {
         self.steps += 1;
+        let mut judged = false;
         let cfg = &self.config;
         for (rule, state) in cfg.rules.iter().zip(self.states.iter_mut()) {
             if !cfg.in_use(rule) {
@@ -366,12 +370,14 @@ impl CueEngine {
                 continue;
             };
             // A cadence cue never asks for more than 5 % over the runner's own cadence at
-            // this speed, so it waits until that is known.
-            let cap = if rule.metric == Metric::Cadence && rule.when == Direction::Below {
-                if state.preferred.len() < REFERENCE_STEPS {
-                    state.preferred.push(value);
-                    continue;
-                }
+            // this speed (its first steps, the same steps as its reference), so it waits
+            // until that is known.
+            let capped = rule.metric == Metric::Cadence && rule.when == Direction::Below;
+            let gathering = capped && state.preferred.len() < REFERENCE_STEPS;
+            if gathering {
+                state.preferred.push(value);
+            }
+            let cap = if capped && !gathering {
                 super::geometry::median(&state.preferred).map(|p| p * (1.0 + MAX_CADENCE_RISE))
             } else {
                 None
@@ -390,9 +396,10 @@ impl CueEngine {
                 rule.baseline_steps,
                 &mut state.baseline_values,
             );
-            let (Some(own), Some(also)) = (own, also) else {
+            let (Some(own), Some(also), false) = (own, also, gathering) else {
                 continue;
             };
+            judged = true;
             let fault = own && also && cap.is_none_or(|cap| value < cap);
             state.recent.push_back(fault);
             if state.recent.len() > cfg.window {
@@ -418,7 +425,11 @@ impl CueEngine {
         } else {
             None
         };
-        CueDecision { shown, active }
+        CueDecision {
+            shown,
+            active,
+            judged,
+        }
     }
 
     /// Whether the cool-down after the last shown cue is over.

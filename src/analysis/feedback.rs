@@ -100,8 +100,14 @@ pub struct CueBanner {
     shown: Option<(f64, String)>,
     active: Option<(f64, String)>,
     last_t: Option<f64>,
+    /// Whether cues may be shown now (live: the clinician hid them, or a retest began).
+    allowed: bool,
+    /// When a retest began during the session (live phase `retest`).
+    retest_from: Option<f64>,
     pub visible_s: f64,
     pub active_s: f64,
+    /// Time a cue was due while cues were hidden.
+    pub hidden_s: f64,
 }
 
 impl CueBanner {
@@ -111,9 +117,30 @@ impl CueBanner {
             shown: None,
             active: None,
             last_t: None,
+            allowed: true,
+            retest_from: None,
             visible_s: 0.0,
             active_s: 0.0,
+            hidden_s: 0.0,
         }
+    }
+
+    /// Cues allowed or hidden from now on; `retest` marks the start of a retest.
+    pub fn allow(&mut self, allowed: bool, retest: bool) {
+        self.allowed = allowed;
+        if retest && self.retest_from.is_none() {
+            self.retest_from = Some(self.last_t.unwrap_or(0.0));
+        }
+    }
+
+    /// How long a shown cue stays up, seconds.
+    pub fn hold_s(&self) -> f64 {
+        self.config.hold_s
+    }
+
+    /// Whether feedback may be seen at `t` (allowed, and its block is on).
+    pub fn may_show(&self, t: f64) -> bool {
+        self.allowed && self.config.on_at(t)
     }
 
     /// A step was decided at `t` with this shown and active cue.
@@ -130,13 +157,19 @@ impl CueBanner {
 
     /// The cue on screen at frame time `now` (frames in time order); counts the time.
     pub fn frame(&mut self, now: f64) -> Option<String> {
-        let visible = self.held(&self.shown, now).filter(|_| self.config.on_at(now));
+        let visible = self
+            .held(&self.shown, now)
+            .filter(|_| self.allowed && self.config.on_at(now));
         let dt = self.last_t.map_or(0.0, |last| (now - last).clamp(0.0, 0.5));
         self.last_t = Some(now);
         if self.held(&self.active, now).is_some() {
-            self.active_s += dt;
-            if visible.is_some() {
-                self.visible_s += dt;
+            if !self.allowed {
+                self.hidden_s += dt;
+            } else {
+                self.active_s += dt;
+                if visible.is_some() {
+                    self.visible_s += dt;
+                }
             }
         }
         visible
@@ -145,11 +178,14 @@ impl CueBanner {
     /// What `summary.json` says of the feedback given.
     pub fn facts(&self) -> serde_json::Value {
         let c = &self.config;
+        let retest = c.retest || self.retest_from.is_some();
         serde_json::json!({
-            "visible_share_setting": c.share(),
-            "share_from": if c.retest { "retest" } else if c.visible_share.is_some() { "visible_share" } else { "session number" },
+            "visible_share_setting": if retest { 0.0 } else { c.share() },
+            "share_from": if retest { "retest" } else if c.visible_share.is_some() { "visible_share" } else { "session number" },
             "session_number": c.session_number,
-            "retest": c.retest,
+            "retest": retest,
+            "retest_from_s": self.retest_from.or(c.retest.then_some(0.0)),
+            "cue_due_while_hidden_s": (self.hidden_s * 10.0).round() / 10.0,
             "block_s": c.block_s,
             "cue_due_s": (self.active_s * 10.0).round() / 10.0,
             "banner_up_s": (self.visible_s * 10.0).round() / 10.0,

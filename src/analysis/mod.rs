@@ -37,7 +37,7 @@ pub use sample::{PoseSample, Side};
 use scale::ScaleEstimator;
 use speed::{DetectedChange, SpeedWatch};
 use stance::OpenStep;
-pub use step::StepRecord;
+pub use step::{ContactPose, StepRecord};
 use validity::{Gait, SessionGait};
 
 /// Steps in the rolling cadence.
@@ -48,6 +48,12 @@ const MIN_STEP_S: f64 = 0.25;
 const MAX_GAP_S: f64 = 0.5;
 /// Leg points may lie this far outside the frame (pixels) before the frame is unusable.
 const FRAME_MARGIN_PX: f32 = 2.0;
+
+/// A change the stance foot shows this long before or after a given change of speed is
+/// that change (the speed is typed a moment before or after the belt gets there; the
+/// watch notices about 12 steps late).
+const EXPLAINED_BEFORE_S: f64 = 5.0;
+const EXPLAINED_AFTER_S: f64 = 15.0;
 
 /// One speed stage of the session.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -77,6 +83,8 @@ pub struct GaitAnalyzer {
     recent_ics: VecDeque<f64>,
     cues: CueEngine,
     scale: ScaleEstimator,
+    /// The belt's speed as given (flags, configuration, typed live).
+    schedule: Option<speed::SpeedSchedule>,
     /// Changes of belt speed noticed from the stance foot, when no schedule was given
     /// after them.
     watch: SpeedWatch,
@@ -117,7 +125,8 @@ impl GaitAnalyzer {
             step_times: VecDeque::new(),
             recent_ics: VecDeque::new(),
             cues: CueEngine::new(config.cues.clone()),
-            scale: ScaleEstimator::new(config.schedule(), config.runner_height_cm.map(|cm| cm / 100.0)),
+            scale: ScaleEstimator::new(config.runner_height_cm.map(|cm| cm / 100.0)),
+            schedule: config.schedule(),
             watch: SpeedWatch::default(),
             cue_stage: None,
             tilts: pelvis::TiltLog::default(),
@@ -149,37 +158,71 @@ impl GaitAnalyzer {
 
     /// The belt was set to `speed` at media time `t` (typed during a live session).
     pub fn set_belt_speed(&mut self, t: f64, speed: scale::BeltSpeed) {
-        self.scale.set_speed_from(t, speed);
+        match &mut self.schedule {
+            Some(s) => s.push(t, speed),
+            None => self.schedule = Some(speed::SpeedSchedule::typed_from(t, speed)),
+        }
     }
 
-    /// The speed stages so far: from a schedule, or from changes noticed in the stance
-    /// foot's speed when none was given.
+    /// A live session whose clock did not start at 0: the schedule given at the start
+    /// counts from its first frame.
+    pub fn start_schedule_at(&mut self, t0: f64) {
+        if let Some(s) = &self.schedule {
+            self.schedule = Some(s.shifted(t0));
+        }
+    }
+
+    /// The speed stages so far: the stages given (flags, configuration, typed), and a new
+    /// stage of unknown speed wherever the stance foot showed a change of belt speed that
+    /// no given stage explains (nothing given, or the belt changed anyway).
     pub fn speed_spans(&self) -> Vec<SpeedSpan> {
-        match self.scale.schedule() {
+        let given: Vec<SpeedSpan> = match &self.schedule {
             Some(schedule) => schedule
                 .stages()
                 .iter()
                 .map(|s| SpeedSpan {
                     from_s: s.from_s,
-                    speed_kmh: Some(s.speed.metres_per_second * 3.6),
+                    speed_kmh: s.speed.map(|v| v.metres_per_second * 3.6),
                     ratio_to_previous: None,
-                    source: "schedule",
+                    source: "given",
                 })
                 .collect(),
-            None => std::iter::once(SpeedSpan {
+            None => vec![SpeedSpan {
                 from_s: 0.0,
                 speed_kmh: None,
                 ratio_to_previous: None,
                 source: "start",
-            })
-            .chain(self.watch.changes.iter().map(|c| SpeedSpan {
-                from_s: c.at_s,
-                speed_kmh: None,
-                ratio_to_previous: Some(c.ratio),
-                source: "detected from the foot's speed over the belt",
-            }))
-            .collect(),
-        }
+            }],
+        };
+        let explained = |t: f64| {
+            given
+                .iter()
+                .skip(1)
+                .any(|g| t > g.from_s - EXPLAINED_BEFORE_S && t < g.from_s + EXPLAINED_AFTER_S)
+        };
+        let mut spans: Vec<SpeedSpan> = given.clone();
+        spans.extend(
+            self.watch
+                .changes
+                .iter()
+                .filter(|c| !explained(c.at_s))
+                .map(|c| SpeedSpan {
+                    from_s: c.at_s,
+                    speed_kmh: None,
+                    ratio_to_previous: Some(c.ratio),
+                    source: "detected from the foot's speed over the belt",
+                }),
+        );
+        spans.sort_by(|a, b| a.from_s.total_cmp(&b.from_s));
+        spans
+    }
+
+    /// The speed stage (from 1) at media time `t`, its speed when known, and when it began.
+    pub(crate) fn speed_at(&self, t: f64) -> (usize, Option<scale::BeltSpeed>, f64) {
+        let spans = self.speed_spans();
+        let k = spans.iter().rposition(|s| s.from_s <= t).unwrap_or(0);
+        let speed = spans[k].speed_kmh.and_then(|v| format!("{v} km/h").parse().ok());
+        (k + 1, speed, spans[k].from_s)
     }
 
     /// Belt-speed changes noticed from the stance foot (whether or not a speed was given).
@@ -233,10 +276,8 @@ impl GaitAnalyzer {
         }
         if new_person {
             // Someone else: their own baselines and scale.
-            self.scale = ScaleEstimator::new(
-                self.scale.schedule().cloned(),
-                self.config.runner_height_cm.map(|cm| cm / 100.0),
-            );
+            self.scale = ScaleEstimator::new(self.config.runner_height_cm.map(|cm| cm / 100.0));
+            self.watch.restart();
             self.cues = CueEngine::new(self.config.cues.clone());
             self.cue_stage = None;
         }

@@ -7,7 +7,6 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::geometry::median;
-use super::speed::SpeedSchedule;
 
 /// Hip-to-ankle segment length (thigh 0.245 H + shank 0.246 H) as a share of body height,
 /// from Winter's anthropometric table (Biomechanics and Motor Control of Human Movement).
@@ -74,68 +73,39 @@ impl From<BeltSpeed> for String {
 }
 
 /// Collects stance-foot speeds and answers metres per pixel. The camera does not move when
-/// the belt changes speed, so each stance gives the same scale whatever its stage; a stage
-/// with enough stances uses its own (the runner may have moved nearer), others the pooled.
+/// the belt changes speed, so every stance on a belt of known speed gives the same scale,
+/// and all of them are pooled (the analysis leaves out the seconds after a change, while
+/// the belt is still speeding up).
 #[derive(Debug, Default)]
 pub struct ScaleEstimator {
-    schedule: Option<SpeedSchedule>,
     runner_height_m: Option<f64>,
-    /// Metres per pixel from each counted stance, with its stage.
-    samples: Vec<(usize, f64)>,
+    /// Metres per pixel from each counted stance.
+    samples: Vec<f64>,
 }
 
 /// Stance phases needed before the belt-based scale is trusted.
 const MIN_STANCES: usize = 4;
 
 impl ScaleEstimator {
-    pub fn new(schedule: Option<SpeedSchedule>, runner_height_m: Option<f64>) -> Self {
+    pub fn new(runner_height_m: Option<f64>) -> Self {
         Self {
-            schedule,
             runner_height_m,
             samples: Vec::new(),
         }
     }
 
-    /// The belt's stage and speed at media time `t`, when a speed was given.
-    pub fn speed_at(&self, t: f64) -> Option<(usize, BeltSpeed)> {
-        self.schedule.as_ref().map(|s| s.at(t))
-    }
-
-    pub fn schedule(&self) -> Option<&SpeedSchedule> {
-        self.schedule.as_ref()
-    }
-
-    /// A speed typed during a live session, from media time `t` on.
-    pub fn set_speed_from(&mut self, t: f64, speed: BeltSpeed) {
-        match &mut self.schedule {
-            Some(s) => s.push(t, speed),
-            None => self.schedule = Some(SpeedSchedule::constant(speed)),
+    /// Records one stance: the speed in the image (pixels per second) of the foot resting
+    /// on a belt running at `belt`.
+    pub fn add_stance(&mut self, px_s: f64, belt: BeltSpeed) {
+        if px_s.is_finite() && px_s > 0.0 {
+            self.samples.push(belt.metres_per_second / px_s);
         }
     }
 
-    /// Records one stance that began at media time `t`: the speed in the image (pixels per
-    /// second) of the foot resting on the belt.
-    pub fn add_stance(&mut self, t: f64, px_s: f64) {
-        if let (Some((stage, belt)), true) = (self.speed_at(t), px_s.is_finite() && px_s > 0.0) {
-            self.samples.push((stage, belt.metres_per_second / px_s));
-        }
-    }
-
-    /// Metres per pixel at media time `t` and where it came from, or `None` when unknown.
-    pub fn metres_per_px(&self, t: f64, leg_length_px: f64) -> Option<(f64, &'static str)> {
-        if let Some((stage, _)) = self.speed_at(t) {
-            let own: Vec<f64> = self
-                .samples
-                .iter()
-                .filter(|s| s.0 == stage)
-                .map(|s| s.1)
-                .collect();
-            let all: Vec<f64> = self.samples.iter().map(|s| s.1).collect();
-            for pool in [own, all] {
-                if pool.len() >= MIN_STANCES {
-                    return median(&pool).map(|m| (m, "belt speed"));
-                }
-            }
+    /// Metres per pixel and where it came from, or `None` when unknown.
+    pub fn metres_per_px(&self, leg_length_px: f64) -> Option<(f64, &'static str)> {
+        if self.samples.len() >= MIN_STANCES {
+            return median(&self.samples).map(|m| (m, "belt speed"));
         }
         let height = self.runner_height_m?;
         (leg_length_px > 0.0).then(|| (LEG_LENGTH_PER_HEIGHT * height / leg_length_px, "runner height"))
@@ -160,36 +130,23 @@ mod tests {
 
     #[test]
     fn belt_scale_from_stance_speed_and_height_fallback() {
-        let belt = SpeedSchedule::constant("3.6 km/h".parse().unwrap());
-        let mut s = ScaleEstimator::new(Some(belt), Some(1.8));
+        let belt: BeltSpeed = "3.6 km/h".parse().unwrap();
+        let mut s = ScaleEstimator::new(Some(1.8));
         // Until enough stances are seen the height gives the scale.
-        let (m, source) = s.metres_per_px(0.0, 400.0).unwrap();
+        let (m, source) = s.metres_per_px(400.0).unwrap();
         assert_eq!(source, "runner height");
         assert!((m - 0.491 * 1.8 / 400.0).abs() < 1e-12);
         for _ in 0..4 {
-            s.add_stance(1.0, 800.0); // 800 px/s on a 1 m/s belt
+            s.add_stance(800.0, belt); // 800 px/s on a 1 m/s belt
         }
-        let (m, source) = s.metres_per_px(2.0, 400.0).unwrap();
+        let (m, source) = s.metres_per_px(400.0).unwrap();
         assert_eq!(source, "belt speed");
         assert!((m - 1.0 / 800.0).abs() < 1e-12);
-        assert!(ScaleEstimator::new(None, None)
-            .metres_per_px(0.0, 400.0)
-            .is_none());
-    }
-
-    #[test]
-    fn each_stage_of_a_schedule_gives_the_one_camera_scale() {
-        // 1 m/s then 2 m/s: the foot moves twice as fast in the picture, the scale holds.
-        let schedule: SpeedSchedule = "0:3.6,60:7.2".parse().unwrap();
-        let mut s = ScaleEstimator::new(Some(schedule), None);
-        for i in 0..4 {
-            s.add_stance(f64::from(i), 800.0);
+        // A faster belt moves the foot faster in the picture; the scale holds.
+        for _ in 0..5 {
+            s.add_stance(1600.0, "7.2 km/h".parse().unwrap());
         }
-        // The second stage borrows the first's scale until it has its own stances.
-        assert!((s.metres_per_px(70.0, 400.0).unwrap().0 - 1.0 / 800.0).abs() < 1e-12);
-        for i in 0..4 {
-            s.add_stance(61.0 + f64::from(i), 1600.0);
-        }
-        assert!((s.metres_per_px(70.0, 400.0).unwrap().0 - 2.0 / 1600.0).abs() < 1e-12);
+        assert!((s.metres_per_px(400.0).unwrap().0 - 1.0 / 800.0).abs() < 1e-12);
+        assert!(ScaleEstimator::new(None).metres_per_px(400.0).is_none());
     }
 }

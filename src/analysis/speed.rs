@@ -13,12 +13,16 @@ use serde::{Deserialize, Serialize};
 use super::geometry::median;
 use super::scale::BeltSpeed;
 
-/// One stage: the belt runs at `speed` from `from_s` (media time) until the next stage.
+/// One stage: the belt runs at `speed` from `from_s` (media time) until the next stage;
+/// `None` before the first speed typed during a live session.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SpeedStage {
     pub from_s: f64,
-    pub speed: BeltSpeed,
+    pub speed: Option<BeltSpeed>,
 }
+
+/// Speeds typed this close together (seconds) are one setting: the belt was being stepped.
+const SAME_SETTING_S: f64 = 3.0;
 
 /// Stages in time order, the first from 0 s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,7 +34,10 @@ pub struct SpeedSchedule {
 impl SpeedSchedule {
     pub fn constant(speed: BeltSpeed) -> Self {
         Self {
-            stages: vec![SpeedStage { from_s: 0.0, speed }],
+            stages: vec![SpeedStage {
+                from_s: 0.0,
+                speed: Some(speed),
+            }],
         }
     }
 
@@ -39,7 +46,7 @@ impl SpeedSchedule {
     }
 
     /// The stage running at media time `t` (its index and speed).
-    pub fn at(&self, t: f64) -> (usize, BeltSpeed) {
+    pub fn at(&self, t: f64) -> (usize, Option<BeltSpeed>) {
         let k = self.stages.iter().rposition(|s| s.from_s <= t).unwrap_or(0);
         (k, self.stages[k].speed)
     }
@@ -49,15 +56,56 @@ impl SpeedSchedule {
         self.stages.get(k + 1).map_or(session_end, |s| s.from_s)
     }
 
-    /// Adds a stage from `from_s` (a speed typed during a live session); a stage at the
-    /// same instant is replaced.
+    /// A speed typed during a live session, from media time `from_s` on. The same speed
+    /// again changes nothing; speeds typed within a few seconds of the last one (the belt
+    /// being stepped up key by key) are one setting.
     pub fn push(&mut self, from_s: f64, speed: BeltSpeed) {
-        let from_s = from_s.max(self.stages.last().map_or(0.0, |s| s.from_s));
-        if let Some(last) = self.stages.last_mut().filter(|s| s.from_s == from_s) {
-            last.speed = speed;
-        } else {
-            self.stages.push(SpeedStage { from_s, speed });
+        let Some(last) = self.stages.last_mut() else {
+            self.stages.push(SpeedStage {
+                from_s: 0.0,
+                speed: Some(speed),
+            });
+            return;
+        };
+        if last.speed == Some(speed) {
+            return;
         }
+        if last.from_s > 0.0 && from_s - last.from_s < SAME_SETTING_S {
+            last.speed = Some(speed);
+            return;
+        }
+        let from_s = from_s.max(last.from_s);
+        self.stages.push(SpeedStage {
+            from_s,
+            speed: Some(speed),
+        });
+    }
+
+    /// The first speed typed at `from_s` in a session begun without one: unknown before.
+    pub fn typed_from(from_s: f64, speed: BeltSpeed) -> Self {
+        let mut stages = vec![SpeedStage {
+            from_s: 0.0,
+            speed: None,
+        }];
+        if from_s < SAME_SETTING_S {
+            stages[0].speed = Some(speed);
+        } else {
+            stages.push(SpeedStage {
+                from_s,
+                speed: Some(speed),
+            });
+        }
+        Self { stages }
+    }
+
+    /// The same schedule with every stage after the first moved `offset_s` later (a live
+    /// session whose clock did not start at 0).
+    pub fn shifted(&self, offset_s: f64) -> Self {
+        let mut out = self.clone();
+        for st in out.stages.iter_mut().skip(1) {
+            st.from_s += offset_s;
+        }
+        out
     }
 }
 
@@ -97,7 +145,10 @@ impl FromStr for SpeedSchedule {
                     "speed schedule: the first stage must start at 0 s (it starts at {from_s} s), {example}"
                 );
             }
-            stages.push(SpeedStage { from_s, speed });
+            stages.push(SpeedStage {
+                from_s,
+                speed: Some(speed),
+            });
         }
         if stages.is_empty() {
             bail!("speed schedule '{s}' has no stages, {example}");
@@ -117,7 +168,10 @@ impl From<SpeedSchedule> for String {
     fn from(s: SpeedSchedule) -> String {
         s.stages
             .iter()
-            .map(|st| format!("{}:{}", st.from_s, String::from(st.speed)))
+            .map(|st| {
+                let speed = st.speed.map_or_else(|| "unknown".to_string(), String::from);
+                format!("{}:{speed}", st.from_s)
+            })
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -168,19 +222,29 @@ impl RampConfig {
 
     /// The stages for a runner whose easy pace is `easy`, each rounded to the 0.1 km/h a
     /// treadmill console can be set to.
-    pub fn schedule(&self, easy: BeltSpeed) -> SpeedSchedule {
+    pub fn schedule(&self, easy: BeltSpeed) -> Result<SpeedSchedule> {
         let easy_kmh = easy.metres_per_second * 3.6;
         let stages = (0..self.stages)
-            .filter_map(|k| {
+            .map(|k| {
                 let kmh = easy_kmh * self.start_share * (1.0 + self.step_share).powi(k as i32);
-                let speed: BeltSpeed = format!("{:.1} km/h", kmh).parse().ok()?;
-                Some(SpeedStage {
+                let speed: BeltSpeed = format!("{kmh:.1} km/h").parse().with_context(|| {
+                    format!(
+                        "the ramp's stage {} from an easy pace of {easy_kmh:.1} km/h",
+                        k + 1
+                    )
+                })?;
+                Ok(SpeedStage {
                     from_s: k as f64 * self.stage_s,
-                    speed,
+                    speed: Some(speed),
                 })
             })
-            .collect();
-        SpeedSchedule { stages }
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SpeedSchedule { stages })
+    }
+
+    /// How long the whole ramp lasts, seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.stages as f64 * self.stage_s
     }
 }
 
@@ -216,6 +280,29 @@ pub struct SpeedWatch {
 }
 
 impl SpeedWatch {
+    /// Someone else is measured: their own reference (the changes seen so far stay).
+    pub fn restart(&mut self) {
+        self.reference.clear();
+        self.recent.clear();
+        self.before = None;
+    }
+
+    /// Whether the latest steps all moved off the reference the same way: a change of
+    /// speed may be under way (cues wait until it is decided).
+    pub fn unsettled(&self) -> bool {
+        let (Some(base), true) = (median(&self.reference), self.recent.len() >= 4) else {
+            return false;
+        };
+        let last: Vec<f64> = self
+            .recent
+            .iter()
+            .rev()
+            .take(4)
+            .map(|r| r.1 / base - 1.0)
+            .collect();
+        last.iter().all(|d| *d > WATCH_CHANGE) || last.iter().all(|d| *d < -WATCH_CHANGE)
+    }
+
     /// One counted step's foot speed at its contact time; returns a change when it is seen.
     pub fn push(&mut self, t: f64, legs_per_s: f64) -> Option<DetectedChange> {
         if !(legs_per_s.is_finite() && legs_per_s > 0.0) {
@@ -290,12 +377,12 @@ mod tests {
         assert_eq!(s.at(29.99).0, 0);
         let (k, v) = s.at(45.0);
         assert_eq!(k, 1);
-        assert!((v.metres_per_second * 3.6 - 10.0).abs() < 1e-9);
+        assert!((v.unwrap().metres_per_second * 3.6 - 10.0).abs() < 1e-9);
         assert_eq!(s.at(1e5).0, 2);
         assert_eq!(s.end_of(1, 100.0), 60.0);
         assert_eq!(s.end_of(2, 100.0), 100.0);
         let mph: SpeedSchedule = "0:5 mph,60:5.5mph".parse().unwrap();
-        assert!((mph.at(61.0).1.metres_per_second - 5.5 * 0.44704).abs() < 1e-9);
+        assert!((mph.at(61.0).1.unwrap().metres_per_second - 5.5 * 0.44704).abs() < 1e-9);
         for bad in [
             "",
             "8",
@@ -315,11 +402,13 @@ mod tests {
 
     #[test]
     fn a_ramp_starts_at_four_fifths_of_easy_pace_and_rises_a_tenth_a_stage() {
-        let s = RampConfig::default().schedule("10 km/h".parse().unwrap());
+        let s = RampConfig::default()
+            .schedule("10 km/h".parse().unwrap())
+            .unwrap();
         let kmh: Vec<f64> = s
             .stages()
             .iter()
-            .map(|st| st.speed.metres_per_second * 3.6)
+            .map(|st| st.speed.unwrap().metres_per_second * 3.6)
             .collect();
         let expected = [8.0, 8.8, 9.7, 10.6, 11.7];
         assert!(
@@ -327,6 +416,30 @@ mod tests {
             "{kmh:?}"
         );
         assert_eq!(s.stages()[4].from_s, 360.0);
+        // A pace the belt cannot run is refused, not dropped.
+        assert!(RampConfig::default()
+            .schedule("40 km/h".parse().unwrap())
+            .is_err());
+    }
+
+    #[test]
+    fn typed_speeds_start_when_typed_and_key_presses_in_a_row_are_one_setting() {
+        let kmh = |k: f64| -> BeltSpeed { format!("{k} km/h").parse().unwrap() };
+        let mut s = SpeedSchedule::typed_from(30.0, kmh(10.0));
+        assert_eq!(s.at(10.0).1, None, "unknown before it was typed");
+        assert_eq!(s.at(31.0).1, Some(kmh(10.0)));
+        s.push(60.0, kmh(10.1));
+        s.push(60.5, kmh(10.2));
+        s.push(61.0, kmh(10.3));
+        s.push(70.0, kmh(10.3));
+        assert_eq!(s.stages().len(), 3, "{s:?}");
+        assert_eq!(s.at(65.0), (2, Some(kmh(10.3))));
+        assert_eq!(s.stages()[2].from_s, 60.0);
+        let shifted = s.shifted(5.0);
+        assert_eq!(
+            (shifted.stages()[0].from_s, shifted.stages()[2].from_s),
+            (0.0, 65.0)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::events::GaitEvent;
 use super::geometry::median;
 use super::metrics::{self, ContactMetrics};
-use super::scale::BeltSpeed;
+use super::step::ContactPose;
 use super::validity::{self, Gait, StepFacts};
 use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
 
@@ -15,10 +15,14 @@ use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
 /// after about half).
 const FLAT_FROM: f64 = 0.2;
 const FLAT_TO: f64 = 0.55;
+/// The wider window, for low frame rates: a heel strike's heel and a forefoot strike's toe
+/// are already on the belt by 10 %, and the heel rises after about 60 %.
+const FLAT_FROM_WIDE: f64 = 0.1;
+const FLAT_TO_WIDE: f64 = 0.65;
 
-/// The least-squares slope of y on t, from at least 3 samples spread in time.
+/// The least-squares slope of y on t, from at least 2 samples spread in time.
 fn slope(samples: &[(f64, f64)]) -> Option<f64> {
-    if samples.len() < 3 {
+    if samples.len() < 2 {
         return None;
     }
     let n = samples.len() as f64;
@@ -49,6 +53,7 @@ pub(super) struct OpenStep {
     /// This contact, the one before it and this foot's last one were all placed by the
     /// treadmill detector: the step's timings do not mix the two detectors.
     timed_on_belt: bool,
+    at_contact: ContactPose,
     /// +1 facing image right, −1 facing left.
     facing: f64,
 }
@@ -62,9 +67,19 @@ impl GaitAnalyzer {
         let side = slot(ic.side);
         // Overstride at the point that touched first, against the hips' line through the
         // frames around the contact; from the fallback detector, the heel's lead it measured.
-        let overstride = match (ic.contact, self.history.hip_x_at(ic.t)) {
+        let hip_x = self.history.hip_x_at(ic.t);
+        let overstride = match (ic.contact, hip_x) {
             (Some(c), Some(hip_x)) => Some((c.x - hip_x) * body.dir / body.leg_length),
             _ => ic.heel_forward,
+        };
+        let leg = ic.side.points();
+        let xy = |i: usize| (body.keypoints[i].x as f64, body.keypoints[i].y as f64);
+        let at_contact = ContactPose {
+            hip: (hip_x.unwrap_or(body.hip_centre.0), body.hip_centre.1),
+            knee: xy(leg.knee),
+            ankle: xy(leg.ankle),
+            contact: ic.contact.map_or(xy(leg.heel), |c| (c.x, c.y)),
+            dir: body.dir,
         };
         let turn = metrics::AnglesAtTurn {
             shank: self
@@ -131,6 +146,7 @@ impl GaitAnalyzer {
             track: self.track,
             timed_on_belt,
             facing: body.dir,
+            at_contact,
         });
         self.next_step += 1;
     }
@@ -198,6 +214,9 @@ impl GaitAnalyzer {
             facing: if open.facing > 0.0 { "right" } else { "left" },
             belt_speed_kmh: None,
             speed_stage: 1,
+            at_contact: Some(open.at_contact).filter(|_| seen),
+            track: open.track,
+            judged: false,
         };
         let facts = StepFacts {
             settling: !open.timed_on_belt,
@@ -220,47 +239,38 @@ impl GaitAnalyzer {
             record.valid = false;
             record.reason = Some(reason);
         }
+        let (stage, belt, stage_from) = self.speed_at(open.ic.t);
+        // The first seconds of a stage after the first are the belt speeding up and the
+        // runner adapting: they teach neither the scale nor the cues.
+        let settling = stage > 1 && open.ic.t - stage_from < self.config.stages.settle_s;
         // Only counted steps teach the pixel scale and the speed watch: the belt's speed in
         // the image is the foot's while it rests flat on the belt, fitted over the frames
         // of that part of the stance (every strike type is flat by then, and an error of a
         // frame or two in the contact time moves the window but not the speed).
         if let (true, Some(ct)) = (record.valid, contact_time_s) {
-            let (from, to) = (open.ic.t + FLAT_FROM * ct, open.ic.t + FLAT_TO * ct);
-            let foot = side.points();
-            let samples: Vec<(f64, f64)> = self
-                .history
-                .iter()
-                .filter(|f| f.t >= from && f.t <= to)
-                .map(|f| {
-                    (
-                        f.t,
-                        0.5 * (f.keypoints[foot.heel].x + f.keypoints[foot.toe].x) as f64,
-                    )
-                })
-                .collect();
-            if let Some(px_s) = slope(&samples).map(f64::abs) {
-                self.scale.add_stance(open.ic.t, px_s);
+            if let Some(px_s) = self.foot_speed_px_s(side, open.ic.t, ct) {
+                if let (Some(b), false) = (belt, settling) {
+                    self.scale.add_stance(px_s, b);
+                }
                 self.watch.push(open.ic.t, px_s / open.contact.leg_length_px);
             }
         }
-        let (stage, belt) = self.speed_at(open.ic.t);
         record.speed_stage = stage;
         record.belt_speed_kmh = belt.map(|b| b.metres_per_second * 3.6);
         record.step_length_m = belt
             .zip(record.step_time_s)
             .map(|(b, dt)| b.metres_per_second * dt);
         (record.pelvic_tilt_deg, record.pelvic_tilt_source) = self.pelvic_tilt(&open, to);
-        let scale = self
-            .scale
-            .metres_per_px(open.ic.t, open.contact.leg_length_px)
-            .filter(|_| belt.is_some() || self.scale.schedule().is_none());
+        let scale = self.scale.metres_per_px(open.contact.leg_length_px);
         record.overstride_cm = open
             .contact
             .overstride_ratio
             .zip(scale)
             .map(|(r, (m_per_px, _))| r * open.contact.leg_length_px * m_per_px * 100.0);
         // Cues only for valid steps while the session is running.
-        if record.valid && session == Gait::Running {
+        // Cues wait while the speed is changing: the runner's values at the old speed are no
+        // reference, and the new one's are not yet in.
+        if record.valid && session == Gait::Running && !settling && !self.watch.unsettled() {
             // The runner's own reference values belong to one speed: new speed, new ones.
             if self.cue_stage.is_some_and(|s| s != stage) {
                 self.cues.new_stage();
@@ -269,23 +279,33 @@ impl GaitAnalyzer {
             let decision = self.cues.step(record.decided_at_s, |m| record.value(m));
             record.cue = decision.shown;
             record.active_cue = decision.active;
+            record.judged = decision.judged && self.config.cues.enabled;
         }
         record
     }
 
-    /// The speed stage (from 1) and the belt's speed at media time `t`. With one speed given
-    /// for the whole session, a change noticed in the stance foot's speed makes the speed
-    /// unknown from then on: the number typed no longer holds.
-    fn speed_at(&self, t: f64) -> (usize, Option<BeltSpeed>) {
-        let noticed = self.watch.changes.iter().filter(|c| c.at_s <= t).count();
-        match self.scale.schedule() {
-            Some(s) if s.stages().len() > 1 => {
-                let (k, v) = s.at(t);
-                (k + 1, Some(v))
-            }
-            Some(s) => (1 + noticed, (noticed == 0).then(|| s.at(t).1)),
-            None => (1 + noticed, None),
+    /// The speed of the foot flat on the belt in the image, pixels per second: the slope
+    /// of its heel–toe midpoint over the frames of flat stance (the window is widened when
+    /// a low frame rate leaves fewer than 3 frames in it).
+    fn foot_speed_px_s(&self, side: Side, ic_t: f64, ct: f64) -> Option<f64> {
+        let foot = side.points();
+        let samples = |from: f64, to: f64| -> Vec<(f64, f64)> {
+            self.history
+                .iter()
+                .filter(|f| f.t >= ic_t + from * ct && f.t <= ic_t + to * ct)
+                .map(|f| {
+                    (
+                        f.t,
+                        0.5 * (f.keypoints[foot.heel].x + f.keypoints[foot.toe].x) as f64,
+                    )
+                })
+                .collect()
+        };
+        let mut s = samples(FLAT_FROM, FLAT_TO);
+        if s.len() < 3 {
+            s = samples(FLAT_FROM_WIDE, FLAT_TO_WIDE);
         }
+        slope(&s).map(f64::abs)
     }
 
     /// Whether the other foot was still on the belt when `side` landed at `ic` (it left

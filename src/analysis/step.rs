@@ -57,6 +57,29 @@ pub struct StepRecord {
     /// The speed stage this step belongs to, from 1: the schedule's, or counted from the
     /// changes noticed in the stance foot's speed when none was given.
     pub speed_stage: usize,
+    /// Where the leg was at initial contact, for drawing (not a column of steps.csv).
+    #[serde(skip)]
+    pub at_contact: Option<ContactPose>,
+    /// The pose stage's track of the person measured (not a column of steps.csv).
+    #[serde(skip)]
+    pub track: Option<u64>,
+    /// The cue rules judged this step against the runner's references (not a column).
+    #[serde(skip)]
+    pub judged: bool,
+}
+
+/// The stance leg at the instant of initial contact, image pixels: what the clinical
+/// overlay draws (plumb line from the hips, contact point, shank and knee angles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContactPose {
+    /// The hip centre's line through the frames around the contact, and its height.
+    pub hip: (f64, f64),
+    pub knee: (f64, f64),
+    pub ankle: (f64, f64),
+    /// The point that touched first (heel, mid-foot or toe).
+    pub contact: (f64, f64),
+    /// +1 running toward image right, -1 toward the left.
+    pub dir: f64,
 }
 
 impl StepRecord {

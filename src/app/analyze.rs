@@ -339,16 +339,14 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
             }
             times.record("analysis", t_analysis.elapsed());
             let t0 = Instant::now();
-            if let Some(p) = &pose {
-                overlay::draw_pose(&mut frame.image, p)?;
-            }
-            overlay::draw_status(
+            let track = pose.as_ref().map(|p| p.track);
+            overlay::draw_view(
                 &mut frame.image,
-                &overlay::status_line(frame.pts_s, gait.last_step()),
+                pose.as_ref(),
+                gait.contact_at(frame.pts_s, track).as_ref(),
+                Some(&overlay::status_line(frame.pts_s, gait.last_step_of(track))),
+                gait.banner_at(frame.pts_s, track).as_ref(),
             )?;
-            if let Some(cue) = gait.cue_on_screen() {
-                overlay::draw_cue(&mut frame.image, cue)?;
-            }
             let t1 = Instant::now();
             clip.write(&frame.image)?;
             let t2 = Instant::now();

@@ -9,6 +9,11 @@ use opencv::core::Mat;
 use serde_json::Value;
 
 use crate::analysis::feedback::CueBanner;
+use crate::overlay::contact::ContactDrawing;
+use crate::overlay::Banner;
+
+/// A contact's overlay stays on the video this long after its step is decided, seconds.
+const CONTACT_HOLD_S: f64 = 0.6;
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
 use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
@@ -112,8 +117,14 @@ impl GaitStage {
 
     /// Whether cues may be shown from now on (a cue not allowed is not shown, nor written as
     /// shown; the rule's finding stays in `active_cue`).
-    pub fn allow_cues(&mut self, allowed: bool) {
-        self.cues_allowed = allowed;
+    pub fn allow_cues(&mut self, allowed: bool, retest: bool) {
+        self.cues_allowed = allowed && !retest;
+        self.banner.allow(self.cues_allowed, retest);
+    }
+
+    /// A live session's clock starts at `t0`: the schedule given counts from there.
+    pub fn start_schedule_at(&mut self, t0: f64) {
+        self.analyzer.start_schedule_at(t0);
     }
 
     /// The belt was set to a new speed at media time `t` (typed during a live session).
@@ -152,6 +163,33 @@ impl GaitStage {
     /// while the feedback schedule allows cues.
     pub fn cue_on_screen(&self) -> Option<&str> {
         self.on_screen.as_deref()
+    }
+
+    /// What the banner shows at media time `t` for the person `track`: the cue, or "good"
+    /// when the last step of that person (within the hold time) was judged against the
+    /// runner's references and found nothing, while feedback may be seen.
+    pub fn banner_at(&self, t: f64, track: Option<u64>) -> Option<Banner> {
+        if let Some(cue) = &self.on_screen {
+            return Some(Banner::Cue(cue.clone()));
+        }
+        let last = self.steps.last()?;
+        let fresh = t - last.decided_at_s <= self.banner.hold_s() && last.track == track;
+        let good = fresh && last.valid && last.judged && last.active_cue.is_none();
+        (good && self.cues_allowed && self.banner.may_show(t)).then_some(Banner::Good)
+    }
+
+    /// The latest contact of `track` to draw at media time `t` (held briefly after the
+    /// step is decided; nothing carried over to someone else).
+    pub fn contact_at(&self, t: f64, track: Option<u64>) -> Option<ContactDrawing> {
+        let last = self.steps.iter().rev().find(|s| s.at_contact.is_some())?;
+        (last.track == track && t - last.decided_at_s <= CONTACT_HOLD_S && t >= last.ic_time_s)
+            .then(|| ContactDrawing::of_step(last))
+            .flatten()
+    }
+
+    /// The latest step of `track` (the header names nobody else's).
+    pub fn last_step_of(&self, track: Option<u64>) -> Option<&StepRecord> {
+        self.steps.last().filter(|s| s.track == track && track.is_some())
     }
 
     pub fn last_step(&self) -> Option<&StepRecord> {

@@ -6,6 +6,7 @@ pub mod h264;
 pub mod keypoints;
 pub mod recorder;
 pub mod session_dir;
+pub mod snapshot;
 pub mod speed_stages;
 pub mod steps;
 pub mod summary;

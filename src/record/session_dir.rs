@@ -28,6 +28,7 @@ const SESSION_NAMES: &[&str] = &[
     "annotated.mp4",
     "report.html",
     "clips",
+    "snapshots",
 ];
 /// Numbered recordings of `live`: prefix and extension.
 const NUMBERED: &[(&str, &str)] = &[

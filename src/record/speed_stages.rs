@@ -130,9 +130,12 @@ fn strategy(stages: &[Stage]) -> Value {
         }
         let cadence_share = (cb / ca).ln() / dv;
         // Step length measured when the speed is known; otherwise the rest of the rise.
-        let length_share = match (a.step_length, b.step_length) {
-            (Some(la), Some(lb)) => (lb / la).ln() / dv,
-            _ => 1.0 - cadence_share,
+        let (length_share, length_from) = match (a.step_length, b.step_length) {
+            (Some(la), Some(lb)) => ((lb / la).ln() / dv, "measured"),
+            _ => (
+                1.0 - cadence_share,
+                "the rest of the rise (no step length without a belt speed)",
+            ),
         };
         if takes_over.is_none() && cadence_share > 0.5 && dv > 0.0 {
             takes_over = Some(json!({
@@ -148,6 +151,7 @@ fn strategy(stages: &[Stage]) -> Value {
             "speed_change_ln": round(Some(dv), 4),
             "speed_change_from": speed_from,
             "step_length_share": round(Some(length_share), 3),
+            "step_length_share_from": length_from,
             "cadence_share": round(Some(cadence_share), 3),
         }));
     }

@@ -192,13 +192,14 @@ pub fn run(
             } else {
                 "down"
             };
+            let d = Metric::from_name(&c.metric).map_or(3, |m| m.info().decimals.min(3));
             vec![
                 esc(&c.metric),
                 esc(&c.unit),
-                format!("{:.3} (n={})", c.baseline_median, c.baseline_n),
-                format!("{:.3} (n={})", c.retest_median, c.retest_n),
-                format!("{:+.3}", c.change),
-                format!("{:.3}", c.smallest_detectable_difference),
+                format!("{:.d$} (n={})", c.baseline_median, c.baseline_n),
+                format!("{:.d$} (n={})", c.retest_median, c.retest_n),
+                format!("{:+.d$}", c.change),
+                format!("{:.d$}", c.smallest_detectable_difference),
                 format!("<span class={class}>{}</span>", esc(&c.verdict)),
             ]
         })

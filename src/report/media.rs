@@ -1,4 +1,8 @@
-//! Stills and short clips cut from a session's annotated video, faces blurred.
+//! Stills and short clips cut from a session's video, faces blurred. From the source video
+//! (an `analyze` session whose clip is still where it was) every frame is blurred first and
+//! drawn on after: the skeleton, and at each contact the plumb line from the hips, the
+//! contact point and the shank and knee angles; clips then run four times slower. From an
+//! annotated recording (a live session) the frames are used as they were drawn.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,8 +25,10 @@ use crate::record::h264::{ClipBatch, ClipSpan};
 /// Looks this many frames (about 2 s) before a recording began still count for it.
 const LOOK_BEFORE_FRAMES: u64 = 60;
 /// Stills are scaled to fit this box in the report.
-const STILL_WIDTH: i32 = 640;
-const STILL_HEIGHT: i32 = 420;
+const STILL_WIDTH: i32 = 960;
+const STILL_HEIGHT: i32 = 720;
+/// Clips from the source video play this many times slower than real time.
+pub const SLOW_MOTION: f64 = 4.0;
 /// Clips are cropped on the runner and scaled down to fit this box (H.264 costs grow with
 /// the pixels; the runner fills the clip).
 const CLIP_MAX_WIDTH: i32 = 960;
@@ -36,6 +42,23 @@ pub struct Cuts {
     pub stills: Vec<u64>,
     /// (first frame, last frame, output path)
     pub clips: Vec<(u64, u64, PathBuf)>,
+    /// The steps whose contacts are drawn on clean frames, by their contact frame id.
+    pub marks: BTreeMap<u64, StepMark>,
+    /// A contact stays drawn this many frames after it.
+    pub hold_frames: u64,
+}
+
+/// One step's contact as the overlay draws it: which leg, which way the runner faces, and
+/// its numbers (the geometry comes from the keypoints of its contact frame).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepMark {
+    pub side: crate::analysis::Side,
+    pub dir: f64,
+    pub forefoot: bool,
+    pub overstride_ratio: Option<f64>,
+    pub overstride_cm: Option<f64>,
+    pub shank_deg: Option<f64>,
+    pub knee_deg: Option<f64>,
 }
 
 /// Stills as JPEG data URLs, by frame.
@@ -172,11 +195,20 @@ pub fn cut_session(
         if local.stills.is_empty() && local.clips.is_empty() {
             continue;
         }
+        if recording.clean {
+            local.marks = cuts
+                .marks
+                .iter()
+                .filter_map(|(id, m)| Some((recording.position(*id)?, *m)))
+                .collect();
+            local.hold_frames = cuts.hold_frames;
+        }
         let found = cut(
             &recording.path,
             &local,
             &keypoints.in_recording(recording),
             blur.as_deref_mut(),
+            recording.clean,
             progress,
         )?;
         for (position, still) in found {
@@ -207,12 +239,15 @@ pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<FrameKeypoints> {
 }
 
 /// Reads `video` once, front to back, producing the stills and clips of `cuts`; faces are
-/// blurred when `blur` is given. `progress` counts the frames used.
+/// blurred when `blur` is given, and on a `clean` video (nothing drawn on it yet) the
+/// skeleton and the contacts of `cuts.marks` are drawn after the blur. `progress` counts
+/// the frames used.
 pub fn cut(
     video: &Path,
     cuts: &Cuts,
     keypoints: &FrameKeypoints,
     mut blur: Option<&mut FaceBlur>,
+    clean: bool,
     progress: &ProgressBar,
 ) -> Result<Stills> {
     let mut cap = open(video)?;
@@ -263,7 +298,8 @@ pub fn cut(
     let mut clips = if spans.is_empty() {
         None
     } else {
-        Some(ClipBatch::create(spans, fps, geometry.size)?)
+        let speed = if clean { fps / SLOW_MOTION } else { fps };
+        Some(ClipBatch::create(spans, speed, geometry.size)?)
     };
     let mut stills = Stills::new();
     let mut frame = Mat::default();
@@ -291,27 +327,26 @@ pub fn cut(
         if let Some(b) = blur.as_deref_mut() {
             b.apply(&mut frame, want, keypoints.get(&want).map(|k| &k[..]))?;
         }
+        // Cropped first, then drawn on (a clean video): labels stay inside what is shown.
         if cuts.stills.contains(&want) {
             let around = keypoints
                 .get(&want)
-                .and_then(|k| runner_box(k, frame.cols(), frame.rows()));
-            let still = match around {
-                Some(r) => Mat::roi(&frame, r)?.try_clone()?,
-                None => frame.clone(),
-            };
+                .and_then(|k| runner_box(k, frame.cols(), frame.rows()))
+                .unwrap_or(Rect::new(0, 0, frame.cols(), frame.rows()));
+            let mut still = Mat::roi(&frame, around)?.try_clone()?;
+            if clean {
+                draw_on(&mut still, around, want, keypoints, cuts)?;
+            }
             stills.insert(want, jpeg_data_url(&still)?);
         }
         if let (Some(batch), true) = (&mut clips, in_clips.binary_search(&want).is_ok()) {
+            let mut region = Mat::roi(&frame, geometry.region)?.try_clone()?;
+            if clean {
+                draw_on(&mut region, geometry.region, want, keypoints, cuts)?;
+            }
             let mut out = Mat::default();
             // Linear, not area: area at a non-integer scale costs 10-20 times more.
-            imgproc::resize(
-                &Mat::roi(&frame, geometry.region)?,
-                &mut out,
-                geometry.size,
-                0.0,
-                0.0,
-                imgproc::INTER_LINEAR,
-            )?;
+            imgproc::resize(&region, &mut out, geometry.size, 0.0, 0.0, imgproc::INTER_LINEAR)?;
             batch.write(&out)?;
         }
     }
@@ -319,6 +354,47 @@ pub fn cut(
         batch.finish()?;
     }
     Ok(stills)
+}
+
+/// The skeleton of frame `want` and the latest contact before it (held `hold_frames`),
+/// drawn on `part` (the region `at` of a frame already blurred).
+fn draw_on(
+    part: &mut Mat,
+    at: Rect,
+    want: u64,
+    keypoints: &HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
+    cuts: &Cuts,
+) -> Result<()> {
+    let shifted = |k: &[Keypoint; NUM_KEYPOINTS]| {
+        let mut k = *k;
+        for p in k.iter_mut() {
+            p.x -= at.x as f32;
+            p.y -= at.y as f32;
+        }
+        k
+    };
+    let frame = part;
+    if let Some(k) = keypoints.get(&want) {
+        crate::overlay::draw_keypoints(frame, &shifted(k))?;
+    }
+    let contact = cuts
+        .marks
+        .range(..=want)
+        .next_back()
+        .filter(|(ic, _)| want - **ic <= cuts.hold_frames);
+    if let Some((ic, m)) = contact {
+        if let Some(k) = keypoints.get(ic) {
+            let drawing = crate::overlay::contact::ContactDrawing {
+                at: crate::analysis::ContactPose::from_keypoints(&shifted(k), m.side, m.dir, m.forefoot),
+                overstride_ratio: m.overstride_ratio,
+                overstride_cm: m.overstride_cm,
+                shank_deg: m.shank_deg,
+                knee_deg: m.knee_deg,
+            };
+            crate::overlay::contact::draw_contact(frame, &drawing)?;
+        }
+    }
+    Ok(())
 }
 
 /// Where the clips over `frames` are cut from a video of `width` × `height` (the union of
@@ -377,6 +453,11 @@ fn open(video: &Path) -> Result<VideoCapture> {
 fn seek(cap: &mut VideoCapture, frame: u64) -> Result<bool> {
     Ok(cap.set(videoio::CAP_PROP_POS_FRAMES, frame as f64)?
         && cap.get(videoio::CAP_PROP_POS_FRAMES)?.round() as u64 == frame)
+}
+
+/// The region of a frame of `width` × `height` a still of the runner is cut from.
+pub fn still_region(k: &[Keypoint; NUM_KEYPOINTS], width: i32, height: i32) -> Rect {
+    runner_box(k, width, height).unwrap_or(Rect::new(0, 0, width, height))
 }
 
 /// The runner with some room around them (a quarter of their size each way), so stills

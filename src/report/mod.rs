@@ -28,6 +28,11 @@ use session::{Session, StepRow};
 
 /// Steps shown as stills (worst) and clips (worst and best).
 const WORST: usize = 3;
+/// "Best" steps land nearest this overstride (leg lengths): the middle of the 0-8 % that
+/// open tools call good (not validated; FINDINGS §6).
+const OVERSTRIDE_TARGET: f64 = 0.04;
+/// The contact overlay stays on clip frames this long after the contact.
+const CONTACT_HOLD_S: f64 = 0.25;
 /// Seconds of video either side of each contact in a clip: the step before and after
 /// (a running step lasts 0.3-0.4 s, a walking one about 0.55 s).
 const CLIP_HALF_S: f64 = 0.5;
@@ -86,6 +91,7 @@ pub fn build(
     stages::section(&mut page, &session)?;
     stages::feedback_section(&mut page, &session);
     media_section(&mut page, &session, blur.as_mut(), progress)?;
+    snapshots_section(&mut page, &session)?;
     definitions(&mut page, config);
     let path = dir.join("report.html");
     crate::record::session_dir::write_atomically(&path, page.finish().as_bytes())
@@ -297,7 +303,15 @@ fn media_section(
     let fps = s.summary["session"]["fps"].as_f64().unwrap_or(30.0);
     let typical = typical_step(&ranked);
     let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
-    let best: Vec<&StepRow> = ranked.iter().rev().take(WORST).copied().collect();
+    // Best: landing closest to under the hips (the guide's 0-8 % of leg length), not the
+    // most negative overstride (a foot that lands behind the hips is a measuring artefact
+    // or a different fault, not good form).
+    let mut best: Vec<&StepRow> = ranked.iter().rev().copied().collect();
+    let off_target =
+        |r: &StepRow| (r.value(Metric::Overstride).unwrap_or(f64::MAX) - OVERSTRIDE_TARGET).abs();
+    best.sort_by(|a, b| off_target(a).total_cmp(&off_target(b)));
+    best.retain(|r| !worst.iter().any(|w| std::ptr::eq(*w, *r)));
+    best.truncate(WORST);
     let frame = |r: &StepRow| r.num(Column::IcFrame).unwrap_or(0.0) as u64;
     let clips_dir = s.dir.join("clips");
     std::fs::create_dir_all(&clips_dir).with_context(|| format!("creating '{}'", clips_dir.display()))?;
@@ -305,6 +319,13 @@ fn media_section(
     let mut cuts = Cuts {
         stills: typical.iter().chain(worst.iter()).map(|r| frame(r)).collect(),
         clips: Vec::new(),
+        marks: typical
+            .iter()
+            .chain(worst.iter())
+            .chain(best.iter())
+            .map(|r| (frame(r), step_mark(r)))
+            .collect(),
+        hold_frames: (CONTACT_HOLD_S * fps).round() as u64,
     };
     let mut links = Vec::new();
     for (kind, rows) in [("worst", &worst), ("best", &best)] {
@@ -375,6 +396,27 @@ fn media_section(
     Ok(())
 }
 
+/// How the contact overlay draws step `r`.
+fn step_mark(r: &StepRow) -> media::StepMark {
+    media::StepMark {
+        side: if r.text(Column::Side) == "right" {
+            crate::analysis::Side::Right
+        } else {
+            crate::analysis::Side::Left
+        },
+        dir: if r.text(Column::Facing) == "left" {
+            -1.0
+        } else {
+            1.0
+        },
+        forefoot: r.text(Column::FootStrikeType) == "fore",
+        overstride_ratio: r.value(Metric::Overstride),
+        overstride_cm: r.value(Metric::OverstrideCm),
+        shank_deg: r.value(Metric::ShankAngleIc),
+        knee_deg: r.value(Metric::KneeFlexionIc),
+    }
+}
+
 /// The step whose overstride is nearest the session's median.
 fn typical_step<'a>(ranked: &[&'a StepRow]) -> Option<&'a StepRow> {
     let values: Vec<f64> = ranked
@@ -408,6 +450,8 @@ pub(crate) fn typical_still(
     let cuts = Cuts {
         stills: vec![frame],
         clips: Vec::new(),
+        marks: [(frame, step_mark(r))].into_iter().collect(),
+        hold_frames: 0,
     };
     let keypoints = match &s.keypoints {
         Some(k) => media::keypoints_for(k, &[frame])?,
@@ -423,6 +467,34 @@ pub(crate) fn typical_still(
         );
         (src.clone(), caption)
     }))
+}
+
+/// The snapshots taken during a live session (already blurred when they were saved).
+fn snapshots_section(page: &mut Html, s: &Session) -> Result<()> {
+    let shots = crate::record::snapshot::list(&s.dir);
+    if shots.is_empty() {
+        return Ok(());
+    }
+    page.h2("Snapshots");
+    let figures = shots
+        .iter()
+        .map(|p| -> Result<(String, String)> {
+            let bytes = std::fs::read(p).with_context(|| format!("reading '{}'", p.display()))?;
+            let src = format!(
+                "data:image/png;base64,{}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+            );
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok((src, format!("{name}: the screen as the runner saw it")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    page.raw("<div class=snapshots>");
+    page.stills(&figures);
+    page.raw("</div>");
+    Ok(())
 }
 
 fn definitions(page: &mut Html, config: &ReportConfig) {

@@ -61,7 +61,7 @@ pub fn blur_face(image: &mut Mat, keypoints: &[Keypoint]) -> Result<()> {
 }
 
 /// The face part of a detector box: its upper middle (the box spans head and shoulders).
-pub(super) fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
+pub fn face_of_detection(bbox: [f32; 4], width: i32, height: i32) -> Option<Rect> {
     let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
     let left = ((bbox[0] + 0.2 * w) as i32).clamp(0, width);
     let right = ((bbox[2] - 0.2 * w) as i32).clamp(0, width);
@@ -142,6 +142,27 @@ impl FaceBlur {
             let c = opencv::core::Point::new(r.x + r.width / 2, r.y + r.height / 2);
             !body.is_some_and(|b| b.contains(c)) && !hips_y.is_some_and(|y| c.y as f32 > y)
         };
+        // A bystander's box, held and grown, may still reach over the runner: the runner's
+        // body (shoulders to feet) is put back as it was after the bystanders are blurred.
+        let kept = match body {
+            Some(b) => Some((b, Mat::roi(image, b)?.try_clone()?)),
+            None => None,
+        };
+        self.blur_bystanders(image, index, runner, &outside_body)?;
+        if let Some((b, original)) = kept {
+            original.copy_to(&mut Mat::roi_mut(image, b)?)?;
+        }
+        Ok(())
+    }
+
+    /// Blurs everyone else's face whose box passes `keep`.
+    fn blur_bystanders(
+        &mut self,
+        image: &mut Mat,
+        index: u64,
+        runner: Option<&[Keypoint]>,
+        outside_body: &dyn Fn(&Rect) -> bool,
+    ) -> Result<()> {
         if let Some(s) = &self.sightings {
             for r in s.faces_at(index).iter().filter(|r| outside_body(r)) {
                 blur_rect(image, *r)?;
@@ -212,7 +233,7 @@ fn overlaps(a: Rect, b: Rect) -> bool {
 
 /// Replaces `r` with a smooth blob of its own colours: reduced to [`BLUR_CELLS`] across,
 /// smoothed, and scaled back, so the cost hardly depends on the box's size.
-fn blur_rect(image: &mut Mat, r: Rect) -> Result<()> {
+pub fn blur_rect(image: &mut Mat, r: Rect) -> Result<()> {
     if r.width < 2 || r.height < 2 {
         return Ok(());
     }

@@ -11,6 +11,9 @@ pub struct Recording {
     pub path: PathBuf,
     /// Frame id at each position, rising; `None`: position = frame id.
     ids: Option<Vec<u64>>,
+    /// The source video, with nothing drawn on it: stills and clips are blurred first and
+    /// drawn on after.
+    pub clean: bool,
 }
 
 impl Recording {
@@ -53,13 +56,17 @@ impl Recording {
     }
 }
 
-/// The session's videos: `annotated.mp4`, else the live recordings that have an index.
-pub fn find(dir: &Path) -> Vec<Recording> {
+/// The session's videos: the source video an `analyze` session was made from, when it is
+/// still where it was (clean frames: blurred first, drawn on after); else `annotated.mp4`;
+/// else the live recordings that have an index.
+pub fn find(dir: &Path, source: Option<&Path>) -> Vec<Recording> {
     let analysed = dir.join("annotated.mp4");
     if analysed.exists() {
+        let video = source.filter(|s| s.is_file() && s.extension().is_none_or(|e| e != "jsonl") && opens(s));
         return vec![Recording {
-            path: analysed,
+            path: video.map_or(analysed, Path::to_path_buf),
             ids: None,
+            clean: video.is_some(),
         }];
     }
     let mut found: Vec<Recording> = std::fs::read_dir(dir)
@@ -78,12 +85,26 @@ pub fn find(dir: &Path) -> Vec<Recording> {
             let text = std::fs::read_to_string(path.with_extension("frames")).ok()?;
             let ids: Vec<u64> = text.lines().map_while(|l| l.trim().parse().ok()).collect();
             // A damaged index (ids not rising) would misplace every still: left out.
-            (!ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1]))
-                .then_some(Recording { path, ids: Some(ids) })
+            (!ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(Recording {
+                path,
+                ids: Some(ids),
+                clean: false,
+            })
         })
         .collect();
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found
+}
+
+/// Whether OpenCV can read a frame of `video`.
+fn opens(video: &Path) -> bool {
+    use opencv::prelude::*;
+    opencv::videoio::VideoCapture::from_file(video, opencv::videoio::CAP_FFMPEG)
+        .and_then(|mut c| {
+            let mut m = opencv::core::Mat::default();
+            c.read(&mut m)
+        })
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -98,7 +119,7 @@ mod tests {
         std::fs::write(dir.path().join("annotated-002.ts"), "").unwrap();
         std::fs::write(dir.path().join("annotated-002.frames"), "40\n39\n").unwrap();
         std::fs::write(dir.path().join("annotated-003.ts"), "").unwrap();
-        let found = find(dir.path());
+        let found = find(dir.path(), None);
         assert_eq!(found.len(), 1, "{found:?}");
         let r = &found[0];
         assert_eq!(r.position(13), Some(2));

@@ -83,7 +83,10 @@ impl Session {
                 steps_path.display()
             );
         }
-        let recordings = super::recordings::find(dir);
+        let source = summary["session"]["source"]
+            .as_str()
+            .map(std::path::PathBuf::from);
+        let recordings = super::recordings::find(dir, source.as_deref());
         let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());
         Ok(Self {
             dir: dir.to_path_buf(),

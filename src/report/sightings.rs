@@ -142,7 +142,7 @@ fn lerp(a: &Rect, b: &Rect, f: f64) -> Rect {
 }
 
 /// `r` grown by `share` of its size on every side, clipped to the image.
-pub(super) fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
+pub fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
     let dx = (r.width as f64 * share).round() as i32;
     let dy = (r.height as f64 * share).round() as i32;
     let left = (r.x - dx).clamp(0, width);

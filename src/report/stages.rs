@@ -113,10 +113,18 @@ fn strategy(page: &mut Html, strategy: &Value) {
             (Some(a), Some(b)) => format!("{a} → {b} km/h"),
             _ => format!("stage {} → {}", inc["from_stage"], inc["to_stage"]),
         };
+        let derived = inc["step_length_share_from"]
+            .as_str()
+            .is_some_and(|f| f != "measured");
         lines.push(format!(
-            "<li>{between}: {:.0} % from longer steps, {:.0} % from a higher cadence</li>",
+            "<li>{between}: {:.0} % from a higher cadence, {:.0} % from longer steps{}</li>",
+            100.0 * c,
             100.0 * l,
-            100.0 * c
+            if derived {
+                " (the rest of the rise: the step length itself needs a belt speed)"
+            } else {
+                ""
+            }
         ));
     }
     let over = &strategy["cadence_takes_over"];
@@ -213,7 +221,14 @@ pub fn compare(base: &Session, re: &Session) -> Vec<Value> {
             .filter_map(|m| {
                 let (x, y) = (&sa["metrics"][m.name()], &sb["metrics"][m.name()]);
                 let sd = |v: &Value| Some((v["q3"].as_f64()? - v["q1"].as_f64()?) / 1.349);
-                let n = |v: &Value| v["n"].as_f64().filter(|n| *n > 1.0);
+                // Cadence is a rolling value over 10 contacts: neighbouring steps share it,
+                // so a stage holds a tenth as many independent values.
+                let per = if *m == Metric::Cadence {
+                    crate::analysis::CADENCE_STEPS as f64
+                } else {
+                    1.0
+                };
+                let n = |v: &Value| v["n"].as_f64().map(|n| n / per).filter(|n| *n > 1.0);
                 let (ma, mb) = (x["median"].as_f64()?, y["median"].as_f64()?);
                 let se = ((sd(x)?.powi(2) / n(x)?) + (sd(y)?.powi(2) / n(y)?)).sqrt();
                 let sdd = (1.96 * se).max(m.info().floor.unwrap_or(0.0));

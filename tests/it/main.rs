@@ -18,6 +18,7 @@ mod pelvic_markers;
 mod pose_reference;
 mod privacy_demo;
 mod report_compare;
+mod report_stills;
 mod runner_identity;
 mod session_folders;
 mod speed_ramp;

@@ -128,43 +128,65 @@ fn a_ramp_with_its_schedule_gives_each_stage_and_how_speed_was_gained() {
 
 #[test]
 fn without_a_schedule_the_changes_are_noticed_and_metres_are_not_guessed() {
-    let ramp = ramp(vec![8.0, 10.0, 12.0, 14.0], vec![0.1, 0.2, 0.55], 45.0, 4);
-    let dir = tempfile::tempdir().unwrap();
-    let out = analyze(&ramp, dir.path(), &["--belt-speed", "8 km/h"]);
-    let s = summary(&out);
-    let warnings = s["session"]["warnings"].as_array().unwrap();
-    let changes: Vec<&str> = warnings
-        .iter()
-        .filter_map(Value::as_str)
-        .filter(|w| w.contains("belt's speed changed"))
-        .collect();
-    assert_eq!(changes.len(), 3, "{warnings:#?}");
-    // After the first change the one speed typed no longer holds: no step length, no km/h.
-    for r in rows(&out) {
-        let t: f64 = cell(&out, &r, "ic_time_s").parse().unwrap();
-        if t > 50.0 {
-            assert_eq!(cell(&out, &r, "step_length_m"), "", "step at {t:.2} s");
-            assert_eq!(cell(&out, &r, "belt_speed_kmh"), "");
+    for fps in [60.0, 30.0] {
+        let ramp = generate_ramp(&RampParams {
+            base: RunParams { fps, ..realistic(4) },
+            stage_s: 45.0,
+            ..RampParams::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let out = analyze(&ramp, dir.path(), &["--belt-speed", "8 km/h"]);
+        let s = summary(&out);
+        let warnings = s["session"]["warnings"].as_array().unwrap();
+        let changes: Vec<&str> = warnings
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|w| w.contains("belt's speed changed"))
+            .collect();
+        assert_eq!(changes.len(), 3, "{fps} fps: {warnings:#?}");
+        // The speed typed holds until the first change; after it, it no longer holds: no
+        // step length, no km/h.
+        let mut before = 0;
+        for r in rows(&out) {
+            let t: f64 = cell(&out, &r, "ic_time_s").parse().unwrap();
+            if t < 44.0 {
+                assert_eq!(cell(&out, &r, "belt_speed_kmh"), "8.00", "step at {t:.2} s");
+                before += 1;
+            } else if t > 50.0 {
+                assert_eq!(cell(&out, &r, "step_length_m"), "", "step at {t:.2} s");
+                assert_eq!(cell(&out, &r, "belt_speed_kmh"), "");
+            }
         }
-    }
-    // With nothing typed, the stages still come from the foot.
-    let dir = tempfile::tempdir().unwrap();
-    let out = analyze(&ramp, dir.path(), &[]);
-    let s = summary(&out);
-    let stages = s["speed_stages"].as_array().unwrap();
-    assert_eq!(stages.len(), 4, "{:#}", s["speed_stages"]);
-    for (got, truth) in stages.iter().skip(1).zip(&ramp.stages[1..]) {
-        let start = got["start_s"].as_f64().unwrap();
-        assert!(
-            start >= truth.start_s - 0.5 && start < truth.start_s + 4.0,
-            "{got:#}"
-        );
-        assert_eq!(got["belt_speed_kmh"], Value::Null);
-    }
-    for (got, w) in stages.iter().skip(1).zip(ramp.stages.windows(2)) {
-        let ratio = got["speed_ratio_to_previous"].as_f64().unwrap();
-        let truth = w[1].speed_kmh / w[0].speed_kmh;
-        assert!((ratio / truth - 1.0).abs() < 0.03, "ratio {ratio} vs {truth}");
+        assert!(before > 90, "{before} steps at the typed speed");
+        // The summary's stages follow the foot, not the one speed typed.
+        let stages = s["speed_stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 4, "{fps} fps: {:#}", s["speed_stages"]);
+        assert_eq!(stages[0]["belt_speed_kmh"].as_f64(), Some(8.0));
+        assert!(stages[1..].iter().all(|st| st["belt_speed_kmh"].is_null()));
+
+        // With nothing typed, the stages still come from the foot, and each rise is split
+        // with the speed ratio the foot measured.
+        let dir = tempfile::tempdir().unwrap();
+        let out = analyze(&ramp, dir.path(), &[]);
+        let s = summary(&out);
+        let stages = s["speed_stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 4, "{fps} fps: {:#}", s["speed_stages"]);
+        for (got, truth) in stages.iter().skip(1).zip(&ramp.stages[1..]) {
+            let start = got["start_s"].as_f64().unwrap();
+            assert!(
+                start >= truth.start_s - 0.5 && start < truth.start_s + 4.0,
+                "{got:#}"
+            );
+            assert_eq!(got["belt_speed_kmh"], Value::Null);
+        }
+        for (got, w) in stages.iter().skip(1).zip(ramp.stages.windows(2)) {
+            let ratio = got["speed_ratio_to_previous"].as_f64().unwrap();
+            let truth = w[1].speed_kmh / w[0].speed_kmh;
+            assert!(
+                (ratio / truth - 1.0).abs() < 0.03,
+                "{fps} fps: ratio {ratio} vs {truth}"
+            );
+        }
     }
 }
 

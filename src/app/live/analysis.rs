@@ -14,6 +14,9 @@ use crate::analysis::{PoseSample, StepRecord};
 use crate::app::gait_stage::GaitStage;
 use crate::app::stages::Posed;
 use crate::frame::Frame;
+use crate::overlay::contact::ContactDrawing;
+use crate::overlay::Banner;
+use crate::pose::PersonBox;
 use crate::pose::Pose;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::recorder::RecorderStatus;
@@ -26,6 +29,11 @@ pub(super) struct Packet {
     pub(super) steps: Vec<StepRecord>,
     /// The cue on screen with this frame.
     pub(super) cue: Option<String>,
+    /// The banner for this frame (the cue, or "good") and the contact overlay.
+    pub(super) banner: Option<Banner>,
+    pub(super) contact: Option<ContactDrawing>,
+    /// Everyone in view, where the pose stage looked around in this frame.
+    pub(super) people: Option<Vec<PersonBox>>,
 }
 
 /// The analysis stage's thread result: the stage itself (so its steps can be saved
@@ -36,6 +44,8 @@ pub(super) type AnalysisResult = (GaitStage, StageTimes, Option<anyhow::Error>);
 pub(super) struct Controls {
     /// Whether cues may be shown (off while hidden, and for a retest or a ramp).
     pub(super) cues_allowed: Arc<AtomicBool>,
+    /// Set when a retest begins: no cue from then on.
+    pub(super) retest: Arc<AtomicBool>,
     /// Belt speeds typed: (media time, speed).
     pub(super) speeds: Receiver<(f64, BeltSpeed)>,
 }
@@ -53,6 +63,7 @@ pub(super) fn spawn_analysis(
         .spawn(move || {
             let mut times = StageTimes::default();
             let mut warned = false;
+            let mut first = true;
             for Posed { frame, pose, people } in rx.iter() {
                 let t0 = Instant::now();
                 let size = (frame.width(), frame.height());
@@ -73,10 +84,17 @@ pub(super) fn spawn_analysis(
                         keypoints = None;
                     }
                 }
+                if std::mem::take(&mut first) {
+                    // The schedule counts from the session's first frame, as its screen does.
+                    gait.start_schedule_at(frame.pts_s);
+                }
                 while let Ok((t, speed)) = controls.speeds.try_recv() {
                     gait.set_belt_speed(t, speed);
                 }
-                gait.allow_cues(controls.cues_allowed.load(Ordering::SeqCst));
+                gait.allow_cues(
+                    controls.cues_allowed.load(Ordering::SeqCst),
+                    controls.retest.load(Ordering::SeqCst),
+                );
                 let sample = PoseSample::from_pose(frame.id, frame.pts_s, size, pose.as_ref());
                 let steps = match gait.process(&sample, Some(&frame.image)) {
                     Ok(s) => s,
@@ -90,15 +108,17 @@ pub(super) fn spawn_analysis(
                 }
                 times.record("analysis", t0.elapsed());
                 let cue = gait.cue_on_screen().map(String::from);
-                if tx
-                    .send(Packet {
-                        frame,
-                        pose,
-                        steps,
-                        cue,
-                    })
-                    .is_err()
-                {
+                let track = pose.as_ref().map(|p| p.track);
+                let packet = Packet {
+                    banner: gait.banner_at(frame.pts_s, track),
+                    contact: gait.contact_at(frame.pts_s, track),
+                    frame,
+                    pose,
+                    steps,
+                    cue,
+                    people,
+                };
+                if tx.send(packet).is_err() {
                     break;
                 }
             }

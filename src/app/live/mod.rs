@@ -226,8 +226,10 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let cues_allowed = Arc::new(AtomicBool::new(cues_on));
     // Read by the analysis at every frame: a few typed speeds at most wait in it.
     let (speed_tx, speed_rx) = bounded(16);
+    let retest_flag = Arc::new(AtomicBool::new(retest));
     let controls = Controls {
         cues_allowed: cues_allowed.clone(),
+        retest: retest_flag.clone(),
         speeds: speed_rx,
     };
     let analysis = spawn_analysis(
@@ -297,14 +299,17 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         last_pose_t: None,
         problems: Vec::new(),
         choose_runner,
+        snapshot_pending: false,
+        people: None,
         cues_allowed,
-        retest,
+        retest: retest_flag,
         speed_tx,
         belt_kmh: opts
             .analysis
             .schedule()
             .filter(|s| s.stages().len() == 1)
-            .map(|s| s.at(0.0).1.metres_per_second * 3.6),
+            .and_then(|s| s.at(0.0).1)
+            .map(|v| v.metres_per_second * 3.6),
         ramp: opts.ramp.then(|| opts.analysis.schedule()).flatten(),
     };
     if let Some(p) = &opts.phase {
@@ -356,7 +361,13 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             pose,
             steps,
             cue,
+            banner,
+            contact,
+            people,
         } = packet;
+        if people.is_some() {
+            ui.people = people.map(|p| (frame.pts_s, p));
+        }
         for s in steps {
             if let Some(c) = &s.cue {
                 events.log(s.decided_at_s, &format!("cue {c}"))?;
@@ -365,23 +376,32 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         }
         ui.state.cue = cue;
         ui.speed_lines(frame.pts_s);
-        ui.first_frame_t.get_or_insert(frame.pts_s);
+        let first_t = *ui.first_frame_t.get_or_insert(frame.pts_s);
+        // A ramp ends with its last stage, on the clock its stages run on.
+        if let Some(ramp_end) = opts.ramp.then(|| opts.analysis.ramp.duration_s()) {
+            if frame.pts_s - first_t >= ramp_end {
+                events.log(frame.pts_s, "the ramp's last stage is over")?;
+                break;
+            }
+        }
         ui.last_frame_t = frame.pts_s;
         if pose.is_some() {
             ui.last_pose_t = Some(frame.pts_s);
         }
         let raw = opts.record_raw.then(|| frame.image.clone());
+        // A snapshot is this frame again, faces blurred before anything is drawn on it.
+        let snapshot = ui.snapshot_pending.then(|| frame.image.clone());
         let t_draw = Instant::now();
-        if let Some(p) = &pose {
-            overlay::draw_pose(&mut frame.image, p)?;
-        }
-        overlay::draw_status(
+        // The runner's view: skeleton, contact, banner; the clinician's numbers are on the
+        // panel, not over the picture.
+        let banner = banner.filter(|_| ui.state.cues_on);
+        overlay::draw_view(
             &mut frame.image,
-            &overlay::status_line(frame.pts_s, ui.steps.back()),
+            pose.as_ref(),
+            contact.as_ref(),
+            None,
+            banner.as_ref(),
         )?;
-        if let Some(cue) = ui.state.cue.as_deref().filter(|_| ui.state.cues_on) {
-            overlay::draw_cue(&mut frame.image, cue)?;
-        }
         screen_times.record("draw", t_draw.elapsed());
         for change in ui.refresh_problems(&capture_status, &recorder_status) {
             eprintln!("gaitcue: {change}");
@@ -400,6 +420,29 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             d.show(shown.as_ref().unwrap_or(&screen))?;
         }
         screen_times.record("panel", t_show - t_panel);
+        if let Some(mut picture) = snapshot {
+            ui.snapshot_pending = false;
+            let saved = (|| -> Result<std::path::PathBuf> {
+                ui.blur_faces(&mut picture, pose.as_ref(), frame.pts_s)?;
+                overlay::draw_view(
+                    &mut picture,
+                    pose.as_ref(),
+                    contact.as_ref(),
+                    None,
+                    banner.as_ref(),
+                )?;
+                let mut shot = Mat::default();
+                panel::compose(&picture, &ui.state, &mut shot)?;
+                crate::record::snapshot::save(&shot, &opts.out)
+            })();
+            let said = match saved {
+                Ok(path) => format!("snapshot saved: {}", path.display()),
+                Err(e) => format!("snapshot not saved: {e:#}"),
+            };
+            eprintln!("gaitcue: {said}");
+            events.log(frame.pts_s, &said)?;
+            ui.state.notice = Some(said);
+        }
         screen_times.record("display", t_show.elapsed());
         let latency = frame.captured_at.elapsed();
         ui.record_latency(latency);

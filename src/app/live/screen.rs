@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
+use opencv::prelude::*;
 
 use crate::analysis::scale::BeltSpeed;
 use crate::analysis::speed::SpeedSchedule;
@@ -90,15 +91,22 @@ pub(super) struct Ui {
     pub(super) choose_runner: Arc<AtomicBool>,
     /// Whether the analysis may show cues (off while hidden and for a retest).
     pub(super) cues_allowed: Arc<AtomicBool>,
-    /// A retest: cues stay off whatever is pressed.
-    pub(super) retest: bool,
+    /// A retest: cues stay off whatever is pressed (shared with the analysis).
+    pub(super) retest: Arc<AtomicBool>,
     /// Belt speeds typed, to the analysis: (media time, speed).
     pub(super) speed_tx: Sender<(f64, BeltSpeed)>,
     /// The belt's speed now, km/h, as typed or scheduled.
     pub(super) belt_kmh: Option<f64>,
     /// The speed-ramp test's stages, when one runs.
     pub(super) ramp: Option<SpeedSchedule>,
+    /// A snapshot is to be taken of the next frame shown.
+    pub(super) snapshot_pending: bool,
+    /// Everyone in view at the pose stage's latest look around: (media time, boxes).
+    pub(super) people: Option<(f64, Vec<crate::pose::PersonBox>)>,
 }
+
+/// People seen this long ago still have their faces blurred in a snapshot, seconds.
+const PEOPLE_HOLD_S: f64 = 1.5;
 
 impl Ui {
     pub(super) fn push_step(&mut self, s: StepRecord) {
@@ -194,13 +202,13 @@ impl Ui {
                 self.state.phase = Some(p.clone());
                 events.log(t, &format!("phase {p}"))?;
                 if p == "retest" {
-                    self.retest = true;
+                    self.retest.store(true, Ordering::SeqCst);
                     self.set_cues(false);
                     events.log(t, "cues off for the retest")?;
                 }
             }
             Command::ToggleCues => {
-                if self.retest || self.ramp.is_some() {
+                if self.retest.load(Ordering::SeqCst) || self.ramp.is_some() {
                     self.state.notice = Some("cues stay off during a retest or a speed ramp".into());
                 } else {
                     self.set_cues(!self.state.cues_on);
@@ -237,9 +245,36 @@ impl Ui {
                     "runner chosen again by the clinician: the next person in view who looks like a runner; the analysis starts afresh",
                 )?;
             }
+            Command::Snapshot => {
+                self.snapshot_pending = true;
+            }
             Command::Quit => return Ok(true),
         }
         Ok(false)
+    }
+
+    /// Blurs the faces in a picture about to leave the screen: the runner's from their face
+    /// keypoints, anyone else's from the latest look around (grown for movement).
+    pub(super) fn blur_faces(
+        &self,
+        picture: &mut Mat,
+        pose: Option<&crate::pose::Pose>,
+        t: f64,
+    ) -> Result<()> {
+        if let Some(p) = pose {
+            crate::report::privacy::blur_face(picture, &p.keypoints)?;
+        }
+        let (w, h) = (picture.cols(), picture.rows());
+        for (seen, people) in self.people.iter().filter(|(seen, _)| t - seen <= PEOPLE_HOLD_S) {
+            let _ = seen;
+            for person in people {
+                if let Some(face) = crate::report::privacy::face_of_detection(person.bbox, w, h) {
+                    let grown = crate::report::sightings::grow(face, 0.3, w, h);
+                    crate::report::privacy::blur_rect(picture, grown)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn set_cues(&mut self, on: bool) {
@@ -277,7 +312,7 @@ impl Ui {
         let (k, speed) = ramp.at(since);
         let n = ramp.stages().len();
         let end = ramp.end_of(k, f64::INFINITY);
-        let kmh = speed.metres_per_second * 3.6;
+        let kmh = speed.map_or(0.0, |v| v.metres_per_second * 3.6);
         self.belt_kmh = Some(kmh);
         let mmss = |s: f64| format!("{}:{:02}", (s / 60.0) as u64, (s % 60.0) as u64);
         self.state.speed = Some(if end.is_finite() {
@@ -295,7 +330,7 @@ impl Ui {
         } else if let Some(next) = ramp.stages().get(k + 1).filter(|_| end - since < 10.0) {
             self.state.prompt = Some(format!(
                 "next: {:.1} km/h in {:.0} s",
-                next.speed.metres_per_second * 3.6,
+                next.speed.map_or(0.0, |v| v.metres_per_second * 3.6),
                 (end - since).ceil()
             ));
         }
