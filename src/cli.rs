@@ -55,6 +55,8 @@ enum Command {
         pose: PoseFlags,
         #[command(flatten)]
         gait: GaitFlags,
+        #[command(flatten)]
+        report: ReportFlags,
     },
     /// Live session: camera or stream to skeleton and cue on screen, with recording.
     Live {
@@ -113,6 +115,8 @@ enum Command {
         pose: PoseFlags,
         #[command(flatten)]
         gait: GaitFlags,
+        #[command(flatten)]
+        report: ReportFlags,
     },
     /// Rebuild the report of a session folder (report.html, clips/).
     Report {
@@ -163,6 +167,28 @@ struct PoseFlags {
     /// Where the runner's hips may be, as fractions of the frame: x0,y0,x1,y1.
     #[arg(long)]
     zone: Option<RunnerZone>,
+}
+
+#[derive(Args)]
+struct ReportFlags {
+    /// Who the session is for, as the report should name them (shown in the report only).
+    #[arg(long, value_name = "NAME")]
+    patient: Option<String>,
+    /// The clinician's notes for the report.
+    #[arg(long, value_name = "TEXT")]
+    notes: Option<String>,
+}
+
+impl ReportFlags {
+    fn apply(self, mut r: gaitcue::report::ReportConfig) -> gaitcue::report::ReportConfig {
+        if self.patient.is_some() {
+            r.patient = self.patient;
+        }
+        if self.notes.is_some() {
+            r.notes = self.notes;
+        }
+        r
+    }
 }
 
 #[derive(Args)]
@@ -275,6 +301,7 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet,
             pose,
             gait,
+            report,
         } => {
             let input = match (video, keypoints) {
                 (_, Some(k)) => AnalyzeInput::Keypoints(k),
@@ -291,7 +318,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 out,
                 pose: pose.apply(config.pose),
                 analysis: gait.apply(config.analysis)?,
-                report: config.report,
+                report: report.apply(config.report),
                 progress: !quiet,
                 overwrite,
             };
@@ -325,6 +352,7 @@ pub fn run(cli: Cli) -> Result<()> {
             status_every,
             pose,
             gait,
+            report,
         } => {
             let pose = pose.apply(config.pose);
             let ramp = gait.protocol.is_some();
@@ -338,7 +366,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 )?,
             };
             let opts = LiveOptions {
-                report: config.report,
+                report: report.apply(config.report),
                 source: source.spec,
                 pace: source.pace,
                 every_frame,

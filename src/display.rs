@@ -21,6 +21,8 @@ pub enum Command {
     ChooseRunner,
     /// Save the screen as shown (faces blurred) as a PNG in the session folder.
     Snapshot,
+    /// Show each cue in turn, marked as a preview, so the runner knows them before running.
+    PreviewCues,
     /// The belt was set to this speed, km/h.
     SetSpeed(f64),
     /// The belt was sped up (+) or slowed (-) by this much, km/h.
@@ -30,7 +32,7 @@ pub enum Command {
 
 impl Command {
     /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, runner,
-    /// speed KMH (or speed +0.5 / speed -0.5), snapshot, help, quit.
+    /// speed KMH (or speed +0.5 / speed -0.5), snapshot, preview, help, quit.
     pub fn parse(line: &str) -> Option<Command> {
         let mut words = line.split_whitespace();
         Some(match words.next()? {
@@ -43,6 +45,7 @@ impl Command {
             "help" => Command::ToggleHelp,
             "runner" => Command::ChooseRunner,
             "snapshot" => Command::Snapshot,
+            "preview" => Command::PreviewCues,
             "speed" => {
                 let arg = words.next()?;
                 let value: f64 = arg.parse().ok().filter(|v: &f64| v.is_finite())?;
@@ -119,6 +122,7 @@ impl Display {
                 Key::H => Command::ToggleHelp,
                 Key::P => Command::ChooseRunner,
                 Key::I => Command::Snapshot,
+                Key::V => Command::PreviewCues,
                 Key::Up => Command::StepSpeed(0.1),
                 Key::Down => Command::StepSpeed(-0.1),
                 Key::PageUp => Command::StepSpeed(1.0),

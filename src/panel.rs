@@ -146,13 +146,13 @@ pub fn compose(frame: &Mat, state: &PanelState, canvas: &mut Mat) -> Result<()> 
 fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) -> Result<()> {
     panel.set_to_def(&Scalar::new(32.0, 28.0, 26.0, 0.0))?;
     let x = 18;
-    let mut y = 40;
+    let mut y = 36;
     text(panel, "gaitcue", (x, y), 0.9, WHITE, 2)?;
     if let Some(rec) = s.recording_s {
         imgproc::circle(
             panel,
-            Point::new(PANEL_WIDTH - 120, y - 9),
-            9,
+            Point::new(PANEL_WIDTH - 150, y - 10),
+            10,
             colour(RED),
             imgproc::FILLED,
             imgproc::LINE_AA,
@@ -162,134 +162,126 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
         text(
             panel,
             &format!("REC {m:02.0}:{sec:02.0}"),
-            (PANEL_WIDTH - 104, y),
-            0.6,
+            (PANEL_WIDTH - 132, y),
+            0.75,
             RED,
             2,
         )?;
     }
-    y += 30;
+    y += 28;
     let phase = s.phase.as_deref().unwrap_or("-");
     let cues = if s.cues_on { "on" } else { "off" };
     text(
         panel,
         &format!("phase: {phase}    cues: {cues}"),
         (x, y),
-        0.55,
+        0.6,
         GREY,
         1,
     )?;
-
-    // The movement: cues and numbers are for running only.
+    if let Some(speed) = &s.speed {
+        y += 28;
+        text(panel, &short(speed, 34), (x, y), 0.6, WHITE, 1)?;
+    }
+    if let Some(prompt) = &s.prompt {
+        y += 36;
+        text(panel, &short(prompt, 24), (x, y), 0.9, WHITE, 2)?;
+    }
     y += 30;
     let movement = match s.gait {
         Gait::Running => "running".to_string(),
-        Gait::Walking => "walking - no running numbers or cues".to_string(),
+        Gait::Walking => "walking: no running numbers".to_string(),
         Gait::NotGait => "not running yet".to_string(),
     };
-    text(panel, &format!("movement: {movement}"), (x, y), 0.6, WHITE, 1)?;
-    if let Some(speed) = &s.speed {
-        y += 28;
-        text(panel, speed, (x, y), 0.6, WHITE, 1)?;
-    }
-    if let Some(prompt) = &s.prompt {
-        y += 34;
-        text(panel, prompt, (x, y), 0.8, WHITE, 2)?;
-    }
+    text(panel, &movement, (x, y), 0.65, WHITE, 1)?;
 
-    // The last step, in large type: what the clinician looks at. A step that failed the
-    // gait-validity gate is shown in grey with its reason, never in a colour that reads as
-    // good or alarming.
-    y += 42;
+    // The two numbers read from the treadmill, large (over 32 px): the last step's
+    // overstride and the cadence. A step that did not count, or an unknown value, is grey,
+    // never a colour that reads as good or alarming.
     let last = s.recent_steps.last();
-    let head = last
-        .map(|l| format!("last step: {} #{}", l.side.name(), l.step))
-        .unwrap_or_else(|| "waiting for steps".into());
-    text(panel, &head, (x, y), 0.65, WHITE, 1)?;
     let counted = last.is_some_and(|l| l.valid);
     let overstride = last.and_then(|l| l.overstride_ratio);
     let over = s.overstride_threshold.zip(overstride).is_some_and(|(t, o)| o > t);
-    y += 38;
-    // Green or amber only against a threshold, for a counted step; white without one.
-    let (shade, weight) = match (counted, overstride.is_some(), s.overstride_threshold, over) {
-        (true, true, Some(_), true) => (AMBER, 2),
-        (true, true, Some(_), false) => (GREEN, 2),
-        (true, true, None, _) => (WHITE, 2),
-        _ => (GREY, 1),
+    let shade = match (counted, overstride.is_some(), s.overstride_threshold, over) {
+        (true, true, Some(_), true) => AMBER,
+        (true, true, Some(_), false) => GREEN,
+        (true, true, None, _) => WHITE,
+        _ => GREY,
     };
-    text(
-        panel,
-        &format!("overstride {}", fmt(overstride.map(|o| o * 100.0), "% leg", 0)),
-        (x, y),
-        0.8,
-        shade,
-        weight,
-    )?;
+    y += 34;
+    let head = last
+        .map(|l| format!("overstride, last step ({} #{})", l.side.name(), l.step))
+        .unwrap_or_else(|| "overstride: waiting for steps".into());
+    text(panel, &head, (x, y), 0.55, GREY, 1)?;
+    y += 48;
+    text(panel, &fmt(overstride, " leg", 2), (x, y), 1.5, shade, 3)?;
     if let Some(reason) = last.and_then(|l| l.reason.as_deref()) {
         y += 24;
         text(
             panel,
-            &format!("not counted: {}", short(reason, 40)),
+            &format!("not counted: {}", short(reason, 36)),
             (x, y),
-            0.45,
+            0.5,
             GREY,
             1,
         )?;
     }
-    let lines = [
-        format!(
-            "shank at contact  {}",
-            fmt(last.and_then(|l| l.shank_angle_ic_deg), " deg", 0)
-        ),
-        format!(
-            "knee at contact   {}",
-            fmt(last.and_then(|l| l.knee_flexion_ic_deg), " deg", 0)
-        ),
-        format!(
-            "contact time      {}",
-            fmt(last.and_then(|l| l.contact_time_s).map(|c| c * 1e3), " ms", 0)
-        ),
-        format!(
-            "trunk lean        {}",
-            fmt(last.and_then(|l| l.trunk_lean_deg), " deg", 0)
-        ),
-        format!(
-            "foot strike       {}",
-            last.and_then(|l| l.foot_strike_type)
-                .map_or("unknown", |f| f.name())
-        ),
-        format!(
-            "pelvic tilt       {}",
-            fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1)
-        ),
-    ];
-    for l in lines {
-        y += 28;
-        text(panel, &l, (x, y), 0.55, if counted { WHITE } else { GREY }, 1)?;
-    }
-
-    // Rolling medians over the last 10 valid steps.
     let last10: Vec<&StepRecord> = s.recent_steps.iter().rev().filter(|r| r.valid).take(10).collect();
     let med =
         |f: fn(&StepRecord) -> Option<f64>| median(&last10.iter().filter_map(|r| f(r)).collect::<Vec<_>>());
-    y += 40;
-    text(panel, "last 10 valid steps (median)", (x, y), 0.55, GREY, 1)?;
+    let cadence = med(|r| r.cadence_spm);
     y += 30;
+    text(panel, "cadence, last 10 counted steps", (x, y), 0.55, GREY, 1)?;
+    y += 48;
     text(
         panel,
-        &format!(
-            "overstride {}   cadence {}",
-            fmt(med(|r| r.overstride_ratio).map(|o| o * 100.0), "%", 0),
-            fmt(med(|r| r.cadence_spm), " spm", 0)
-        ),
+        &fmt(cadence, " /min", 0),
         (x, y),
-        0.6,
-        WHITE,
-        1,
+        1.5,
+        if cadence.is_some() { WHITE } else { GREY },
+        3,
     )?;
 
-    // Overstride chart over the last CHART_STEPS steps.
-    y += 20;
+    let lines = [
+        (
+            "shank at contact",
+            fmt(last.and_then(|l| l.shank_angle_ic_deg), " deg", 0),
+        ),
+        (
+            "knee at contact",
+            fmt(last.and_then(|l| l.knee_flexion_ic_deg), " deg", 0),
+        ),
+        (
+            "contact time",
+            fmt(last.and_then(|l| l.contact_time_s).map(|c| c * 1000.0), " ms", 0),
+        ),
+        ("trunk lean", fmt(last.and_then(|l| l.trunk_lean_deg), " deg", 0)),
+        (
+            "foot strike",
+            last.and_then(|l| l.foot_strike_type)
+                .map_or("unknown".into(), |f| f.name().to_string()),
+        ),
+        (
+            "pelvic tilt",
+            fmt(last.and_then(|l| l.pelvic_tilt_deg), " deg", 1),
+        ),
+    ];
+    y += 8;
+    for (label, value) in lines {
+        y += 24;
+        text(panel, label, (x, y), 0.55, GREY, 1)?;
+        let known = counted && value != "unknown";
+        text(
+            panel,
+            &value,
+            (x + 200, y),
+            0.6,
+            if known { WHITE } else { GREY },
+            1,
+        )?;
+    }
+
+    // Overstride over the last steps (the pelvic-tilt chart only with stickers).
     let last_steps = |f: fn(&StepRecord) -> Option<f64>| -> Vec<Option<f64>> {
         s.recent_steps
             .iter()
@@ -299,75 +291,71 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
             .map(|st| f(st).filter(|_| st.valid))
             .collect()
     };
-    let overstride = ChartSpec {
+    y += 14;
+    let overstride_chart = ChartSpec {
         title: "overstride, last 30 steps",
         values: last_steps(|st| st.overstride_ratio),
         range: (0.0, 0.4),
         threshold: s.overstride_threshold,
-        label: |t| format!("{:.0}%", t * 100.0),
+        label: |t| format!("{t:.2}"),
     };
-    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 100);
-    draw_chart(panel, chart, &overstride)?;
-    y += chart.height + 8;
-    let tilt = ChartSpec {
-        title: "pelvic tilt change (stickers), deg",
-        values: last_steps(|st| st.pelvic_tilt_deg),
-        range: (-10.0, 15.0),
-        threshold: s.tilt_threshold,
-        label: |t| format!("{t:.0}"),
-    };
-    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 70);
-    draw_chart(panel, chart, &tilt)?;
-    y += chart.height + 30;
+    let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 84);
+    draw_chart(panel, chart, &overstride_chart)?;
+    y += chart.height;
+    if s.recent_steps.iter().any(|st| st.pelvic_tilt_deg.is_some()) {
+        y += 6;
+        let tilt = ChartSpec {
+            title: "pelvic tilt change (stickers), deg",
+            values: last_steps(|st| st.pelvic_tilt_deg),
+            range: (-10.0, 15.0),
+            threshold: s.tilt_threshold,
+            label: |t| format!("{t:.0}"),
+        };
+        let chart = Rect::new(x, y, PANEL_WIDTH - 2 * x, 64);
+        draw_chart(panel, chart, &tilt)?;
+        y += chart.height;
+    }
 
+    // What is wrong now (red, large), then the engineer's numbers, smallest, at the foot.
+    for p in &s.problems {
+        y += 30;
+        text(panel, &short(p, 30), (x, y), 0.65, RED, 2)?;
+    }
+    if let Some(n) = &s.notice {
+        y += 26;
+        text(panel, &short(n, 40), (x, y), 0.55, GREEN, 1)?;
+    }
+    let _ = y;
     let cue = match (&s.cue, s.cues_on) {
         (Some(c), true) => format!("cue: {c}"),
         (Some(c), false) => format!("cue (hidden): {c}"),
         (None, _) => "cue: none".into(),
     };
+    let foot = VIEW_HEIGHT - 12;
     text(
         panel,
-        &cue,
-        (x, y),
-        0.6,
+        &short(&cue, 40),
+        (x, foot - 52),
+        0.55,
         if s.cue.is_some() { AMBER } else { GREY },
         1,
     )?;
-    y += 32;
-    let fps = fmt(s.fps, "", 1);
     text(
         panel,
         &format!(
-            "{fps} fps   dropped {}   rec dropped {}",
-            s.dropped, s.recorder_dropped
+            "{} fps  dropped {}/{}  latency {}/{} ms",
+            fmt(s.fps, "", 0),
+            s.dropped,
+            s.recorder_dropped,
+            fmt(s.latency_p50_ms, "", 0),
+            fmt(s.latency_p95_ms, "", 0)
         ),
-        (x, y),
-        0.5,
+        (x, foot - 28),
+        0.45,
         GREY,
         1,
     )?;
-    y += 24;
-    text(
-        panel,
-        &format!(
-            "latency p50 {}  p95 {}",
-            fmt(s.latency_p50_ms, " ms", 0),
-            fmt(s.latency_p95_ms, " ms", 0)
-        ),
-        (x, y),
-        0.5,
-        GREY,
-        1,
-    )?;
-    for p in &s.problems {
-        y += 28;
-        text(panel, p, (x, y), 0.5, RED, 2)?;
-    }
-    if let Some(n) = &s.notice {
-        y += 28;
-        text(panel, n, (x, y), 0.5, GREEN, 1)?;
-    }
-    text(panel, "H: help   Q: quit", (x, VIEW_HEIGHT - 16), 0.5, GREY, 1)?;
+    text(panel, "H: help   Q: quit", (x, foot), 0.5, GREY, 1)?;
     Ok(())
 }
 
@@ -443,11 +431,14 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, c: &ChartSpec) -> Re
 }
 
 /// Keys, drawn over the video when help is on.
-pub const HELP: [&str; 9] = [
+pub const HELP: [&str; 12] = [
     "R  record on / off",
     "S  save the last seconds (pre-roll)",
-    "1  mark test phase    2  mark retest phase",
+    "1  mark test phase    2  retest (cues off)",
     "C  cues on / off",
+    "V  show each cue to the runner (preview)",
+    "I  snapshot of the screen (PNG, faces blurred)",
+    "Up/Down  belt +/-0.1 km/h   PgUp/PgDn  +/-1",
     "M  mirror view",
     "D  delayed replay on / off",
     "P  choose another person as the runner",
@@ -456,7 +447,7 @@ pub const HELP: [&str; 9] = [
 ];
 
 fn draw_help(view: &mut impl ToInputOutputArray) -> Result<()> {
-    let r = Rect::new(40, 40, 560, 40 + 34 * HELP.len() as i32);
+    let r = Rect::new(40, 40, 640, 40 + 34 * HELP.len() as i32);
     imgproc::rectangle(
         view,
         r,

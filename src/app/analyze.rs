@@ -236,6 +236,8 @@ fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
         "belt_speed": opts.analysis.belt_speed.map(String::from),
         "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
         "runner_height_cm": opts.analysis.runner_height_cm,
+        "patient": opts.report.patient,
+        "notes": opts.report.notes,
         "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
     })
 }

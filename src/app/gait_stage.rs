@@ -136,7 +136,7 @@ impl GaitStage {
     fn speed_warnings(&self, spans: &[crate::analysis::SpeedSpan]) -> Vec<String> {
         let given: Vec<f64> = spans
             .iter()
-            .filter(|s| s.source == "schedule")
+            .filter(|s| s.source == "given")
             .map(|s| s.from_s)
             .collect();
         self.analyzer

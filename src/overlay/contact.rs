@@ -111,8 +111,8 @@ fn arc(
     Ok(())
 }
 
-/// The width and height a label takes.
-fn label_size(image: &impl MatTraitConst, s: &str) -> Result<(i32, i32)> {
+/// A label's text laid out for this frame, and its padding.
+fn label_layout(image: &impl MatTraitConst, s: &str) -> Result<(text::Fitted, i32)> {
     let u = text::unit(image);
     let pad = (0.006 * u).round().max(2.0) as i32;
     let fitted = text::fit(
@@ -122,20 +122,18 @@ fn label_size(image: &impl MatTraitConst, s: &str) -> Result<(i32, i32)> {
         image.cols() / 2,
         2.0,
     )?;
+    Ok((fitted, pad))
+}
+
+/// The width and height a label takes.
+fn label_size(image: &impl MatTraitConst, s: &str) -> Result<(i32, i32)> {
+    let (fitted, pad) = label_layout(image, s)?;
     Ok((fitted.width + 2 * pad, fitted.height() + 2 * pad))
 }
 
 /// A small label with a dark band behind it, kept inside the frame; its box.
 fn label(image: &mut (impl ToInputOutputArray + MatTraitConst), s: &str, at: (f64, f64)) -> Result<Rect> {
-    let u = text::unit(image);
-    let pad = (0.006 * u).round().max(2.0) as i32;
-    let fitted = text::fit(
-        s,
-        imgproc::FONT_HERSHEY_SIMPLEX,
-        0.03 * u / 22.0,
-        image.cols() / 2,
-        2.0,
-    )?;
+    let (fitted, pad) = label_layout(image, s)?;
     let (w, h) = (fitted.width + 2 * pad, fitted.height() + 2 * pad);
     let x = (at.0.round() as i32).clamp(0, (image.cols() - w).max(0));
     let y = (at.1.round() as i32).clamp(0, (image.rows() - h).max(0));

@@ -213,16 +213,7 @@ pub fn draw_view(
 
 /// The box around the runner's feet (ankles, heels, toes), grown by a tenth of the leg.
 pub fn feet_box(pose: &Pose) -> Option<Rect> {
-    let pts: Vec<(f32, f32)> = [27, 28, 29, 30, 31, 32]
-        .iter()
-        .map(|&i| (pose.keypoints[i].x, pose.keypoints[i].y))
-        .collect();
-    let (x0, x1) = pts
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (y0, y1) = pts
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (x0, y0, x1, y1) = crate::pose::keypoints::bounds(&pose.keypoints[27..=32])?;
     let k = &pose.keypoints;
     let leg = ((k[23].x - k[25].x).hypot(k[23].y - k[25].y) + (k[25].x - k[27].x).hypot(k[25].y - k[27].y))
         .max(10.0);

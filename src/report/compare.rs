@@ -34,6 +34,22 @@ pub struct MetricChange {
     pub verdict: String,
     pub baseline_n: usize,
     pub retest_n: usize,
+    /// "left", "right" or "both".
+    pub side: String,
+    /// Whether a meaningful change moved toward the retraining's aim (less overstride, a
+    /// more vertical shank, less bounce, a higher cadence); `None`: no aim, or no change.
+    pub toward_goal: Option<bool>,
+}
+
+/// Which way a metric should move in retraining, where there is an aim: +1 up, -1 down.
+fn goal(metric: Metric) -> Option<f64> {
+    match metric {
+        Metric::Overstride | Metric::OverstrideCm | Metric::ShankAngleIc | Metric::VerticalOscillation => {
+            Some(-1.0)
+        }
+        Metric::Cadence => Some(1.0),
+        _ => None,
+    }
 }
 
 fn stats(v: &[f64]) -> Option<(f64, f64, usize)> {
@@ -65,15 +81,21 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
             .any(|r| r.text(Column::PelvicTiltSource).starts_with("proxy"))
     };
     // Every metric with a meaningful-change floor (all but the pose's confidence).
-    for info in METRICS.iter().filter(|i| i.floor.is_some()) {
+    // The belt speed is a condition of the test, not an outcome: a difference is a warning.
+    let sides = [("left", Some("left")), ("right", Some("right")), ("both", None)];
+    for (info, (side, which)) in METRICS
+        .iter()
+        .filter(|i| i.floor.is_some() && i.metric != Metric::BeltSpeed)
+        .flat_map(|i| sides.iter().map(move |s| (i, *s)))
+    {
         let (metric, unit) = (info.metric, info.unit);
         // A proxy tilt is relative to each session's own first steps: across sessions,
         // compare thigh extension instead.
         if metric == Metric::PelvicTilt && (proxy(base) || proxy(retest)) {
             continue;
         }
-        let va: Vec<f64> = base.series(metric, None).into_iter().map(|p| p.1).collect();
-        let vb: Vec<f64> = retest.series(metric, None).into_iter().map(|p| p.1).collect();
+        let va: Vec<f64> = base.series(metric, which).into_iter().map(|p| p.1).collect();
+        let vb: Vec<f64> = retest.series(metric, which).into_iter().map(|p| p.1).collect();
         let (Some((_, var_a, na)), Some((_, var_b, nb))) = (stats(&va), stats(&vb)) else {
             continue;
         };
@@ -102,6 +124,8 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
             verdict,
             baseline_n: na,
             retest_n: nb,
+            side: side.to_string(),
+            toward_goal: goal(metric).filter(|_| meaningful).map(|g| g * change > 0.0),
         });
     }
     Ok(out)
@@ -121,7 +145,7 @@ impl std::fmt::Display for CompareOutputs {
         for w in &self.warnings {
             writeln!(f, "WARNING: {w}")?;
         }
-        for c in self.changes.iter().filter(|c| c.meaningful) {
+        for c in self.changes.iter().filter(|c| c.meaningful && c.side == "both") {
             writeln!(f, "{:<28} {}", c.metric, c.verdict)?;
         }
         if self.changes.iter().all(|c| !c.meaningful) {
@@ -181,20 +205,22 @@ pub fn run(
         page.warning(&format!("{w}."));
     }
     page.p("A change counts when it exceeds the smallest detectable difference: 1.96 × the standard error of the difference between the two sessions' step means (their own step-to-step scatter), and never less than the camera's resolution for that metric.");
+    page.p("Coloured by the aim of retraining where there is one: green when the change moves toward it (less overstride, a more vertical shank, less bounce, a higher cadence), amber when away; grey when there is no aim, no meaningful change, or the sessions may not be comparable.");
     let rows = changes
         .iter()
+        .filter(|c| c.side != "both")
         .map(|c| {
             // Sessions that may not be comparable get no colour that reads as better or worse.
-            let class = if !c.meaningful || !warnings.is_empty() {
-                "same"
-            } else if c.change > 0.0 {
-                "up"
-            } else {
-                "down"
+            let class = match (c.toward_goal, warnings.is_empty()) {
+                (Some(true), true) => "toward",
+                (Some(false), true) => "away",
+                _ => "same",
             };
             let d = Metric::from_name(&c.metric).map_or(3, |m| m.info().decimals.min(3));
+            let label = Metric::from_name(&c.metric).map_or(c.metric.as_str(), |m| m.info().label);
             vec![
-                esc(&c.metric),
+                esc(label),
+                esc(&c.side),
                 esc(&c.unit),
                 format!("{:.d$} (n={})", c.baseline_median, c.baseline_n),
                 format!("{:.d$} (n={})", c.retest_median, c.retest_n),
@@ -207,6 +233,7 @@ pub fn run(
     page.table(
         &[
             "metric",
+            "side",
             "unit",
             "baseline median",
             "retest median",

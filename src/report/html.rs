@@ -14,8 +14,9 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding
 th{background:#f4f4f4}.spread{color:#777;font-size:.85em}.unknown{color:#666}\
 figure{display:inline-block;margin:.5em;vertical-align:top}figure.still{max-width:330px}figure img{max-width:100%;border:1px solid #ccc}\
 figcaption{font-size:.9em;color:#444;max-width:640px}.plot svg{max-width:100%;height:auto}\
-.up{color:#b33}.down{color:#1a7f37}.same{color:#666}\
-.warning{border:2px solid #555;background:#f3f3f3;padding:.5em .8em;margin:.6em 0}";
+.toward{color:#1a7f37;font-weight:bold}.away{color:#a35200;font-weight:bold}.same{color:#666}\
+.warning{border:2px solid #555;background:#f3f3f3;padding:.5em .8em;margin:.6em 0}\
+.headline{border:1px solid #bbb;background:#f7f7f7;padding:.3em 1em;margin:1em 0;font-size:1.15em}";
 
 pub struct Html {
     body: String,

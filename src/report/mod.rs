@@ -43,11 +43,19 @@ const CLIP_HALF_S: f64 = 0.5;
 pub struct ReportConfig {
     /// Blur faces in every still and clip the report exports.
     pub blur_faces: bool,
+    /// Who the session is for, as the clinic writes it (shown in the report only).
+    pub patient: Option<String>,
+    /// The clinician's notes for the report.
+    pub notes: Option<String>,
 }
 
 impl Default for ReportConfig {
     fn default() -> Self {
-        Self { blur_faces: true }
+        Self {
+            blur_faces: true,
+            patient: None,
+            notes: None,
+        }
     }
 }
 
@@ -85,7 +93,9 @@ pub fn build(
             page.warning(w);
         }
     }
+    headline(&mut page, &session);
     facts(&mut page, &session);
+    cue_log(&mut page, &session);
     summary_table(&mut page, &session);
     plots_section(&mut page, &session)?;
     stages::section(&mut page, &session)?;
@@ -97,6 +107,99 @@ pub fn build(
     crate::record::session_dir::write_atomically(&path, page.finish().as_bytes())
         .context("is the disk full?")?;
     Ok(path)
+}
+
+/// Overstride guide of open tools (not validated; FINDINGS §6), leg lengths.
+const OVERSTRIDE_GOOD_BELOW: f64 = 0.08;
+const OVERSTRIDE_POOR_ABOVE: f64 = 0.15;
+
+/// The headline a patient reads first: what was measured, in plain words, against the
+/// guide ranges, in a neutral box (the numbers are the runner's; the guide is not a verdict).
+fn headline(page: &mut Html, s: &Session) {
+    let mut lines: Vec<String> = Vec::new();
+    let session = &s.summary["session"];
+    if let Some(p) = session["patient"].as_str() {
+        lines.push(format!("<strong>{}</strong>", esc(p)));
+    }
+    let valid = s.summary["valid_steps"].as_u64().unwrap_or(0);
+    if valid == 0 {
+        lines.push("No running steps could be counted in this session, so no running numbers are given (see the warnings and the reasons below).".into());
+    } else {
+        lines.push(format!("{valid} running steps were measured."));
+        if let Some((o, _, _, _)) = s.summary_of("both", Metric::Overstride) {
+            let cm = s
+                .summary_of("both", Metric::OverstrideCm)
+                .map(|c| format!(" (about {:.0} cm)", c.0))
+                .unwrap_or_default();
+            let guide = if o < OVERSTRIDE_GOOD_BELOW {
+                "under the 0.08 that open tools call landing under the hips"
+            } else if o > OVERSTRIDE_POOR_ABOVE {
+                "above the 0.15 that open tools call reaching out in front (a guide, not validated: compare with your own earlier sessions)"
+            } else {
+                "between the guide's 0.08 and 0.15 (a guide, not validated: compare with your own earlier sessions)"
+            };
+            lines.push(format!(
+                "Your foot landed a median {o:.2} leg lengths{cm} ahead of your hips: {guide}."
+            ));
+        }
+        if let Some((c, _, _, _)) = s.summary_of("both", Metric::Cadence) {
+            lines.push(format!("You took {c:.0} steps a minute."));
+        }
+        if let Some((t, _, _, _)) = s.summary_of("both", Metric::PelvicTilt) {
+            lines.push(format!(
+                "Your pelvis tilted {t:+.1}° forward of how you stand (from the stickers)."
+            ));
+        }
+    }
+    let shown: u64 = s.summary["cues_shown"]
+        .as_object()
+        .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum());
+    lines.push(if shown > 0 {
+        format!("Cues were shown {shown} times (see the cue log).")
+    } else {
+        "No cue was shown.".to_string()
+    });
+    if let Some(n) = session["notes"].as_str() {
+        lines.push(format!("Notes: {}", esc(n)));
+    }
+    page.raw(&format!(
+        "<div class=headline>{}</div>",
+        lines.iter().map(|l| format!("<p>{l}</p>")).collect::<String>()
+    ));
+}
+
+/// Which cue was shown, how often, and when.
+fn cue_log(page: &mut Html, s: &Session) {
+    let mut by_cue: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for r in &s.steps {
+        let cue = r.text(Column::Cue);
+        if !cue.is_empty() {
+            by_cue
+                .entry(cue.to_string())
+                .or_default()
+                .push(r.num(Column::IcTime).unwrap_or(0.0));
+        }
+    }
+    if by_cue.is_empty() {
+        return;
+    }
+    page.h2("Cue log");
+    let mmss = |t: f64| format!("{}:{:02}", (t / 60.0) as u64, (t % 60.0) as u64);
+    let rows = by_cue
+        .iter()
+        .map(|(cue, times)| {
+            vec![
+                esc(cue),
+                times.len().to_string(),
+                mmss(times[0]),
+                mmss(*times.last().unwrap_or(&0.0)),
+            ]
+        })
+        .collect();
+    page.table(
+        &["cue", "steps it was shown at", "first (min:s)", "last (min:s)"],
+        rows,
+    );
 }
 
 fn facts(page: &mut Html, s: &Session) {
@@ -213,9 +316,9 @@ fn summary_table(page: &mut Html, s: &Session) {
         .map(|i| {
             let d = i.decimals.min(3);
             let label = if i.metric == Metric::PelvicTilt && is_proxy(s) {
-                format!("{} (proxy)", i.name)
+                format!("{} (proxy)", i.label)
             } else {
-                i.name.to_string()
+                i.label.to_string()
             };
             vec![
                 esc(&label),
@@ -251,8 +354,17 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
                 colour: *colour,
             })
             .collect::<Vec<_>>();
-        let reference = (metric == Metric::Overstride).then_some(0.15);
-        match plots::over_time(&title, metric.name(), "time (s)", &series, reference)? {
+        let reference = (metric == Metric::Overstride).then_some(OVERSTRIDE_POOR_ABOVE);
+        let bands: Vec<plots::Band> = if metric == Metric::Overstride {
+            vec![plots::Band {
+                from: 0.0,
+                to: OVERSTRIDE_GOOD_BELOW,
+                label: "guide 0-0.08",
+            }]
+        } else {
+            Vec::new()
+        };
+        match plots::with_bands(&title, metric.info().unit, "time (s)", &series, reference, &bands)? {
             Some(svg) => page.figure_svg(&svg, &title),
             None => page.p(&format!("{}: no valid running step to plot.", esc(&title))),
         }
@@ -358,11 +470,11 @@ fn media_section(
     links.retain(|(_, _, name, _)| clips_dir.join(name).exists());
     let caption = |label: &str, r: &StepRow| {
         format!(
-            "{label}{not_counted}: step {} ({}), {:.2} s, overstride {:.0} % of leg length, shank {}",
+            "{label}{not_counted}: step {} ({}), {:.2} s, overstride {:.2} leg lengths, shank {}",
             r.text(Column::Step),
             r.text(Column::Side),
             r.num(Column::IcTime).unwrap_or(0.0),
-            r.value(Metric::Overstride).unwrap_or(0.0) * 100.0,
+            r.value(Metric::Overstride).unwrap_or(0.0),
             r.value(Metric::ShankAngleIc)
                 .map(|v| format!("{v:.0}°"))
                 .unwrap_or_else(|| "unknown".into())
@@ -385,10 +497,10 @@ fn media_section(
         .iter()
         .map(|(kind, i, name, r)| {
             format!(
-                "<li><a href=\"clips/{name}\">{kind} {i}</a>{not_counted} — step {} ({}), overstride {:.0} %</li>",
+                "<li><a href=\"clips/{name}\">{kind} {i}</a>{not_counted} — step {} ({}), overstride {:.2} leg lengths</li>",
                 esc(r.text(Column::Step)),
                 esc(r.text(Column::Side)),
-                r.value(Metric::Overstride).unwrap_or(0.0) * 100.0
+                r.value(Metric::Overstride).unwrap_or(0.0)
             )
         })
         .collect();
@@ -460,10 +572,10 @@ pub(crate) fn typical_still(
     let stills = media::cut_session(&s.recordings, &cuts, &keypoints, blur, &ProgressBar::hidden())?;
     Ok(stills.get(&frame).map(|src| {
         let caption = format!(
-            "typical step {} ({}), overstride {:.0} % of leg length",
+            "typical step {} ({}), overstride {:.2} leg lengths",
             r.text(Column::Step),
             r.text(Column::Side),
-            r.value(Metric::Overstride).unwrap_or(0.0) * 100.0
+            r.value(Metric::Overstride).unwrap_or(0.0)
         );
         (src.clone(), caption)
     }))
@@ -501,9 +613,16 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
     page.h2("Definitions");
     let rows = METRICS
         .iter()
-        .map(|i| vec![esc(i.name), esc(i.unit), esc(i.definition)])
+        .map(|i| {
+            vec![
+                esc(i.label),
+                esc(i.unit),
+                esc(i.definition),
+                format!("<code>{}</code>", esc(i.name)),
+            ]
+        })
         .collect();
-    page.table(&["metric", "unit", "definition"], rows);
+    page.table(&["metric", "unit", "definition", "column in steps.csv"], rows);
     page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
         "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from where the pose stage saw them (or the person detector, for older sessions), never over the runner's body. Everything stays on this computer."

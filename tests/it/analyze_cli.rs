@@ -42,6 +42,10 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
         "--zone",
         "0,0.45,1,1",
         "--quiet",
+        "--patient",
+        "Demo Walker",
+        "--notes",
+        "first visit <no shoes>",
     ]);
     assert!(result.status.success(), "analyze failed: {}", stderr(&result));
 
@@ -220,7 +224,15 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
             "report.html would fetch something: {fetch}"
         );
     }
-    assert!(html.contains("Summary per side") && html.contains("<td>overstride_ratio</td>"));
+    assert!(html.contains("Summary per side") && html.contains("<td>overstride</td>"));
+    assert!(
+        html.contains("<code>overstride_ratio</code>"),
+        "definitions name the columns"
+    );
+    // The headline in plain words, with the patient and the notes (escaped).
+    assert!(html.contains("<div class=headline><p><strong>Demo Walker</strong></p>"));
+    assert!(html.contains("No running steps could be counted"));
+    assert!(html.contains("Notes: first visit &lt;no shoes&gt;"));
     // Walking: nothing to plot, and the stills and clips are marked as not counted.
     assert!(html.contains("no valid running step to plot"));
     assert!(html.contains("No valid running step in this session"));

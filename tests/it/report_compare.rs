@@ -69,7 +69,7 @@ fn change<'a>(doc: &'a Value, metric: &str) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["metric"] == metric)
+        .find(|c| c["metric"] == metric && c["side"] == "both")
         .unwrap()
 }
 
@@ -88,6 +88,25 @@ fn compare_reports_a_known_change_and_no_change_between_alike_sessions() {
     assert!(
         o["verdict"].as_str().unwrap().starts_with("increased by 0."),
         "{o}"
+    );
+    // Per side, and coloured by the aim: more overstride moves away from it.
+    for side in ["left", "right"] {
+        let c = doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == "overstride_ratio" && c["side"] == side)
+            .unwrap();
+        assert_eq!(
+            (c["meaningful"].clone(), c["toward_goal"].clone()),
+            (Value::Bool(true), Value::Bool(false)),
+            "{c}"
+        );
+    }
+    let html = std::fs::read_to_string(dir.path().join("cmp-base-worse").join("compare.html")).unwrap();
+    assert!(
+        html.contains("<span class=away>increased by"),
+        "more overstride is shown as moving away from the aim"
     );
     assert!(doc["smallest_detectable_difference"]
         .as_str()
@@ -176,7 +195,7 @@ fn compare_warns_when_the_sessions_describe_different_runners() {
     );
     let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
     assert!(html.contains("<strong>Warning:</strong> the runners differ"));
-    assert!(!html.contains("<span class=down>") && !html.contains("<span class=up>"));
+    assert!(!html.contains("<span class=toward>") && !html.contains("<span class=away>"));
 
     let doc = compare(dir.path(), &base, &mirrored);
     let warnings: Vec<&str> = doc["warnings"]

@@ -90,6 +90,12 @@ fn a_ramp_with_its_schedule_gives_each_stage_and_how_speed_was_gained() {
     }
 
     let s = summary(&out);
+    // The schedule explains every change the foot shows: nothing to warn about.
+    let warnings = s["session"]["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().all(|w| !w.as_str().unwrap().contains("speed")),
+        "{warnings:#?}"
+    );
     let stages = s["speed_stages"].as_array().unwrap();
     assert_eq!(stages.len(), 4, "{:#}", s["speed_stages"]);
     for (got, truth) in stages.iter().zip(&ramp.stages) {
@@ -414,4 +420,29 @@ fn two_ramps_are_compared_stage_by_stage_and_the_report_plots_against_speed() {
     assert!(std::fs::read_to_string(cmp.join("compare.html"))
         .unwrap()
         .contains("Stage by stage"));
+}
+
+/// Writes the synthetic sessions `scripts/screens.sh` photographs into
+/// `$GAITCUE_SCREENS_TO`: a speed ramp with its schedule, and a runner before and after
+/// retraining (less overstride, a slightly higher cadence) at 11 km/h.
+#[test]
+#[ignore = "run by scripts/screens.sh"]
+fn write_screen_sessions() {
+    let Some(dir) = std::env::var_os("GAITCUE_SCREENS_TO") else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let r = ramp(vec![8.0, 10.0, 12.0, 14.0], vec![0.1, 0.2, 0.55], 45.0, 3);
+    std::fs::write(dir.join("ramp.jsonl"), to_jsonl(&r.run)).unwrap();
+    std::fs::write(dir.join("ramp.schedule"), r.schedule()).unwrap();
+    for (name, overstride, cadence, seed) in [("before", 0.18, 164.0, 31), ("after", 0.10, 170.0, 32)] {
+        let run = crate::synthetic::generate(&RunParams {
+            overstride_ratio: overstride,
+            cadence_spm: cadence,
+            duration_s: 90.0,
+            belt_speed_mps: Some(11.0 / 3.6),
+            ..realistic(seed)
+        });
+        std::fs::write(dir.join(format!("{name}.jsonl")), to_jsonl(&run)).unwrap();
+    }
 }

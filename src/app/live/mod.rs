@@ -179,6 +179,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
         "belt_speed": opts.analysis.belt_speed.map(String::from),
         "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
+        "patient": opts.report.patient,
+        "notes": opts.report.notes,
         "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
     });
     let gait = GaitStage::create(&opts.out, &opts.analysis, session)?;
@@ -300,6 +302,14 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         problems: Vec::new(),
         choose_runner,
         snapshot_pending: false,
+        preview: None,
+        cue_texts: opts
+            .analysis
+            .cues
+            .describe()
+            .iter()
+            .filter_map(|r| r["cue"].as_str().map(String::from))
+            .collect(),
         people: None,
         cues_allowed,
         retest: retest_flag,
@@ -394,7 +404,9 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         let t_draw = Instant::now();
         // The runner's view: skeleton, contact, banner; the clinician's numbers are on the
         // panel, not over the picture.
-        let banner = banner.filter(|_| ui.state.cues_on);
+        let banner = ui
+            .preview_banner(frame.pts_s)
+            .or(banner.filter(|_| ui.state.cues_on));
         overlay::draw_view(
             &mut frame.image,
             pose.as_ref(),

@@ -101,9 +101,16 @@ pub(super) struct Ui {
     pub(super) ramp: Option<SpeedSchedule>,
     /// A snapshot is to be taken of the next frame shown.
     pub(super) snapshot_pending: bool,
+    /// The cues shown in turn as a preview: when it began (media time) and their words.
+    pub(super) preview: Option<(f64, Vec<String>)>,
+    /// The cues the rules in use can give.
+    pub(super) cue_texts: Vec<String>,
     /// Everyone in view at the pose stage's latest look around: (media time, boxes).
     pub(super) people: Option<(f64, Vec<crate::pose::PersonBox>)>,
 }
+
+/// Each cue of a preview stays up this long, seconds.
+const PREVIEW_EACH_S: f64 = 3.0;
 
 /// People seen this long ago still have their faces blurred in a snapshot, seconds.
 const PEOPLE_HOLD_S: f64 = 1.5;
@@ -248,6 +255,12 @@ impl Ui {
             Command::Snapshot => {
                 self.snapshot_pending = true;
             }
+            Command::PreviewCues => {
+                let mut texts = self.cue_texts.clone();
+                texts.dedup();
+                self.preview = Some((t, texts));
+                events.log(t, "cue preview shown to the runner")?;
+            }
             Command::Quit => return Ok(true),
         }
         Ok(false)
@@ -275,6 +288,22 @@ impl Ui {
             }
         }
         Ok(())
+    }
+
+    /// The preview banner at media time `t`, while a preview runs (each cue for
+    /// [`PREVIEW_EACH_S`], then "good").
+    pub(super) fn preview_banner(&mut self, t: f64) -> Option<crate::overlay::Banner> {
+        let (start, texts) = self.preview.as_ref()?;
+        let k = ((t - start) / PREVIEW_EACH_S).max(0.0) as usize;
+        let banner = match texts.get(k) {
+            Some(text) => crate::overlay::Banner::Cue(format!("{text} (preview)")),
+            None if k == texts.len() => crate::overlay::Banner::Good,
+            None => {
+                self.preview = None;
+                return None;
+            }
+        };
+        Some(banner)
     }
 
     fn set_cues(&mut self, on: bool) {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Photographs what a clinic sees, into docs/screens/: the live window under a virtual
+# display (Xvfb, 1920x1080) with the cue preview, the delayed replay, the report of the
+# demo clip (stills) and of a synthetic speed ramp, a test/retest comparison, and an
+# annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
+# and Chromium from Debian when missing).
+#
+#   scripts/screens.sh [OUT_DIR]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+shots="${1:-docs/screens}"
+bash scripts/setup.sh >/dev/null
+for p in xvfb xdotool imagemagick chromium; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+  }
+done
+cargo build --release --quiet
+mkdir -p "$shots"
+work="$(mktemp -d)"
+display=":$(( 90 + RANDOM % 9 ))"
+Xvfb "$display" -screen 0 1920x1080x24 >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null || true; rm -rf "$work"' EXIT
+g=./target/release/gaitcue
+
+# Synthetic sessions (a speed ramp; a runner before and after retraining).
+GAITCUE_SCREENS_TO="$work" cargo test --release --quiet --test it -- --ignored write_screen_sessions >/dev/null
+$g analyze --keypoints "$work/ramp.jsonl" --speed-schedule "$(cat "$work/ramp.schedule")" --retest \
+  --patient "Synthetic runner" --notes "speed ramp 8-14 km/h" --out "$work/ramp" --quiet >/dev/null
+$g analyze --keypoints "$work/before.jsonl" --belt-speed "11 km/h" --out "$work/before" --quiet >/dev/null
+$g analyze --keypoints "$work/after.jsonl" --belt-speed "11 km/h" --retest --out "$work/after" --quiet >/dev/null
+$g compare "$work/before" "$work/after" --out "$work/compare" >/dev/null
+$g analyze data/demo.mp4 --patient "Demo walker" --out "$work/demo" --quiet >/dev/null 2>&1 || true
+bash scripts/render_report.sh "$work/demo/report.html" "$shots/report-demo.png" 4600 >/dev/null
+bash scripts/render_report.sh "$work/ramp/report.html" "$shots/report-ramp.png" 4200 >/dev/null
+bash scripts/render_report.sh "$work/compare/compare.html" "$shots/compare.png" 2400 >/dev/null
+
+# A portrait treadmill-style clip (the demo cropped upright): the annotated frame must fit.
+ffmpeg -loglevel error -y -i data/demo.mp4 -vf "crop=558:994:560:0,scale=720:1280" -an "$work/portrait.mp4"
+$g analyze "$work/portrait.mp4" --zone 0,0.55,1,1 --out "$work/portrait" --quiet >/dev/null 2>&1 || true
+ffmpeg -loglevel error -y -i "$work/portrait/annotated.mp4" -vf "select=eq(n\,125)" -vframes 1 "$shots/annotated-portrait.png"
+
+# The live window: the runner's view with the cue preview (V), then the delayed replay.
+DISPLAY="$display" $g live --source demo --duration 9 --out "$work/live" >/dev/null 2>&1 &
+app=$!
+sleep 4
+# No window manager: focus the window, and hold the key long enough for a frame to see it.
+win="$(DISPLAY="$display" xdotool search --name gaitcue | head -1)"
+DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown v sleep 0.2 keyup v
+sleep 1
+DISPLAY="$display" import -window root "$shots/live-cue.png"
+wait "$app" || true
+DISPLAY="$display" $g live --source demo --duration 8 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
+app=$!
+sleep 6
+DISPLAY="$display" import -window root "$shots/live-delay.png"
+wait "$app" || true
+ls -1 "$shots"
