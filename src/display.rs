@@ -16,6 +16,16 @@ pub enum Command {
     ToggleCues,
     ToggleMirror,
     ToggleDelay,
+    /// The delay view's delay longer (+) or shorter (-), seconds.
+    ChangeDelay(f64),
+    /// The delay view's delay, seconds.
+    SetDelay(f64),
+    /// Freeze the replay, or go on.
+    Freeze,
+    /// Loop the last stride in the replay, or stop.
+    LoopStride,
+    /// The replay at half speed, or full.
+    SlowMotion,
     ToggleHelp,
     /// Choose another person in view as the runner (the next one who looks like one).
     ChooseRunner,
@@ -32,7 +42,8 @@ pub enum Command {
 
 impl Command {
     /// Parses a headless command line: record, save, phase NAME, cues, mirror, delay, runner,
-    /// speed KMH (or speed +0.5 / speed -0.5), snapshot, preview, help, quit.
+    /// speed KMH (or speed +0.5 / speed -0.5), snapshot, preview, delay SECONDS, freeze,
+    /// loop, slow, help, quit.
     pub fn parse(line: &str) -> Option<Command> {
         let mut words = line.split_whitespace();
         Some(match words.next()? {
@@ -41,7 +52,17 @@ impl Command {
             "phase" => Command::Phase(words.next().unwrap_or("test").to_string()),
             "cues" => Command::ToggleCues,
             "mirror" => Command::ToggleMirror,
-            "delay" => Command::ToggleDelay,
+            "delay" => match words
+                .next()
+                .and_then(|w| w.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+            {
+                Some(s) => Command::SetDelay(s),
+                None => Command::ToggleDelay,
+            },
+            "freeze" => Command::Freeze,
+            "loop" => Command::LoopStride,
+            "slow" => Command::SlowMotion,
             "help" => Command::ToggleHelp,
             "runner" => Command::ChooseRunner,
             "snapshot" => Command::Snapshot,
@@ -119,6 +140,11 @@ impl Display {
                 Key::C => Command::ToggleCues,
                 Key::M => Command::ToggleMirror,
                 Key::D => Command::ToggleDelay,
+                Key::LeftBracket => Command::ChangeDelay(-0.5),
+                Key::RightBracket => Command::ChangeDelay(0.5),
+                Key::F => Command::Freeze,
+                Key::L => Command::LoopStride,
+                Key::Z => Command::SlowMotion,
                 Key::H => Command::ToggleHelp,
                 Key::P => Command::ChooseRunner,
                 Key::I => Command::Snapshot,

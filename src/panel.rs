@@ -49,7 +49,6 @@ pub struct PanelState {
     /// Draw the cue banner over the video (off when the frame already carries it).
     pub banner: bool,
     pub mirrored: bool,
-    pub delay_s: Option<f64>,
     /// The belt's speed (and the ramp's stage timer).
     pub speed: Option<String>,
     /// What to do now in a ramp test: "set the belt to 9.7 km/h now".
@@ -96,15 +95,80 @@ fn fmt(v: Option<f64>, unit: &str, decimals: usize) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Builds the whole screen from an annotated frame (pose already drawn on it).
-pub fn compose(frame: &Mat, state: &PanelState, canvas: &mut Mat) -> Result<()> {
+/// The second picture of the delay view, beside the live one.
+pub enum Second<'a> {
+    /// The replay is still filling: seconds held, seconds of delay.
+    Filling(f64, f64),
+    /// A replayed frame and what it is.
+    Frame(&'a Mat, &'a str),
+}
+
+/// `image` scaled to fit `area` of `canvas`, centred, on black.
+fn fit_into(canvas: &mut Mat, area: Rect, image: &Mat) -> Result<()> {
+    let scale = (f64::from(area.width) / f64::from(image.cols().max(1)))
+        .min(f64::from(area.height) / f64::from(image.rows().max(1)));
+    let (w, h) = (
+        ((f64::from(image.cols()) * scale).round() as i32).clamp(1, area.width),
+        ((f64::from(image.rows()) * scale).round() as i32).clamp(1, area.height),
+    );
+    let at = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    Mat::roi_mut(canvas, area)?.set_to_def(&Scalar::all(0.0))?;
+    let mut target = Mat::roi_mut(canvas, at)?;
+    imgproc::resize(
+        image,
+        &mut target,
+        Size::new(w, h),
+        0.0,
+        0.0,
+        imgproc::INTER_LINEAR,
+    )?;
+    Ok(())
+}
+
+/// Builds the whole screen from an annotated frame (pose already drawn on it), with the
+/// delayed replay beside it when `second` is given (the panel stays live).
+pub fn compose(frame: &Mat, state: &PanelState, second: Option<Second>, canvas: &mut Mat) -> Result<()> {
     let scale = VIEW_HEIGHT as f64 / frame.rows().max(1) as f64;
     let view_w = ((frame.cols() as f64 * scale).round() as i32).max(1);
     let size = Size::new(view_w + PANEL_WIDTH, VIEW_HEIGHT);
     if canvas.size()? != size || canvas.typ() != CV_8UC3 {
         *canvas = Mat::new_size_with_default(size, CV_8UC3, Scalar::all(0.0))?;
     }
-    {
+    if let Some(second) = second {
+        // Live on the left, the replay on the right, each labelled.
+        let half = view_w / 2;
+        let (left, right) = (
+            Rect::new(0, 0, half, VIEW_HEIGHT),
+            Rect::new(half, 0, view_w - half, VIEW_HEIGHT),
+        );
+        let live = if state.mirrored {
+            let mut flipped = Mat::default();
+            core::flip(frame, &mut flipped, 1)?;
+            flipped
+        } else {
+            frame.clone()
+        };
+        fit_into(canvas, left, &live)?;
+        overlay::draw_status(&mut Mat::roi_mut(canvas, left)?, "LIVE")?;
+        match second {
+            Second::Frame(image, label) => {
+                fit_into(canvas, right, image)?;
+                overlay::draw_status(&mut Mat::roi_mut(canvas, right)?, &format!("REPLAY {label}"))?;
+            }
+            Second::Filling(held, want) => {
+                Mat::roi_mut(canvas, right)?.set_to_def(&Scalar::all(0.0))?;
+                overlay::draw_status(
+                    &mut Mat::roi_mut(canvas, right)?,
+                    &format!("REPLAY filling: {held:.1} of {want:.1} s"),
+                )?;
+            }
+        }
+    } else {
         let mut view = Mat::roi_mut(canvas, Rect::new(0, 0, view_w, VIEW_HEIGHT))?;
         if state.mirrored {
             let mut flipped = Mat::default();
@@ -129,9 +193,6 @@ pub fn compose(frame: &Mat, state: &PanelState, canvas: &mut Mat) -> Result<()> 
         }
         if let Some(cue) = state.cue.as_deref().filter(|_| state.cues_on && state.banner) {
             overlay::draw_cue(&mut view, cue)?;
-        }
-        if let Some(d) = state.delay_s {
-            overlay::draw_status(&mut view, &format!("REPLAY {d:.0} s behind live"))?;
         }
     }
     let mut panel = Mat::roi_mut(canvas, Rect::new(view_w, 0, PANEL_WIDTH, VIEW_HEIGHT))?;
@@ -431,7 +492,7 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, c: &ChartSpec) -> Re
 }
 
 /// Keys, drawn over the video when help is on.
-pub const HELP: [&str; 12] = [
+pub const HELP: [&str; 13] = [
     "R  record on / off",
     "S  save the last seconds (pre-roll)",
     "1  mark test phase    2  retest (cues off)",
@@ -440,7 +501,8 @@ pub const HELP: [&str; 12] = [
     "I  snapshot of the screen (PNG, faces blurred)",
     "Up/Down  belt +/-0.1 km/h   PgUp/PgDn  +/-1",
     "M  mirror view",
-    "D  delayed replay on / off",
+    "D  delay view   [ ] delay -/+0.5 s",
+    "F  freeze   L  loop last stride   Z  half speed",
     "P  choose another person as the runner",
     "H  this help",
     "Q or Esc  quit",

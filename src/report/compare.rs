@@ -41,14 +41,30 @@ pub struct MetricChange {
     pub toward_goal: Option<bool>,
 }
 
-/// Which way a metric should move in retraining, where there is an aim: +1 up, -1 down.
-fn goal(metric: Metric) -> Option<f64> {
+/// Which way a metric should move in retraining, where there is an aim.
+#[derive(Clone, Copy)]
+enum Aim {
+    Down,
+    Up,
+    /// Toward zero from either side (a vertical shank: 0°).
+    TowardZero,
+}
+
+fn aim(metric: Metric) -> Option<Aim> {
     match metric {
-        Metric::Overstride | Metric::OverstrideCm | Metric::ShankAngleIc | Metric::VerticalOscillation => {
-            Some(-1.0)
-        }
-        Metric::Cadence => Some(1.0),
+        Metric::Overstride | Metric::OverstrideCm | Metric::VerticalOscillation => Some(Aim::Down),
+        Metric::ShankAngleIc => Some(Aim::TowardZero),
+        Metric::Cadence => Some(Aim::Up),
         _ => None,
+    }
+}
+
+/// Whether going from `a` to `b` moves toward the aim.
+fn toward(aim: Aim, a: f64, b: f64) -> bool {
+    match aim {
+        Aim::Down => b < a,
+        Aim::Up => b > a,
+        Aim::TowardZero => b.abs() < a.abs(),
     }
 }
 
@@ -125,7 +141,7 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
             baseline_n: na,
             retest_n: nb,
             side: side.to_string(),
-            toward_goal: goal(metric).filter(|_| meaningful).map(|g| g * change > 0.0),
+            toward_goal: aim(metric).filter(|_| meaningful).map(|g| toward(g, ma, mb)),
         });
     }
     Ok(out)
@@ -205,7 +221,7 @@ pub fn run(
         page.warning(&format!("{w}."));
     }
     page.p("A change counts when it exceeds the smallest detectable difference: 1.96 × the standard error of the difference between the two sessions' step means (their own step-to-step scatter), and never less than the camera's resolution for that metric.");
-    page.p("Coloured by the aim of retraining where there is one: green when the change moves toward it (less overstride, a more vertical shank, less bounce, a higher cadence), amber when away; grey when there is no aim, no meaningful change, or the sessions may not be comparable.");
+    page.p("Coloured by the aim of retraining where there is one: green when the change moves toward it (less overstride, a shank nearer vertical, less bounce, a higher cadence), amber when away; grey when there is no aim, no meaningful change, or the sessions may not be comparable.");
     let rows = changes
         .iter()
         .filter(|c| c.side != "both")

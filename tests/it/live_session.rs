@@ -449,6 +449,10 @@ fn headless_commands_toggle_recording_and_save_the_preroll() {
     writeln!(stdin, "save").unwrap();
     writeln!(stdin, "speed +1.5").unwrap();
     writeln!(stdin, "snapshot").unwrap();
+    // The delay view and its controls run alongside (the snapshot shows the live screen).
+    for c in ["delay", "delay 2", "freeze", "slow", "freeze", "loop"] {
+        writeln!(stdin, "{c}").unwrap();
+    }
     writeln!(stdin, "phase retest").unwrap();
     writeln!(stdin, "record").unwrap();
     wait_for_text(&out.path().join("events.csv"), "recording started", &mut child);

@@ -16,7 +16,7 @@ pub(super) fn spawn_stdin_commands() -> Receiver<Command> {
             let Some(c) = Command::parse(&line) else {
                 if !line.trim().is_empty() {
                     eprintln!(
-                        "gaitcue: unknown command '{}' (record, save, phase NAME, cues, mirror, delay, runner, speed KMH, snapshot, preview, quit)",
+                        "gaitcue: unknown command '{}' (record, save, phase NAME, cues, mirror, delay, runner, speed KMH, snapshot, preview, delay [SECONDS], freeze, loop, slow, quit)",
                         line.trim()
                     );
                 }

@@ -37,6 +37,7 @@ use crate::timing::{Samples, StageTimes};
 mod analysis;
 mod commands;
 mod events;
+mod replay;
 mod screen;
 mod system;
 
@@ -294,8 +295,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         shown: 0,
         started: Instant::now(),
         recording_since: opts.record.then(Instant::now),
-        delay_on: opts.delayed && opts.delay_s > 0.0,
-        delay_ring: VecDeque::new(),
+        replay: replay::DelayView::new(opts.delayed, opts.delay_s.max(0.5), MAX_BUFFER_S),
         first_frame_t: None,
         last_frame_t: 0.0,
         last_pose_t: None,
@@ -349,7 +349,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         }
         let mut quit = false;
         for c in pending {
-            quit |= ui.apply(&c, &rec_tx, &mut events, last_pts, opts.delay_s)?;
+            quit |= ui.apply(&c, &rec_tx, &mut events, last_pts)?;
         }
         if quit {
             break;
@@ -425,11 +425,20 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         // The cue banner is already on the frame (also what is recorded): the panel only
         // names it.
         let t_panel = Instant::now();
-        panel::compose(&frame.image, &ui.state, &mut screen)?;
+        ui.replay.push(frame.pts_s, &frame.image)?;
+        let pane = if ui.replay.on {
+            Some(ui.replay.pane(frame.pts_s)?)
+        } else {
+            None
+        };
+        let second = pane.as_ref().map(|p| match p {
+            replay::Pane::Filling(held, want) => panel::Second::Filling(*held, *want),
+            replay::Pane::Frame(image, label) => panel::Second::Frame(image, label),
+        });
+        panel::compose(&frame.image, &ui.state, second, &mut screen)?;
         let t_show = Instant::now();
-        let shown = ui.delayed(&screen, frame.pts_s, opts.delay_s)?;
         if let Some(d) = &mut display {
-            d.show(shown.as_ref().unwrap_or(&screen))?;
+            d.show(&screen)?;
         }
         screen_times.record("panel", t_show - t_panel);
         if let Some(mut picture) = snapshot {
@@ -444,7 +453,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                     banner.as_ref(),
                 )?;
                 let mut shot = Mat::default();
-                panel::compose(&picture, &ui.state, &mut shot)?;
+                panel::compose(&picture, &ui.state, None, &mut shot)?;
                 crate::record::snapshot::save(&shot, &opts.out)
             })();
             let said = match saved {

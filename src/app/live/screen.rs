@@ -6,10 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use crossbeam_channel::Sender;
-use opencv::core::{Mat, Vector};
-use opencv::imgcodecs;
+use opencv::core::Mat;
 use opencv::prelude::*;
 
 use crate::analysis::scale::BeltSpeed;
@@ -78,9 +77,8 @@ pub(super) struct Ui {
     pub(super) shown: u64,
     pub(super) started: Instant,
     pub(super) recording_since: Option<Instant>,
-    pub(super) delay_on: bool,
-    /// Encoded screens for the delayed replay: (media time, JPEG).
-    pub(super) delay_ring: VecDeque<(f64, Vector<u8>)>,
+    /// The delay view: the replay beside the live picture.
+    pub(super) replay: super::replay::DelayView,
     /// Media time of the first and the latest frame, and of the latest with a runner.
     pub(super) first_frame_t: Option<f64>,
     pub(super) last_frame_t: f64,
@@ -182,7 +180,6 @@ impl Ui {
         rec: &Sender<RecorderMsg>,
         events: &mut EventLog,
         t: f64,
-        delay_s: f64,
     ) -> Result<bool> {
         match c {
             Command::ToggleRecord => {
@@ -232,16 +229,34 @@ impl Ui {
             },
             Command::ToggleMirror => self.state.mirrored = !self.state.mirrored,
             Command::ToggleDelay => {
-                self.delay_on = !self.delay_on && delay_s > 0.0;
-                self.delay_ring.clear();
+                self.replay.toggle();
                 events.log(
                     t,
-                    if self.delay_on {
-                        "delayed replay on"
+                    if self.replay.on {
+                        "delay view on"
                     } else {
-                        "delayed replay off"
+                        "delay view off"
                     },
                 )?;
+            }
+            Command::ChangeDelay(by) => {
+                self.replay.change_delay(*by);
+                self.state.notice = Some(format!("replay {:.1} s behind", self.replay.delay_s));
+            }
+            Command::SetDelay(s) => {
+                self.replay.set_delay(*s);
+                self.state.notice = Some(format!("replay {:.1} s behind", self.replay.delay_s));
+            }
+            Command::Freeze => self.replay.toggle_freeze(t),
+            Command::SlowMotion => self.replay.toggle_slow(),
+            Command::LoopStride => {
+                let stride = self.last_stride();
+                if !self.replay.toggle_loop(stride, t) {
+                    self.state.notice = Some(
+                        "no whole stride in the replay yet (turn on D, wait for two steps of one foot)"
+                            .into(),
+                    );
+                }
             }
             Command::ToggleHelp => self.state.show_help = !self.state.show_help,
             Command::ChooseRunner => {
@@ -365,26 +380,11 @@ impl Ui {
         }
     }
 
-    /// With delayed replay on, the screen from `delay_s` ago (None: show the live one).
-    pub(super) fn delayed(&mut self, screen: &Mat, t: f64, delay_s: f64) -> Result<Option<Mat>> {
-        self.state.delay_s = None;
-        if !self.delay_on {
-            return Ok(None);
-        }
-        let mut jpeg = Vector::<u8>::new();
-        imgcodecs::imencode_def(".jpg", screen, &mut jpeg).context("encoding the replay buffer")?;
-        self.delay_ring.push_back((t, jpeg));
-        while self.delay_ring.len() > 1 && t - self.delay_ring[1].0 >= delay_s {
-            self.delay_ring.pop_front();
-        }
-        let (t0, old) = &self.delay_ring[0];
-        if t - t0 + 0.05 < delay_s {
-            return Ok(None); // still filling
-        }
-        self.state.delay_s = Some(delay_s);
-        Ok(Some(
-            imgcodecs::imdecode(old, imgcodecs::IMREAD_COLOR).context("decoding the replay buffer")?,
-        ))
+    /// The last stride: from a contact to the next contact of the same foot, media times.
+    fn last_stride(&self) -> Option<(f64, f64)> {
+        let last = self.steps.back()?;
+        let before = self.steps.iter().rev().skip(1).find(|s| s.side == last.side)?;
+        Some((before.ic_time_s, last.ic_time_s))
     }
 
     pub(super) fn status_line(&self, capture: &CaptureStatus, recorder_dropped: u64) -> String {
