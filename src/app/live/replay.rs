@@ -47,6 +47,8 @@ pub(super) struct DelayView {
     /// Where a slowed replay is, media time.
     play_t: Option<f64>,
     last_t: Option<f64>,
+    /// The frame decoded last, by its time: a frozen or slowed replay decodes it once.
+    decoded: Option<(f64, Mat)>,
 }
 
 impl DelayView {
@@ -60,6 +62,7 @@ impl DelayView {
             slow: false,
             play_t: None,
             last_t: None,
+            decoded: None,
         }
     }
 
@@ -121,7 +124,8 @@ impl DelayView {
             ((f64::from(view.cols()) * scale).round() as i32).max(2),
             KEPT_HEIGHT,
         );
-        imgproc::resize(view, &mut small, size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        // Linear, not area: area on a full-size frame costs several times more, every frame.
+        imgproc::resize(view, &mut small, size, 0.0, 0.0, imgproc::INTER_LINEAR)?;
         let mut jpeg = Vector::<u8>::new();
         imgcodecs::imencode_def(".jpg", &small, &mut jpeg).context("encoding the replay buffer")?;
         self.ring.push_back((t, jpeg));
@@ -177,13 +181,21 @@ impl DelayView {
         else {
             return Ok(Pane::Filling(held.max(0.0), self.delay_s));
         };
-        let image =
-            imgcodecs::imdecode(&frame.1, imgcodecs::IMREAD_COLOR).context("decoding the replay buffer")?;
+        let frame_t = frame.0;
+        let image = match &self.decoded {
+            Some((t, m)) if *t == frame_t => m.clone(),
+            _ => {
+                let m = imgcodecs::imdecode(&frame.1, imgcodecs::IMREAD_COLOR)
+                    .context("decoding the replay buffer")?;
+                self.decoded = Some((frame_t, m.clone()));
+                m
+            }
+        };
         let speed = if self.slow { ", half speed" } else { "" };
         let label = match self.mode {
             Mode::Frozen(_) => "frozen (F: go on)".to_string(),
             Mode::Loop { .. } => format!("last stride, looped{speed} (L: stop)"),
-            Mode::Behind => format!("{:.1} s ago{speed}", now - frame.0),
+            Mode::Behind => format!("{:.1} s ago{speed}", now - frame_t),
         };
         Ok(Pane::Frame(image, label))
     }
