@@ -47,10 +47,18 @@ pub fn build(
 ) -> (Value, Value) {
     let mut stages = Vec::new();
     let mut out = Vec::new();
-    for (k, span) in spans.iter().enumerate() {
-        let end = spans
+    // Stages the session never reached are left out; the last one ends with the session.
+    let reached: Vec<&SpeedSpan> = spans
+        .iter()
+        .enumerate()
+        .filter(|(k, s)| *k == 0 || s.from_s < session_end_s)
+        .map(|(_, s)| s)
+        .collect();
+    for (k, span) in reached.iter().enumerate() {
+        let end = reached
             .get(k + 1)
             .map_or(session_end_s, |s| s.from_s)
+            .min(session_end_s)
             .max(span.from_s);
         let from = (span.from_s + cfg.settle_s).max(end - cfg.analysed_s);
         let analysed: Vec<&StepRecord> = steps
@@ -160,4 +168,27 @@ fn strategy(stages: &[Stage]) -> Value {
         "increments": increments,
         "cadence_takes_over": takes_over,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_the_session_never_reached_are_left_out() {
+        let span = |from_s: f64, kmh: f64| SpeedSpan {
+            from_s,
+            speed_kmh: Some(kmh),
+            ratio_to_previous: None,
+            source: "given",
+        };
+        let spans = [span(0.0, 8.0), span(90.0, 8.8), span(180.0, 9.7)];
+        let (stages, _) = build(&[], &spans, 120.0, &StageConfig::default());
+        let stages = stages.as_array().unwrap();
+        assert_eq!(stages.len(), 2, "{stages:#?}");
+        assert_eq!(stages[1]["end_s"].as_f64(), Some(120.0));
+        let (stages, _) = build(&[], &spans, 5.9, &StageConfig::default());
+        assert_eq!(stages.as_array().unwrap().len(), 1);
+        assert_eq!(stages[0]["end_s"].as_f64(), Some(5.9));
+    }
 }
