@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Photographs what a clinic sees, into docs/screens/: the live window under a virtual
-# display (Xvfb, 1920x1080) with the cue preview, the delayed replay, the report of the
+# display (Xvfb, 1920x1080, full screen) with the cue preview, the no-runner warning, the
+# delayed replay, the report of the
 # demo clip (stills) and of a synthetic speed ramp, a test/retest comparison, and an
 # annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
 # and Chromium from Debian when missing).
@@ -42,19 +43,35 @@ ffmpeg -loglevel error -y -i data/demo.mp4 -vf "crop=558:994:560:0,scale=720:128
 $g analyze "$work/portrait.mp4" --zone 0,0.55,1,1 --out "$work/portrait" --quiet >/dev/null 2>&1 || true
 ffmpeg -loglevel error -y -i "$work/portrait/annotated.mp4" -vf "select=eq(n\,125)" -vframes 1 "$shots/annotated-portrait.png"
 
-# The live window: the runner's view with the cue preview (V), then the delayed replay.
-DISPLAY="$display" $g live --source demo --duration 9 --out "$work/live" >/dev/null 2>&1 &
+# No window manager: focus the window, and hold a key long enough for a frame to see it.
+press() {
+  local win
+  win="$(DISPLAY="$display" xdotool search --name gaitcue | head -1)"
+  DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown "$1" sleep 0.2 keyup "$1"
+}
+# The live window over the whole screen (--fullscreen): the runner's view with the cue
+# preview (V).
+DISPLAY="$display" $g live --source demo --fullscreen --duration 9 --out "$work/live" >/dev/null 2>&1 &
 app=$!
 sleep 4
-# No window manager: focus the window, and hold the key long enough for a frame to see it.
-win="$(DISPLAY="$display" xdotool search --name gaitcue | head -1)"
-DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown v sleep 0.2 keyup v
+press v
 sleep 1
 DISPLAY="$display" import -window root "$shots/live-cue.png"
 wait "$app" || true
+# Nobody in view (a test pattern for a camera): the warning on the picture, in large type.
+DISPLAY="$display" $g live --fullscreen --duration 6 --out "$work/live-empty" \
+  --source "videotestsrc is-live=true pattern=smpte75 ! video/x-raw,width=1280,height=720,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink drop=true max-buffers=2" \
+  >/dev/null 2>&1 &
+app=$!
+sleep 4
+DISPLAY="$display" import -window root "$shots/live-warning.png"
+wait "$app" || true
+# The delay view, opened in a window and put over the whole screen with F11.
 DISPLAY="$display" $g live --source demo --duration 8 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
 app=$!
-sleep 6
+sleep 3
+press F11
+sleep 3
 DISPLAY="$display" import -window root "$shots/live-delay.png"
 wait "$app" || true
 ls -1 "$shots"

@@ -99,6 +99,10 @@ enum Command {
         /// Start with delayed replay on.
         #[arg(long)]
         delayed: bool,
+        /// Open the window over the whole screen, for the runner on the treadmill (F11
+        /// toggles).
+        #[arg(long)]
+        fullscreen: bool,
         /// Phase to mark at the start (test, retest, …).
         #[arg(long)]
         phase: Option<String>,
@@ -346,6 +350,7 @@ pub fn run(cli: Cli) -> Result<()> {
             preroll,
             delay,
             delayed,
+            fullscreen,
             phase,
             mirror,
             no_cues,
@@ -380,6 +385,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 preroll_s: preroll,
                 delay_s: delay,
                 delayed,
+                fullscreen,
                 phase,
                 mirror,
                 cues_on: !no_cues,

@@ -2,7 +2,7 @@
 //! into commands. Nothing else in gaitcue touches the window system.
 
 use anyhow::{Context, Result};
-use minifb::{Key, KeyRepeat, Window, WindowOptions};
+use minifb::{Key, KeyRepeat, ScaleMode, Window, WindowOptions};
 use opencv::core::Mat;
 use opencv::imgproc;
 use opencv::prelude::*;
@@ -33,6 +33,8 @@ pub enum Command {
     Snapshot,
     /// Show each cue in turn, marked as a preview, so the runner knows them before running.
     PreviewCues,
+    /// The window over the whole screen (for the runner on the treadmill), or back.
+    ToggleFullscreen,
     /// The belt was set to this speed, km/h.
     SetSpeed(f64),
     /// The belt was sped up (+) or slowed (-) by this much, km/h.
@@ -86,30 +88,98 @@ pub struct Display {
     window: Window,
     buffer: Vec<u32>,
     bgra: Mat,
+    title: String,
+    /// The window's size when not over the whole screen.
+    windowed: (usize, usize),
+    fullscreen: bool,
+}
+
+/// The size of the X screen the window opens on (`None`: no X server answered).
+fn screen_size() -> Option<(usize, usize)> {
+    let xlib = x11_dl::xlib::Xlib::open().ok()?;
+    // SAFETY: the display is opened, read and closed here, and never shared.
+    unsafe {
+        let display = (xlib.XOpenDisplay)(std::ptr::null());
+        if display.is_null() {
+            return None;
+        }
+        let screen = (xlib.XDefaultScreen)(display);
+        let size = (
+            (xlib.XDisplayWidth)(display, screen),
+            (xlib.XDisplayHeight)(display, screen),
+        );
+        (xlib.XCloseDisplay)(display);
+        Some((usize::try_from(size.0).ok()?, usize::try_from(size.1).ok()?))
+    }
+}
+
+/// A window of `size`: framed and resizable, or borderless over the whole screen. Either
+/// way the screen keeps its proportions inside it.
+fn new_window(title: &str, size: (usize, usize), fullscreen: bool) -> std::result::Result<Window, String> {
+    let options = WindowOptions {
+        resize: !fullscreen,
+        borderless: fullscreen,
+        title: !fullscreen,
+        topmost: fullscreen,
+        scale_mode: ScaleMode::AspectRatioStretch,
+        ..WindowOptions::default()
+    };
+    let mut window =
+        Window::new(title, size.0, size.1, options).map_err(|e| format!("cannot open a window: {e}"))?;
+    if fullscreen {
+        window.set_position(0, 0);
+    }
+    window.set_target_fps(0);
+    Ok(window)
 }
 
 impl Display {
-    /// Opens the window, or says why it cannot (no display, no X server).
-    pub fn open(title: &str, width: usize, height: usize) -> std::result::Result<Self, String> {
+    /// Opens the window (over the whole screen with `fullscreen`), or says why it cannot
+    /// (no display, no X server).
+    pub fn open(
+        title: &str,
+        width: usize,
+        height: usize,
+        fullscreen: bool,
+    ) -> std::result::Result<Self, String> {
         if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
             return Err("no display (DISPLAY is not set)".into());
         }
-        let options = WindowOptions {
-            resize: true,
-            ..WindowOptions::default()
-        };
-        let mut window =
-            Window::new(title, width, height, options).map_err(|e| format!("cannot open a window: {e}"))?;
-        window.set_target_fps(0);
-        Ok(Self {
-            window,
+        let mut display = Self {
+            window: new_window(title, (width, height), false)?,
             buffer: Vec::new(),
             bgra: Mat::default(),
-        })
+            title: title.to_string(),
+            windowed: (width, height),
+            fullscreen: false,
+        };
+        if fullscreen {
+            display.toggle_fullscreen()?;
+        }
+        Ok(display)
     }
 
     pub fn is_open(&self) -> bool {
         self.window.is_open()
+    }
+
+    /// Puts the window over the whole screen, or back to its own size. Says why not when
+    /// the screen's size cannot be read (the window stays as it was).
+    pub fn toggle_fullscreen(&mut self) -> std::result::Result<(), String> {
+        let size = if self.fullscreen {
+            self.windowed
+        } else {
+            screen_size().ok_or("full screen: the screen's size could not be read")?
+        };
+        self.window = new_window(&self.title, size, !self.fullscreen)?;
+        self.fullscreen = !self.fullscreen;
+        Ok(())
+    }
+
+    /// Reads the keys and keeps the window answering while no new screen comes (a camera
+    /// reconnecting).
+    pub fn poll(&mut self) {
+        self.window.update();
     }
 
     /// Shows an 8-bit BGR screen.
@@ -149,6 +219,7 @@ impl Display {
                 Key::P => Command::ChooseRunner,
                 Key::I => Command::Snapshot,
                 Key::V => Command::PreviewCues,
+                Key::F11 => Command::ToggleFullscreen,
                 Key::Up => Command::StepSpeed(0.1),
                 Key::Down => Command::StepSpeed(-0.1),
                 Key::PageUp => Command::StepSpeed(1.0),

@@ -492,7 +492,7 @@ fn draw_chart(panel: &mut impl ToInputOutputArray, r: Rect, c: &ChartSpec) -> Re
 }
 
 /// Keys, drawn over the video when help is on.
-pub const HELP: [&str; 13] = [
+pub const HELP: [&str; 14] = [
     "R  record on / off",
     "S  save the last seconds (pre-roll)",
     "1  mark test phase    2  retest (cues off)",
@@ -504,6 +504,7 @@ pub const HELP: [&str; 13] = [
     "D  delay view   [ ] delay -/+0.5 s",
     "F  freeze   L  loop last stride   Z  half speed",
     "P  choose another person as the runner",
+    "F11  full screen on / off",
     "H  this help",
     "Q or Esc  quit",
 ];

@@ -22,6 +22,9 @@ pub struct ContactDrawing {
     pub overstride_cm: Option<f64>,
     pub shank_deg: Option<f64>,
     pub knee_deg: Option<f64>,
+    /// Whether the step counted (passed the gait-validity gate); one that did not is drawn
+    /// in grey and marked "not counted", as the panel shows it.
+    pub counted: bool,
 }
 
 impl ContactDrawing {
@@ -33,6 +36,7 @@ impl ContactDrawing {
             overstride_cm: step.overstride_cm,
             shank_deg: step.shank_angle_ic_deg,
             knee_deg: step.knee_flexion_ic_deg,
+            counted: step.valid,
         })
     }
 }
@@ -57,6 +61,31 @@ impl ContactPose {
 const INK: (f64, f64, f64) = (255.0, 255.0, 255.0);
 const OUTLINE: (f64, f64, f64) = (20.0, 20.0, 20.0);
 const MARK: (f64, f64, f64) = (0.0, 215.0, 255.0); // BGR yellow: the contact point
+/// A step that did not count: everything in one mid grey.
+const NOT_COUNTED: (f64, f64, f64) = (150.0, 150.0, 150.0);
+
+/// The colours of one drawing: lines and text, and the contact point.
+#[derive(Debug, Clone, Copy)]
+struct Ink {
+    line: (f64, f64, f64),
+    mark: (f64, f64, f64),
+}
+
+impl Ink {
+    fn of(counted: bool) -> Self {
+        if counted {
+            Self {
+                line: INK,
+                mark: MARK,
+            }
+        } else {
+            Self {
+                line: NOT_COUNTED,
+                mark: NOT_COUNTED,
+            }
+        }
+    }
+}
 
 fn scalar(c: (f64, f64, f64)) -> Scalar {
     Scalar::new(c.0, c.1, c.2, 0.0)
@@ -66,16 +95,17 @@ fn pt(p: (f64, f64)) -> Point {
     Point::new(p.0.round() as i32, p.1.round() as i32)
 }
 
-/// A line in white over a dark outline, readable on any background.
-fn line(image: &mut impl ToInputOutputArray, a: (f64, f64), b: (f64, f64), w: i32) -> Result<()> {
+/// A line in `ink` over a dark outline, readable on any background.
+fn line(image: &mut impl ToInputOutputArray, ink: Ink, a: (f64, f64), b: (f64, f64), w: i32) -> Result<()> {
     imgproc::line(image, pt(a), pt(b), scalar(OUTLINE), w + 2, imgproc::LINE_AA, 0)?;
-    imgproc::line(image, pt(a), pt(b), scalar(INK), w, imgproc::LINE_AA, 0)?;
+    imgproc::line(image, pt(a), pt(b), scalar(ink.line), w, imgproc::LINE_AA, 0)?;
     Ok(())
 }
 
 /// A dashed vertical line from `top` down to `bottom_y`.
 fn plumb(
     image: &mut impl ToInputOutputArray,
+    ink: Ink,
     top: (f64, f64),
     bottom_y: f64,
     w: i32,
@@ -84,7 +114,7 @@ fn plumb(
     let mut y = top.1;
     while y < bottom_y {
         let end = (y + dash).min(bottom_y);
-        line(image, (top.0, y), (top.0, end), w)?;
+        line(image, ink, (top.0, y), (top.0, end), w)?;
         y += 2.0 * dash;
     }
     Ok(())
@@ -94,6 +124,7 @@ fn plumb(
 /// π/2 = down).
 fn arc(
     image: &mut impl ToInputOutputArray,
+    ink: Ink,
     centre: (f64, f64),
     radius: f64,
     a0: f64,
@@ -106,7 +137,7 @@ fn arc(
         (centre.0 + radius * a.cos(), centre.1 + radius * a.sin())
     };
     for k in 0..n {
-        line(image, p(k), p(k + 1), w)?;
+        line(image, ink, p(k), p(k + 1), w)?;
     }
     Ok(())
 }
@@ -132,13 +163,26 @@ fn label_size(image: &impl MatTraitConst, s: &str) -> Result<(i32, i32)> {
 }
 
 /// A small label with a dark band behind it, kept inside the frame; its box.
-fn label(image: &mut (impl ToInputOutputArray + MatTraitConst), s: &str, at: (f64, f64)) -> Result<Rect> {
+fn label(
+    image: &mut (impl ToInputOutputArray + MatTraitConst),
+    ink: Ink,
+    s: &str,
+    at: (f64, f64),
+) -> Result<Rect> {
     let (fitted, pad) = label_layout(image, s)?;
     let (w, h) = (fitted.width + 2 * pad, fitted.height() + 2 * pad);
     let x = (at.0.round() as i32).clamp(0, (image.cols() - w).max(0));
     let y = (at.1.round() as i32).clamp(0, (image.rows() - h).max(0));
     let band = Rect::new(x, y, w, h);
-    text::draw_on_band(image, &fitted, band, scalar(OUTLINE), scalar(INK), false, pad)?;
+    text::draw_on_band(
+        image,
+        &fitted,
+        band,
+        scalar(OUTLINE),
+        scalar(ink.line),
+        false,
+        pad,
+    )?;
     Ok(band)
 }
 
@@ -152,9 +196,10 @@ pub fn draw_contact(
         + (c.knee.0 - c.ankle.0).hypot(c.knee.1 - c.ankle.1))
     .max(10.0);
     let w = ((leg / 150.0).round() as i32).clamp(1, 6);
+    let ink = Ink::of(step.counted);
     let mut labels = Vec::new();
     // The plumb line from the hips to the belt, and the contact point on it.
-    plumb(image, c.hip, c.contact.1, w, leg * 0.04)?;
+    plumb(image, ink, c.hip, c.contact.1, w, leg * 0.04)?;
     imgproc::circle(
         image,
         pt(c.contact),
@@ -168,25 +213,29 @@ pub fn draw_contact(
         image,
         pt(c.contact),
         (leg * 0.035) as i32 + 2,
-        scalar(MARK),
+        scalar(ink.mark),
         w + 1,
         imgproc::LINE_AA,
         0,
     )?;
     // The overstride: from the plumb line to the contact point, along the belt.
     let belt_y = c.contact.1 + leg * 0.06;
-    line(image, (c.hip.0, belt_y), (c.contact.0, belt_y), w)?;
+    line(image, ink, (c.hip.0, belt_y), (c.contact.0, belt_y), w)?;
     for x in [c.hip.0, c.contact.0] {
-        line(image, (x, belt_y - leg * 0.03), (x, belt_y + leg * 0.03), w)?;
+        line(image, ink, (x, belt_y - leg * 0.03), (x, belt_y + leg * 0.03), w)?;
     }
-    let overstride = match (step.overstride_ratio, step.overstride_cm) {
+    let mut overstride = match (step.overstride_ratio, step.overstride_cm) {
         (Some(r), Some(cm)) => format!("overstride {r:.2} leg ({cm:.0} cm)"),
         (Some(r), None) => format!("overstride {r:.2} leg"),
         _ => "overstride unknown".to_string(),
     };
+    if !step.counted {
+        overstride += " - not counted";
+    }
     let mid_x = 0.5 * (c.hip.0 + c.contact.0);
     labels.push(label(
         image,
+        ink,
         &overstride,
         (mid_x - leg * 0.3, belt_y + leg * 0.05),
     )?);
@@ -194,9 +243,9 @@ pub fn draw_contact(
     let shank_dir = (c.ankle.1 - c.knee.1).atan2(c.ankle.0 - c.knee.0);
     let thigh_on = (c.knee.1 - c.hip.1).atan2(c.knee.0 - c.hip.0);
     let r = leg * 0.2;
-    line(image, c.knee, (c.knee.0, c.knee.1 + leg * 0.3), w)?;
-    arc(image, c.knee, r, PI / 2.0, shank_dir, w + 2)?;
-    arc(image, c.knee, r * 1.3, thigh_on, shank_dir, w + 2)?;
+    line(image, ink, c.knee, (c.knee.0, c.knee.1 + leg * 0.3), w)?;
+    arc(image, ink, c.knee, r, PI / 2.0, shank_dir, w + 2)?;
+    arc(image, ink, c.knee, r * 1.3, thigh_on, shank_dir, w + 2)?;
     // The angle labels behind the knee, one under the other.
     let ahead = c.dir.signum();
     let mut at = (c.knee.0 - ahead * leg * 0.2, c.knee.1 - leg * 0.1);
@@ -214,9 +263,61 @@ pub fn draw_contact(
         } else {
             at.0
         };
-        let band = label(image, &text, (x, at.1))?;
+        let band = label(image, ink, &text, (x, at.1))?;
         at.1 = f64::from(band.y + band.height) + 2.0;
         labels.push(band);
     }
     Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Mat, Vec3b, CV_8UC3};
+
+    fn drawn(counted: bool) -> Result<Mat> {
+        let mut image = Mat::new_rows_cols_with_default(720, 1280, CV_8UC3, Scalar::all(60.0))?;
+        let step = ContactDrawing {
+            at: ContactPose {
+                hip: (600.0, 300.0),
+                knee: (660.0, 450.0),
+                ankle: (700.0, 590.0),
+                contact: (690.0, 610.0),
+                dir: 1.0,
+            },
+            overstride_ratio: Some(0.21),
+            overstride_cm: Some(19.0),
+            shank_deg: Some(9.0),
+            knee_deg: Some(14.0),
+            counted,
+        };
+        draw_contact(&mut image, &step)?;
+        Ok(image)
+    }
+
+    fn count(image: &Mat, colour: (f64, f64, f64)) -> usize {
+        let want = Vec3b::from([colour.0 as u8, colour.1 as u8, colour.2 as u8]);
+        image
+            .data_typed::<Vec3b>()
+            .unwrap()
+            .iter()
+            .filter(|p| **p == want)
+            .count()
+    }
+
+    #[test]
+    fn a_step_that_did_not_count_is_drawn_in_grey_only() -> Result<()> {
+        let counted = drawn(true)?;
+        assert!(count(&counted, INK) > 500, "white lines and text");
+        assert!(count(&counted, MARK) > 20, "the yellow contact point");
+        let not = drawn(false)?;
+        assert_eq!(count(&not, INK), 0, "nothing in white");
+        assert_eq!(count(&not, MARK), 0, "nothing in yellow");
+        assert!(count(&not, NOT_COUNTED) > 500);
+        // The overstride label says so: it is wider by " - not counted".
+        let (with, _) = label_size(&not, "overstride 0.21 leg (19 cm) - not counted")?;
+        let (without, _) = label_size(&not, "overstride 0.21 leg (19 cm)")?;
+        assert!(with > without);
+        Ok(())
+    }
 }

@@ -127,6 +127,9 @@ pub enum Banner {
     Cue(String),
     /// The stride is as it should be (no rule is active and the references are in).
     Good,
+    /// Something is wrong with the session (no runner, camera lost): nothing is measured
+    /// or recorded as it should be until it is over.
+    Warning(String),
 }
 
 impl Banner {
@@ -134,6 +137,7 @@ impl Banner {
         match self {
             Banner::Cue(c) => c,
             Banner::Good => "Good - keep it up",
+            Banner::Warning(w) => w,
         }
     }
 
@@ -141,6 +145,15 @@ impl Banner {
         match self {
             Banner::Cue(_) => Scalar::new(0.0, 90.0, 230.0, 0.0),
             Banner::Good => Scalar::new(40.0, 120.0, 20.0, 0.0),
+            Banner::Warning(_) => Scalar::all(25.0),
+        }
+    }
+
+    /// The text's colour: white, or yellow for a warning (on near-black, unlike any cue).
+    fn ink(&self) -> Scalar {
+        match self {
+            Banner::Warning(_) => Scalar::new(0.0, 220.0, 255.0, 0.0),
+            _ => Scalar::all(255.0),
         }
     }
 }
@@ -172,7 +185,7 @@ pub fn draw_banner(
     } else {
         at_top
     };
-    let boxes = text::draw_on_band(image, &fitted, band, banner.fill(), Scalar::all(255.0), true, pad)?;
+    let boxes = text::draw_on_band(image, &fitted, band, banner.fill(), banner.ink(), true, pad)?;
     Ok((band, boxes))
 }
 
@@ -251,6 +264,8 @@ mod tests {
             Banner::Cue("Quicker, shorter steps".into()),
             Banner::Cue("Run long".into()),
             Banner::Good,
+            Banner::Warning("No runner in view - whole body, side on".into()),
+            Banner::Warning("Camera lost - reconnecting".into()),
         ];
         for (w, h) in [(640, 360), (1280, 720), (720, 1280)] {
             for banner in &banners {

@@ -213,9 +213,9 @@ pub fn run(
     let mut page = Html::new("gaitcue test / retest");
     page.h1("Test → retest");
     page.p(&format!(
-        "Baseline: <code>{}</code><br>Retest: <code>{}</code>",
-        esc(&baseline.display().to_string()),
-        esc(&retest.display().to_string())
+        "Baseline: {}<br>Retest: {}",
+        esc(&super::session_name(&base)),
+        esc(&super::session_name(&re))
     ));
     for w in &warnings {
         page.warning(&format!("{w}."));

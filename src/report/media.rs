@@ -59,6 +59,8 @@ pub struct StepMark {
     pub overstride_cm: Option<f64>,
     pub shank_deg: Option<f64>,
     pub knee_deg: Option<f64>,
+    /// The step counted (passed the gait-validity gate).
+    pub counted: bool,
 }
 
 /// Stills as JPEG data URLs, by frame.
@@ -390,6 +392,7 @@ fn draw_on(
                 overstride_cm: m.overstride_cm,
                 shank_deg: m.shank_deg,
                 knee_deg: m.knee_deg,
+                counted: m.counted,
             };
             crate::overlay::contact::draw_contact(frame, &drawing)?;
         }

@@ -202,9 +202,9 @@ fn cue_log(page: &mut Html, s: &Session) {
     );
 }
 
-fn facts(page: &mut Html, s: &Session) {
-    let session = &s.summary["session"];
-    let created = session["created_unix_s"]
+/// When the session was made, as "2026-11-30 17:00 UTC".
+pub(super) fn session_date(s: &Session) -> Option<String> {
+    s.summary["session"]["created_unix_s"]
         .as_i64()
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
         .and_then(|d| {
@@ -213,7 +213,31 @@ fn facts(page: &mut Html, s: &Session) {
             ))
             .ok()
         })
-        .unwrap_or_else(|| "unknown".into());
+}
+
+/// A session as the pages handed to a patient name it: its folder's own name, date and
+/// source file, never the folders above (they often hold the patient's name).
+pub(super) fn session_name(s: &Session) -> String {
+    let folder = s
+        .dir
+        .canonicalize()
+        .unwrap_or_else(|_| s.dir.clone())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "session".into());
+    let mut name = format!("'{folder}'");
+    if let Some(d) = session_date(s) {
+        name += &format!(", {d}");
+    }
+    if let Some(src) = s.summary["session"]["source"].as_str() {
+        name += &format!(", {}", file_name_only(src));
+    }
+    name
+}
+
+fn facts(page: &mut Html, s: &Session) {
+    let session = &s.summary["session"];
+    let created = session_date(s).unwrap_or_else(|| "unknown".into());
     let text = |v: &serde_json::Value| v.as_str().map(String::from).unwrap_or_else(|| "not given".into());
     let rows = [
         ("date", created),
@@ -526,6 +550,7 @@ fn step_mark(r: &StepRow) -> media::StepMark {
         overstride_cm: r.value(Metric::OverstrideCm),
         shank_deg: r.value(Metric::ShankAngleIc),
         knee_deg: r.value(Metric::KneeFlexionIc),
+        counted: r.text(Column::Valid) != "false",
     }
 }
 

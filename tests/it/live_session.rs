@@ -114,6 +114,7 @@ fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
         &test_source(45),
         "--duration",
         "7",
+        "--record",
         "--out",
         out.path().to_str().unwrap(),
     ])
@@ -151,6 +152,40 @@ fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
     assert!(
         events.contains("lost - reconnecting") && events.contains("is back"),
         "{events}"
+    );
+    // Nobody is in the test pattern: after 1.5 s the picture itself says so, in large
+    // yellow type on a near-black band across its top (the colour bars are bright there),
+    // and the recording shows it too.
+    let with_warning = |m: &opencv::core::Mat| {
+        let px = |x: i32, y: i32| *m.at_2d::<opencv::core::Vec3b>(y, x).unwrap();
+        let band = (0..m.cols())
+            .step_by(40)
+            .all(|x| px(x, 2).0.iter().all(|c| *c < 40));
+        let yellow = (0..m.rows() / 5)
+            .flat_map(|y| (0..m.cols()).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = px(x, y);
+                p[0] < 80 && p[1] > 150 && p[2] > 200
+            })
+            .count();
+        band && yellow > 500
+    };
+    let mut cap = VideoCapture::from_file(
+        out.path().join("annotated-001.ts").to_str().unwrap(),
+        videoio::CAP_FFMPEG,
+    )
+    .unwrap();
+    let mut m = opencv::core::Mat::default();
+    let mut marked = Vec::new();
+    while cap.read(&mut m).unwrap_or(false) {
+        marked.push(with_warning(&m));
+    }
+    assert!(marked.len() > 30, "{} frames recorded", marked.len());
+    assert!(!marked[0], "no warning before the runner has been missing 1.5 s");
+    let share = marked.iter().filter(|w| **w).count() as f64 / marked.len() as f64;
+    assert!(
+        share > 0.3,
+        "the no-runner warning on {share:.2} of the recorded frames"
     );
 }
 

@@ -60,7 +60,13 @@ fn compare(dir: &Path, a: &Path, b: &Path) -> Value {
         out.to_str().unwrap(),
     ]);
     assert!(r.status.success(), "{}", stderr(&r));
-    assert!(out.join("compare.html").exists());
+    // The page is handed to the patient: sessions by their folder's own name, never the
+    // folders above it (they often hold the patient's name).
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    let parent = dir.canonicalize().unwrap();
+    assert!(!html.contains(parent.to_str().unwrap()) && !html.contains(dir.to_str().unwrap()));
+    let name = a.file_name().unwrap().to_string_lossy();
+    assert!(html.contains(&format!("&#39;{name}&#39;")) || html.contains(&format!("'{name}'")));
     serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap()
 }
 

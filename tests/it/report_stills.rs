@@ -71,6 +71,7 @@ fn stills_are_blurred_off_the_body_then_drawn_with_the_plumb_line_and_angles() {
             overstride_cm: None,
             shank_deg: r[col("shank_angle_ic_deg")].parse().ok(),
             knee_deg: r[col("knee_flexion_ic_deg")].parse().ok(),
+            counted: &r[col("valid")] != "false",
         };
         let still = |marks: bool, blur: bool, clean: bool| -> Mat {
             let cuts = Cuts {

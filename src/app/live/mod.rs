@@ -51,6 +51,8 @@ use system::{cpu_seconds, describe_open_failure, join_within, peak_memory_mb, th
 const CAPTURE_JOIN_WAIT: Duration = Duration::from_secs(3);
 /// Frames queued for the recorder before it counts as behind (~0.25 s at 30 fps).
 const RECORDER_QUEUE: usize = 8;
+/// With no frame for this long, the window dims its last picture and says what is wrong.
+const STALE_AFTER: Duration = Duration::from_millis(500);
 
 pub struct LiveOptions {
     pub report: crate::report::ReportConfig,
@@ -72,6 +74,8 @@ pub struct LiveOptions {
     pub delay_s: f64,
     /// Start with the delayed replay on.
     pub delayed: bool,
+    /// Open the window over the whole screen (F11 toggles).
+    pub fullscreen: bool,
     pub phase: Option<String>,
     pub mirror: bool,
     pub cues_on: bool,
@@ -264,7 +268,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let (mut display, headless_reason) = if opts.headless {
         (None, Some("--headless given".to_string()))
     } else {
-        match Display::open("gaitcue", screen_w, panel::VIEW_HEIGHT as usize) {
+        match Display::open("gaitcue", screen_w, panel::VIEW_HEIGHT as usize, opts.fullscreen) {
             Ok(d) => (Some(d), None),
             Err(why) => (None, Some(why)),
         }
@@ -330,6 +334,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let mut last_status = Instant::now();
     let mut recorder_dropped = 0u64;
     let mut last_pts = 0.0;
+    let mut last_packet = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -349,6 +354,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         }
         let mut quit = false;
         for c in pending {
+            if let (Command::ToggleFullscreen, Some(d)) = (&c, display.as_mut()) {
+                if let Err(why) = d.toggle_fullscreen() {
+                    ui.state.notice = Some(why);
+                }
+            }
             quit |= ui.apply(&c, &rec_tx, &mut events, last_pts)?;
         }
         if quit {
@@ -361,11 +371,21 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                     eprintln!("gaitcue: {change}");
                     events.log(last_pts, &change)?;
                 }
+                // No frame: the window still answers keys, and shows what is wrong over
+                // the last picture, dimmed.
+                if let Some(d) = &mut display {
+                    let stalled = last_packet.elapsed() >= STALE_AFTER;
+                    match ui.stale_screen(&screen)?.filter(|_| stalled) {
+                        Some(stale) => d.show(&stale)?,
+                        None => d.poll(),
+                    }
+                }
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
         last_pts = packet.frame.pts_s;
+        last_packet = Instant::now();
         let Packet {
             mut frame,
             pose,
@@ -406,6 +426,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         // panel, not over the picture.
         let banner = ui
             .preview_banner(frame.pts_s)
+            .or_else(|| ui.warning_banner())
             .or(banner.filter(|_| ui.state.cues_on));
         overlay::draw_view(
             &mut frame.image,

@@ -38,6 +38,22 @@ pub(super) enum Problem {
 }
 
 impl Problem {
+    /// The problem in a few words, large on the picture for the runner and the clinician.
+    pub(super) fn headline(&self) -> String {
+        match self {
+            Problem::SourceLost(_) => "Camera lost - reconnecting".into(),
+            Problem::NoRunner => "No runner in view - whole body, side on".into(),
+            // "recording stopped: only 80 MB free in ..." -> "Recording stopped"
+            Problem::Warning(w) => {
+                let head = w.split(':').next().unwrap_or(w).trim();
+                let mut c = head.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
     /// What is logged when the problem is over.
     fn resolved(&self) -> String {
         match self {
@@ -276,6 +292,8 @@ impl Ui {
                 self.preview = Some((t, texts));
                 events.log(t, "cue preview shown to the runner")?;
             }
+            // The window's own business (see the session loop); nothing to do headless.
+            Command::ToggleFullscreen => {}
             Command::Quit => return Ok(true),
         }
         Ok(false)
@@ -307,6 +325,33 @@ impl Ui {
 
     /// The preview banner at media time `t`, while a preview runs (each cue for
     /// [`PREVIEW_EACH_S`], then "good").
+    /// The first problem, as a banner over the picture (it outranks any cue: nothing
+    /// is measured as it should be meanwhile).
+    pub(super) fn warning_banner(&self) -> Option<crate::overlay::Banner> {
+        self.problems
+            .first()
+            .map(|p| crate::overlay::Banner::Warning(p.headline()))
+    }
+
+    /// The last screen shown, dimmed, with the first problem over its picture: what the
+    /// window shows while no frame comes (`None`: no problem, or nothing shown yet).
+    pub(super) fn stale_screen(&self, screen: &Mat) -> Result<Option<Mat>> {
+        let Some(warning) = self.warning_banner() else {
+            return Ok(None);
+        };
+        let view_w = screen.cols() - panel::PANEL_WIDTH;
+        if view_w <= 0 || screen.rows() <= 0 {
+            return Ok(None);
+        }
+        let view = Mat::roi(screen, opencv::core::Rect::new(0, 0, view_w, screen.rows()))?;
+        let mut picture = Mat::default();
+        view.convert_to(&mut picture, -1, 0.4, 0.0)?;
+        crate::overlay::draw_banner(&mut picture, &warning, 0, None)?;
+        let mut out = Mat::default();
+        panel::compose(&picture, &self.state, None, &mut out)?;
+        Ok(Some(out))
+    }
+
     pub(super) fn preview_banner(&mut self, t: f64) -> Option<crate::overlay::Banner> {
         let (start, texts) = self.preview.as_ref()?;
         let k = ((t - start) / PREVIEW_EACH_S).max(0.0) as usize;
@@ -399,7 +444,7 @@ impl Ui {
             self.state.latency_p50_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
             self.state.latency_p95_ms.map(|v| format!("{v:.0}")).unwrap_or("-".into()),
             last.map(|s| s.step).unwrap_or(0),
-            last.and_then(|s| s.overstride_ratio).map(|o| format!(", overstride {:.0}%", o * 100.0)).unwrap_or_default(),
+            last.and_then(|s| s.overstride_ratio).map(|o| format!(", overstride {o:.2} leg lengths")).unwrap_or_default(),
             self.state.cue.as_ref().map(|c| format!(", cue: {c}")).unwrap_or_default()
                 + &self.state.speed.as_ref().map(|v| format!("; {v}")).unwrap_or_default()
                 + &self.state.prompt.as_ref().map(|p| format!(" - {p}")).unwrap_or_default(),
@@ -420,5 +465,23 @@ mod tests {
         assert!(Problem::NoRunner.resolved().starts_with("runner in view again"));
         let full = Problem::Warning("recording stopped: only 40 MB free".into());
         assert_eq!(full.resolved(), "resolved: recording stopped: only 40 MB free");
+    }
+
+    #[test]
+    fn problems_are_headlined_in_a_few_words_for_the_picture() {
+        assert_eq!(
+            Problem::SourceLost("camera 0 (/dev/video0)".into()).headline(),
+            "Camera lost - reconnecting"
+        );
+        assert_eq!(
+            Problem::Warning("recording stopped: only 40 MB free in '/clinic/out'; free some space".into())
+                .headline(),
+            "Recording stopped"
+        );
+        assert_eq!(
+            Problem::Warning("steps no longer saved: disk full".into()).headline(),
+            "Steps no longer saved"
+        );
+        assert!(Problem::NoRunner.headline().len() < 45);
     }
 }
