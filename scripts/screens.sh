@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Photographs what a clinic sees, into docs/screens/: the live window under a virtual
-# display (Xvfb, 1920x1080, full screen) with the cue preview, the no-runner warning, the
-# delayed replay, the report of the
-# demo clip (stills) and of a synthetic speed ramp, a test/retest comparison, and an
-# annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
+# display (Xvfb, 1920x1080, full screen) with the cue preview, the no-runner warning and
+# the delayed replay; the report of the demo clip (stills) and of a synthetic speed ramp, a
+# test/retest comparison, and an annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
 # and Chromium from Debian when missing).
 #
 #   scripts/screens.sh [OUT_DIR]

@@ -52,7 +52,7 @@ const CAPTURE_JOIN_WAIT: Duration = Duration::from_secs(3);
 /// Frames queued for the recorder before it counts as behind (~0.25 s at 30 fps).
 const RECORDER_QUEUE: usize = 8;
 /// With no frame for this long, the window dims its last picture and says what is wrong.
-const STALE_AFTER: Duration = Duration::from_millis(500);
+const STALE_AFTER: Duration = Duration::from_secs(1);
 
 pub struct LiveOptions {
     pub report: crate::report::ReportConfig,
@@ -371,7 +371,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                     eprintln!("gaitcue: {change}");
                     events.log(last_pts, &change)?;
                 }
-                // No frame: the window still answers keys, and shows what is wrong over
+                // No frame: the window still answers keys, and after a while says so over
                 // the last picture, dimmed.
                 if let Some(d) = &mut display {
                     let stalled = last_packet.elapsed() >= STALE_AFTER;

@@ -333,12 +333,15 @@ impl Ui {
             .map(|p| crate::overlay::Banner::Warning(p.headline()))
     }
 
-    /// The last screen shown, dimmed, with the first problem over its picture: what the
-    /// window shows while no frame comes (`None`: no problem, or nothing shown yet).
+    /// The last screen shown, dimmed, with the camera's problem over its picture: what the
+    /// window shows while no frame comes (`None`: nothing shown yet).
     pub(super) fn stale_screen(&self, screen: &Mat) -> Result<Option<Mat>> {
-        let Some(warning) = self.warning_banner() else {
-            return Ok(None);
-        };
+        let lost = self
+            .problems
+            .iter()
+            .find(|p| matches!(p, Problem::SourceLost(_)))
+            .map_or_else(|| "No picture - waiting for the camera".to_string(), Problem::headline);
+        let warning = crate::overlay::Banner::Warning(lost);
         let view_w = screen.cols() - panel::PANEL_WIDTH;
         if view_w <= 0 || screen.rows() <= 0 {
             return Ok(None);
