@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Photographs what a clinic sees, into docs/screens/: the live window under a virtual
-# display (Xvfb, 1920x1080, full screen) with the cue preview, the no-runner warning and
-# the delayed replay; the report of the demo clip (stills) and of a synthetic speed ramp, a
+# display (Xvfb, 1920x1080, full screen) with the cue preview, the "good" state, the
+# no-runner warning and the delayed replay; a live session's report with its snapshot; the report of the demo clip (stills) and of a synthetic speed ramp, a
 # test/retest comparison, and an annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
 # and Chromium from Debian when missing).
 #
@@ -34,7 +34,7 @@ $g analyze --keypoints "$work/after.jsonl" --belt-speed "11 km/h" --retest --out
 $g compare "$work/before" "$work/after" --out "$work/compare" >/dev/null
 $g analyze data/demo.mp4 --patient "Demo walker" --out "$work/demo" --quiet >/dev/null 2>&1 || true
 bash scripts/render_report.sh "$work/demo/report.html" "$shots/report-demo.png" 4600 >/dev/null
-bash scripts/render_report.sh "$work/ramp/report.html" "$shots/report-ramp.png" 4200 >/dev/null
+bash scripts/render_report.sh "$work/ramp/report.html" "$shots/report-ramp.png" 6000 >/dev/null
 bash scripts/render_report.sh "$work/compare/compare.html" "$shots/compare.png" 2400 >/dev/null
 
 # A portrait treadmill-style clip (the demo cropped upright): the annotated frame must fit.
@@ -49,14 +49,21 @@ press() {
   DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown "$1" sleep 0.2 keyup "$1"
 }
 # The live window over the whole screen (--fullscreen): the runner's view with the cue
-# preview (V).
-DISPLAY="$display" $g live --source demo --fullscreen --duration 9 --out "$work/live" >/dev/null 2>&1 &
+# preview (V: each cue 3 s, then "Good"), and a snapshot (I) that goes into the session's
+# report. The demo is played by a GStreamer pipeline, which starts again when it ends.
+loop_demo="filesrc location=data/demo.mp4 ! decodebin ! videoconvert ! video/x-raw,format=BGR ! appsink max-buffers=2 drop=true"
+DISPLAY="$display" $g live --source "$loop_demo" --fullscreen --duration 16 --patient "Demo walker" \
+  --out "$work/live" >/dev/null 2>&1 &
 app=$!
 sleep 4
 press v
 sleep 1
 DISPLAY="$display" import -window root "$shots/live-cue.png"
+press i
+sleep 6.5
+DISPLAY="$display" import -window root "$shots/live-good.png"
 wait "$app" || true
+bash scripts/render_report.sh "$work/live/report.html" "$shots/report-live.png" 3000 >/dev/null
 # Nobody in view (a test pattern for a camera): the warning on the picture, in large type.
 DISPLAY="$display" $g live --fullscreen --duration 6 --out "$work/live-empty" \
   --source "videotestsrc is-live=true pattern=smpte75 ! video/x-raw,width=1280,height=720,framerate=30/1 ! videoconvert ! video/x-raw,format=BGR ! appsink drop=true max-buffers=2" \

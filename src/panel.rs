@@ -64,6 +64,21 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
+/// `s` broken at spaces into lines of at most `n` characters (a longer word is cut).
+fn wrap(s: &str, n: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in s.split_whitespace() {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= n => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(short(word, n)),
+        }
+    }
+    lines
+}
+
 fn colour(c: (f64, f64, f64)) -> Scalar {
     Scalar::new(c.0, c.1, c.2, 0.0)
 }
@@ -312,10 +327,7 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
             "knee at contact",
             fmt(last.and_then(|l| l.knee_flexion_ic_deg), " deg", 0),
         ),
-        (
-            "contact time",
-            fmt(last.and_then(|l| l.contact_time_s).map(|c| c * 1000.0), " ms", 0),
-        ),
+        ("contact time", fmt(last.and_then(|l| l.contact_time_s), " s", 2)),
         ("trunk lean", fmt(last.and_then(|l| l.trunk_lean_deg), " deg", 0)),
         (
             "foot strike",
@@ -377,16 +389,28 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
         y += chart.height;
     }
 
-    // What is wrong now (red, large), then the engineer's numbers, smallest, at the foot.
+    // What is wrong now (red, large) in whole sentences, then the last notice, down to the
+    // cue line; then the engineer's numbers, smallest, at the foot.
+    let last_line = VIEW_HEIGHT - 12 - 52 - 26;
     for p in &s.problems {
-        y += 30;
-        text(panel, &short(p, 30), (x, y), 0.65, RED, 2)?;
+        for line in wrap(p, 30) {
+            if y + 28 > last_line {
+                break;
+            }
+            y += 28;
+            text(panel, &line, (x, y), 0.65, RED, 2)?;
+        }
+        y += 4;
     }
     if let Some(n) = &s.notice {
-        y += 26;
-        text(panel, &short(n, 40), (x, y), 0.55, GREEN, 1)?;
+        for line in wrap(n, 40) {
+            if y + 24 > last_line {
+                break;
+            }
+            y += 24;
+            text(panel, &line, (x, y), 0.55, WHITE, 1)?;
+        }
     }
-    let _ = y;
     let cue = match (&s.cue, s.cues_on) {
         (Some(c), true) => format!("cue: {c}"),
         (Some(c), false) => format!("cue (hidden): {c}"),
@@ -523,4 +547,19 @@ fn draw_help(view: &mut impl ToInputOutputArray) -> Result<()> {
         text(view, line, (60, 80 + 34 * i as i32), 0.7, WHITE, 1)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_problems_are_wrapped_whole_not_cut() {
+        let p = "no runner in view - whole body, side on, inside the zone; nobody else is measured meanwhile";
+        let lines = wrap(p, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), p);
+        assert_eq!(wrap("", 30), Vec::<String>::new());
+        assert_eq!(wrap("a-very-long-folder-name-without-spaces", 10), ["a-very-..."]);
+    }
 }

@@ -60,10 +60,16 @@ const EXPLAINED_AFTER_S: f64 = 15.0;
 pub struct SpeedSpan {
     pub from_s: f64,
     /// As given; `None` when the stage was only noticed.
-    pub speed_kmh: Option<f64>,
+    pub speed: Option<scale::BeltSpeed>,
     /// This stage's speed / the previous stage's, as the stance foot measured it.
     pub ratio_to_previous: Option<f64>,
     pub source: &'static str,
+}
+
+impl SpeedSpan {
+    pub fn speed_kmh(&self) -> Option<f64> {
+        self.speed.map(|v| v.metres_per_second * 3.6)
+    }
 }
 
 pub struct GaitAnalyzer {
@@ -182,14 +188,14 @@ impl GaitAnalyzer {
                 .iter()
                 .map(|s| SpeedSpan {
                     from_s: s.from_s,
-                    speed_kmh: s.speed.map(|v| v.metres_per_second * 3.6),
+                    speed: s.speed,
                     ratio_to_previous: None,
                     source: "given",
                 })
                 .collect(),
             None => vec![SpeedSpan {
                 from_s: 0.0,
-                speed_kmh: None,
+                speed: None,
                 ratio_to_previous: None,
                 source: "start",
             }],
@@ -208,7 +214,7 @@ impl GaitAnalyzer {
                 .filter(|c| !explained(c.at_s))
                 .map(|c| SpeedSpan {
                     from_s: c.at_s,
-                    speed_kmh: None,
+                    speed: None,
                     ratio_to_previous: Some(c.ratio),
                     source: "detected from the foot's speed over the belt",
                 }),
@@ -221,8 +227,7 @@ impl GaitAnalyzer {
     pub(crate) fn speed_at(&self, t: f64) -> (usize, Option<scale::BeltSpeed>, f64) {
         let spans = self.speed_spans();
         let k = spans.iter().rposition(|s| s.from_s <= t).unwrap_or(0);
-        let speed = spans[k].speed_kmh.and_then(|v| format!("{v} km/h").parse().ok());
-        (k + 1, speed, spans[k].from_s)
+        (k + 1, spans[k].speed, spans[k].from_s)
     }
 
     /// Belt-speed changes noticed from the stance foot (whether or not a speed was given).

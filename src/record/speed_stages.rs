@@ -95,7 +95,7 @@ pub fn build(
         });
         out.push(json!({
             "stage": k + 1,
-            "belt_speed_kmh": round(span.speed_kmh, 2),
+            "belt_speed_kmh": round(span.speed_kmh(), 2),
             "speed_source": span.source,
             "speed_ratio_to_previous": round(span.ratio_to_previous, 3),
             "start_s": round(Some(span.from_s), 2),
@@ -106,7 +106,7 @@ pub fn build(
             "metrics": metrics,
         }));
         stages.push(Stage {
-            speed_kmh: span.speed_kmh,
+            speed_kmh: span.speed_kmh(),
             ratio_to_previous: span.ratio_to_previous,
             enough,
             cadence: stat(Metric::Cadence).0,
@@ -178,7 +178,7 @@ mod tests {
     fn stages_the_session_never_reached_are_left_out() {
         let span = |from_s: f64, kmh: f64| SpeedSpan {
             from_s,
-            speed_kmh: Some(kmh),
+            speed: Some(format!("{kmh} km/h").parse().unwrap()),
             ratio_to_previous: None,
             source: "given",
         };

@@ -124,7 +124,11 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
                 Gait::Walking => " (the session is walking, not running)",
                 Gait::NotGait => " (no running was recognised)",
             };
-            format!("only {n} valid running steps, {MIN_VALID_STEPS} needed{why}")
+            if n == 0 {
+                format!("no valid running steps; {MIN_VALID_STEPS} are needed{why}")
+            } else {
+                format!("only {n} valid running steps; {MIN_VALID_STEPS} are needed{why}")
+            }
         })
     };
     let mut cues: BTreeMap<String, usize> = BTreeMap::new();

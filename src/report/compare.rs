@@ -122,13 +122,7 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
         let change = mb - ma;
         let sdd = (1.96 * (var_a / na as f64 + var_b / nb as f64).sqrt()).max(info.floor.unwrap_or(0.0));
         let meaningful = change.abs() > sdd;
-        let verdict = if !meaningful {
-            "no meaningful change".to_string()
-        } else if change > 0.0 {
-            format!("increased by {change:.d$} {unit}", d = info.decimals.min(3))
-        } else {
-            format!("decreased by {:.d$} {unit}", -change, d = info.decimals.min(3))
-        };
+        let verdict = verdict(metric, change, meaningful);
         out.push(MetricChange {
             metric: metric.to_string(),
             unit: unit.to_string(),
@@ -141,10 +135,53 @@ pub fn changes(base: &Session, retest: &Session) -> Result<Vec<MetricChange>> {
             baseline_n: na,
             retest_n: nb,
             side: side.to_string(),
-            toward_goal: aim(metric).filter(|_| meaningful).map(|g| toward(g, ma, mb)),
+            toward_goal: toward_goal(metric, ma, mb, meaningful),
         });
     }
     Ok(out)
+}
+
+/// A change in words: "increased by 6.0 steps/min", or "no meaningful change".
+pub(super) fn verdict(metric: Metric, change: f64, meaningful: bool) -> String {
+    let info = metric.info();
+    let d = info.decimals.min(3);
+    if !meaningful {
+        "no meaningful change".to_string()
+    } else if change > 0.0 {
+        format!("increased by {change:.d$} {}", info.unit)
+    } else {
+        format!("decreased by {:.d$} {}", -change, info.unit)
+    }
+}
+
+/// Whether a meaningful change from `a` to `b` moved toward the retraining's aim (`None`:
+/// no aim, or no meaningful change).
+pub(super) fn toward_goal(metric: Metric, a: f64, b: f64, meaningful: bool) -> Option<bool> {
+    aim(metric).filter(|_| meaningful).map(|g| toward(g, a, b))
+}
+
+/// The colour class of a verdict: toward the aim, away from it, or neither (also when the
+/// sessions may not be comparable).
+pub(super) fn verdict_class(toward_goal: Option<bool>, comparable: bool) -> &'static str {
+    match (toward_goal, comparable) {
+        (Some(true), true) => "toward",
+        (Some(false), true) => "away",
+        _ => "same",
+    }
+}
+
+/// A change with its sign at `d` decimals; one that rounds to nothing is "0", unsigned.
+pub(super) fn signed(change: f64, d: usize) -> String {
+    let shown = format!("{change:+.d$}");
+    if shown
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        format!("{:.d$}", 0.0)
+    } else {
+        shown
+    }
 }
 
 pub struct CompareOutputs {
@@ -227,11 +264,7 @@ pub fn run(
         .filter(|c| c.side != "both")
         .map(|c| {
             // Sessions that may not be comparable get no colour that reads as better or worse.
-            let class = match (c.toward_goal, warnings.is_empty()) {
-                (Some(true), true) => "toward",
-                (Some(false), true) => "away",
-                _ => "same",
-            };
+            let class = verdict_class(c.toward_goal, warnings.is_empty());
             let d = Metric::from_name(&c.metric).map_or(3, |m| m.info().decimals.min(3));
             let label = Metric::from_name(&c.metric).map_or(c.metric.as_str(), |m| m.info().label);
             vec![
@@ -240,7 +273,7 @@ pub fn run(
                 esc(&c.unit),
                 format!("{:.d$} (n={})", c.baseline_median, c.baseline_n),
                 format!("{:.d$} (n={})", c.retest_median, c.retest_n),
-                format!("{:+.d$}", c.change),
+                signed(c.change, d),
                 format!("{:.d$}", c.smallest_detectable_difference),
                 format!("<span class={class}>{}</span>", esc(&c.verdict)),
             ]
@@ -259,7 +292,7 @@ pub fn run(
         ],
         rows,
     );
-    super::stages::compare_table(&mut page, &stage_changes);
+    super::stages::compare_table(&mut page, &stage_changes, warnings.is_empty());
     page.h2("Initial contact, typical step");
     let mut blur = if blur_faces && (!base.recordings.is_empty() || !re.recordings.is_empty()) {
         Some(super::privacy::FaceBlur::new(pose))
@@ -296,8 +329,15 @@ pub fn run(
             }
         })
         .collect::<Vec<_>>();
-        if let Some(svg) = plots::over_time(title, metric.name(), "time from first step (s)", &series, None)?
-        {
+        let (reference, bands) = super::guides(metric);
+        if let Some(svg) = plots::with_bands(
+            title,
+            metric.info().unit,
+            "time from first step (s)",
+            &series,
+            reference,
+            &bands,
+        )? {
             page.figure_svg(&svg, title);
         }
     }
@@ -309,4 +349,27 @@ pub fn run(
         changes,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_read_in_words_with_the_aim_and_no_signed_zero() {
+        assert_eq!(signed(0.0004, 3), "0.000");
+        assert_eq!(signed(-0.0004, 3), "0.000");
+        assert_eq!(signed(-0.082, 3), "-0.082");
+        assert_eq!(signed(6.0, 1), "+6.0");
+        assert_eq!(verdict(Metric::Cadence, 6.0, true), "increased by 6.0 steps/min");
+        assert_eq!(verdict(Metric::Cadence, 6.0, false), "no meaningful change");
+        // Less overstride and more cadence are toward the aim; a shank past vertical the
+        // other way by less is too.
+        assert_eq!(toward_goal(Metric::Overstride, 0.12, 0.04, true), Some(true));
+        assert_eq!(toward_goal(Metric::Cadence, 170.0, 164.0, true), Some(false));
+        assert_eq!(toward_goal(Metric::ShankAngleIc, 9.0, -3.0, true), Some(true));
+        assert_eq!(toward_goal(Metric::Overstride, 0.12, 0.04, false), None);
+        assert_eq!(verdict_class(Some(true), true), "toward");
+        assert_eq!(verdict_class(Some(true), false), "same");
+    }
 }

@@ -315,7 +315,7 @@ fn file_name_only(source: &str) -> String {
 
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
-    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step is valid when it passed the gait-validity gate: recognised as running, the stance leg seen from contact to toe-off, sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
+    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step counts when it passes every check of running: recognised as running, the stance leg seen from contact to toe-off, sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
     for side in ["left", "right"] {
         if let Some(why) = s.summary["medians_withheld"][side].as_str() {
             page.p(&esc(&format!("{side}: medians withheld: {why}.")));
@@ -378,22 +378,29 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
                 colour: *colour,
             })
             .collect::<Vec<_>>();
-        let reference = (metric == Metric::Overstride).then_some(OVERSTRIDE_POOR_ABOVE);
-        let bands: Vec<plots::Band> = if metric == Metric::Overstride {
-            vec![plots::Band {
-                from: 0.0,
-                to: OVERSTRIDE_GOOD_BELOW,
-                label: "guide 0-0.08",
-            }]
-        } else {
-            Vec::new()
-        };
+        let (reference, bands) = guides(metric);
         match plots::with_bands(&title, metric.info().unit, "time (s)", &series, reference, &bands)? {
             Some(svg) => page.figure_svg(&svg, &title),
             None => page.p(&format!("{}: no valid running step to plot.", esc(&title))),
         }
     }
     Ok(())
+}
+
+/// The guide drawn on a plot of `metric`: the line above which it reads poor, and the
+/// shaded range that reads good (overstride only; no other metric has a guide).
+pub(super) fn guides(metric: Metric) -> (Option<f64>, Vec<plots::Band<'static>>) {
+    if metric != Metric::Overstride {
+        return (None, Vec::new());
+    }
+    (
+        Some(OVERSTRIDE_POOR_ABOVE),
+        vec![plots::Band {
+            from: 0.0,
+            to: OVERSTRIDE_GOOD_BELOW,
+            label: "guide: good under 0.08",
+        }],
+    )
 }
 
 /// Steps with a measured overstride, highest first: the valid running steps, or when there
@@ -648,7 +655,7 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
         })
         .collect();
     page.table(&["metric", "unit", "definition", "column in steps.csv"], rows);
-    page.p("Overstride cut-offs (under 8 % good, over 15 % poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
+    page.p("Overstride cut-offs (under 0.08 leg lengths good, over 0.15 poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
         "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from where the pose stage saw them (or the person detector, for older sessions), never over the runner's body. Everything stays on this computer."
     } else {

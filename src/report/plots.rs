@@ -13,7 +13,8 @@ pub struct Series {
 pub const LEFT: RGBColor = RGBColor(230, 120, 0);
 pub const RIGHT: RGBColor = RGBColor(0, 110, 220);
 pub const BASELINE: RGBColor = RGBColor(120, 120, 120);
-pub const RETEST: RGBColor = RGBColor(20, 150, 60);
+/// Not green: the retest line must not read as "better" before the numbers say so.
+pub const RETEST: RGBColor = RGBColor(110, 60, 170);
 
 /// A shaded range of y values on a plot, with its meaning.
 pub struct Band<'a> {
@@ -68,7 +69,7 @@ pub fn with_bands(
     {
         let whole = SVGBackend::with_string(&mut svg, (900, 300)).into_drawing_area();
         whole.fill(&WHITE).map_err(|e| anyhow!("plot: {e}"))?;
-        let (root, legend) = whole.split_horizontally(720);
+        let (root, legend) = whole.split_horizontally(700);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 20))
             .margin(12)
@@ -104,7 +105,7 @@ pub fn with_bands(
                     RGBColor(200, 60, 60).stroke_width(1),
                 ))
                 .map_err(|e| anyhow!("plot: {e}"))?;
-            keys.push((format!("at {r}"), RGBColor(200, 60, 60), false));
+            keys.push((format!("guide: poor above {r}"), RGBColor(200, 60, 60), false));
         }
         for s in series {
             let colour = s.colour;

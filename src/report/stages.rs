@@ -254,34 +254,46 @@ pub fn compare(base: &Session, re: &Session) -> Vec<Value> {
 }
 
 /// The stage-by-stage comparison as a table.
-pub fn compare_table(page: &mut Html, stages: &[Value]) {
+/// The stage-by-stage comparison as a table, coloured like the session table (only when
+/// the sessions are `comparable`).
+pub fn compare_table(page: &mut Html, stages: &[Value], comparable: bool) {
     if stages.is_empty() {
         return;
     }
     page.h2("Stage by stage, at matching belt speeds");
+    page.p("Both sides together: each stage's summary pools left and right steps (the table above gives each side over the whole session).");
     let mut rows = Vec::new();
     for st in stages {
         let speed = num(&st["baseline_kmh"], 1).unwrap_or_default();
         for m in st["metrics"].as_array().into_iter().flatten() {
-            let metric = m["metric"].as_str().and_then(Metric::from_name);
-            let d = metric.map_or(2, |m| m.info().decimals.min(3));
-            let label = metric.map_or("?", |m| m.info().label);
-            let verdict = if m["meaningful"] == true {
-                "changed"
-            } else {
-                "no detectable change"
+            let Some(metric) = m["metric"].as_str().and_then(Metric::from_name) else {
+                continue;
             };
+            let (Some(a), Some(b), Some(change)) = (
+                m["baseline_median"].as_f64(),
+                m["retest_median"].as_f64(),
+                m["change"].as_f64(),
+            ) else {
+                continue;
+            };
+            let d = metric.info().decimals.min(3);
+            let meaningful = m["meaningful"] == true;
+            let class = super::compare::verdict_class(
+                super::compare::toward_goal(metric, a, b, meaningful),
+                comparable,
+            );
             rows.push(vec![
                 format!("{speed} km/h"),
-                esc(label),
-                num(&m["baseline_median"], d).unwrap_or_default(),
-                num(&m["retest_median"], d).unwrap_or_default(),
-                m["change"]
-                    .as_f64()
-                    .map(|c| format!("{c:+.d$}"))
-                    .unwrap_or_default(),
+                esc(metric.info().label),
+                esc(metric.info().unit),
+                format!("{a:.d$}"),
+                format!("{b:.d$}"),
+                super::compare::signed(change, d),
                 num(&m["smallest_detectable_difference"], d).unwrap_or_default(),
-                verdict.into(),
+                format!(
+                    "<span class={class}>{}</span>",
+                    esc(&super::compare::verdict(metric, change, meaningful))
+                ),
             ]);
         }
     }
@@ -289,8 +301,9 @@ pub fn compare_table(page: &mut Html, stages: &[Value]) {
         &[
             "belt speed",
             "metric",
-            "baseline",
-            "retest",
+            "unit",
+            "baseline median",
+            "retest median",
             "change",
             "smallest detectable",
             "verdict",

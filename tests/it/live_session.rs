@@ -780,3 +780,101 @@ fn ctrl_c_during_an_overwrite_keeps_the_earlier_session() {
     );
     assert!(kept[0].join("annotated.mp4").exists() && kept[0].join("summary.json").exists());
 }
+
+/// The speed-ramp test run live: two 30-s stages from an easy pace of 10 km/h (8.0 and
+/// 8.8 km/h). The screen's timer and prompts lead each stage, typed speeds and the cue key
+/// are refused, and the session ends by itself after the last stage. A camera-like test
+/// pattern: the mechanics of the ramp, not the runner (those are `speed_ramp`'s tests).
+#[test]
+fn a_live_speed_ramp_leads_each_stage_refuses_typed_speeds_and_ends_by_itself() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ramp.toml");
+    std::fs::write(&config, "[analysis.ramp]\nstages = 2\nstage_s = 30.0\n").unwrap();
+    let out = dir.path().join("ramp");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gaitcue"))
+        .args(["--config", config.to_str().unwrap(), "live", "--headless"])
+        .args(["--source", &test_source(1_000_000)])
+        .args([
+            "--protocol",
+            "ramp",
+            "--easy-pace",
+            "10 km/h",
+            "--status-every",
+            "1",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    wait_for_text(&out.join("events.csv"), "ramp stage 1 of 2", &mut child);
+    for c in ["speed 12", "speed +1", "cues"] {
+        writeln!(stdin, "{c}").unwrap();
+    }
+    // No --duration and no quit: the ramp ends the session (a guard stops a hung one).
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(600) {
+            child.kill().unwrap();
+            panic!("the ramp did not end the session");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{err}");
+    for shown in [
+        "ramp stage 1 of 2: 8.0 km/h, 0:",
+        "next: 8.8 km/h in",
+        "ramp stage 2 of 2: 8.8 km/h",
+        "set the belt to 8.8 km/h now",
+    ] {
+        assert!(err.contains(shown), "'{shown}' never on the status line: {err}");
+    }
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    for e in [
+        "ramp stage 1 of 2 begins: belt at 8.0 km/h",
+        "ramp stage 2 of 2 begins: belt at 8.8 km/h",
+        "the ramp's last stage is over",
+    ] {
+        assert!(events.contains(e), "{e} missing: {events}");
+    }
+    assert!(
+        !events.contains("belt speed") && !events.contains("cues on") && !events.contains("cues off"),
+        "a typed speed or the cue key was taken during the ramp: {events}"
+    );
+    let stage_begins = |k: &str| -> f64 {
+        events
+            .lines()
+            .find(|l| l.contains(&format!("ramp stage {k} of 2 begins")))
+            .and_then(|l| l.split(',').next()?.parse().ok())
+            .unwrap()
+    };
+    // On the session's own clock, with the first frame shown from 30 s on (frames dropped
+    // at the entrance on a busy computer may delay it, never advance it).
+    let gap = stage_begins("2") - stage_begins("1");
+    assert!(
+        (29.99..33.0).contains(&gap),
+        "stage 2 began {gap:.2} s after stage 1"
+    );
+    let s = summary(&out);
+    let stages = s["speed_stages"].as_array().unwrap();
+    let speeds: Vec<f64> = stages
+        .iter()
+        .map(|st| st["belt_speed_kmh"].as_f64().unwrap())
+        .collect();
+    assert_eq!(speeds, [8.0, 8.8], "{stages:?}");
+    assert_eq!(stages[1]["start_s"].as_f64(), Some(30.0), "{stages:?}");
+    let end = stages[1]["end_s"].as_f64().unwrap();
+    assert!((59.99..63.0).contains(&end), "the last stage ends at {end} s");
+    // Nobody ran: no stage has numbers, and says why.
+    assert!(
+        stages.iter().all(|st| st["numbers_withheld"].is_string()),
+        "{stages:?}"
+    );
+}

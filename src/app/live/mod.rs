@@ -325,6 +325,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             .and_then(|s| s.at(0.0).1)
             .map(|v| v.metres_per_second * 3.6),
         ramp: opts.ramp.then(|| opts.analysis.schedule()).flatten(),
+        ramp_stage: None,
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;
@@ -405,8 +406,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             ui.push_step(s);
         }
         ui.state.cue = cue;
-        ui.speed_lines(frame.pts_s);
         let first_t = *ui.first_frame_t.get_or_insert(frame.pts_s);
+        if let Some(begun) = ui.speed_lines(frame.pts_s) {
+            eprintln!("gaitcue: {begun}");
+            events.log(frame.pts_s, &begun)?;
+        }
         // A ramp ends with its last stage, on the clock its stages run on.
         if let Some(ramp_end) = opts.ramp.then(|| opts.analysis.ramp.duration_s()) {
             if frame.pts_s - first_t >= ramp_end {
@@ -428,6 +432,10 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             .preview_banner(frame.pts_s)
             .or_else(|| ui.warning_banner())
             .or(banner.filter(|_| ui.state.cues_on));
+        if ui.preview.is_some() {
+            // The panel names what the runner sees, preview included.
+            ui.state.cue = banner.as_ref().map(|b| b.text().to_string());
+        }
         overlay::draw_view(
             &mut frame.image,
             pose.as_ref(),

@@ -111,8 +111,9 @@ pub(super) struct Ui {
     pub(super) speed_tx: Sender<(f64, BeltSpeed)>,
     /// The belt's speed now, km/h, as typed or scheduled.
     pub(super) belt_kmh: Option<f64>,
-    /// The speed-ramp test's stages, when one runs.
+    /// The speed-ramp test's stages, when one runs, and the stage shown last.
     pub(super) ramp: Option<SpeedSchedule>,
+    pub(super) ramp_stage: Option<usize>,
     /// A snapshot is to be taken of the next frame shown.
     pub(super) snapshot_pending: bool,
     /// The cues shown in turn as a preview: when it began (media time) and their words.
@@ -340,7 +341,10 @@ impl Ui {
             .problems
             .iter()
             .find(|p| matches!(p, Problem::SourceLost(_)))
-            .map_or_else(|| "No picture - waiting for the camera".to_string(), Problem::headline);
+            .map_or_else(
+                || "No picture - waiting for the camera".to_string(),
+                Problem::headline,
+            );
         let warning = crate::overlay::Banner::Warning(lost);
         let view_w = screen.cols() - panel::PANEL_WIDTH;
         if view_w <= 0 || screen.rows() <= 0 {
@@ -394,17 +398,21 @@ impl Ui {
 
     /// The belt speed line and, in a speed ramp, the stage timer and the prompt to change
     /// speed, for media time `t` (seconds from the session's first frame: `since`).
-    pub(super) fn speed_lines(&mut self, t: f64) {
+    /// Returns what to log when a ramp stage begins.
+    pub(super) fn speed_lines(&mut self, t: f64) -> Option<String> {
         let since = t - self.first_frame_t.unwrap_or(t);
         self.state.prompt = None;
         let Some(ramp) = &self.ramp else {
             self.state.speed = self.belt_kmh.map(|v| format!("belt {v:.1} km/h"));
-            return;
+            return None;
         };
         let (k, speed) = ramp.at(since);
         let n = ramp.stages().len();
         let end = ramp.end_of(k, f64::INFINITY);
         let kmh = speed.map_or(0.0, |v| v.metres_per_second * 3.6);
+        let begun = (self.ramp_stage != Some(k))
+            .then(|| format!("ramp stage {} of {n} begins: belt at {kmh:.1} km/h", k + 1));
+        self.ramp_stage = Some(k);
         self.belt_kmh = Some(kmh);
         let mmss = |s: f64| format!("{}:{:02}", (s / 60.0) as u64, (s % 60.0) as u64);
         self.state.speed = Some(if end.is_finite() {
@@ -426,6 +434,7 @@ impl Ui {
                 (end - since).ceil()
             ));
         }
+        begun
     }
 
     /// The last stride: from a contact to the next contact of the same foot, media times.
