@@ -57,10 +57,14 @@ DISPLAY="$display" $g live --source "$loop_demo" --fullscreen --duration 16 --pa
 app=$!
 sleep 4
 press v
-sleep 1
+pressed="$(date +%s.%N)"
+# Sleeps until SECONDS after the V key.
+after_v() { sleep "$(awk -v v="$pressed" -v s="$1" -v now="$(date +%s.%N)" 'BEGIN { d = v + s - now; printf "%.3f", (d > 0 ? d : 0) }')"; }
+after_v 1
 DISPLAY="$display" import -window root "$shots/live-cue.png"
 press i
-sleep 6.5
+# Two cues of 3 s each, then "Good" for 3 s.
+after_v 7
 DISPLAY="$display" import -window root "$shots/live-good.png"
 wait "$app" || true
 bash scripts/render_report.sh "$work/live/report.html" "$shots/report-live.png" 3000 >/dev/null
@@ -72,12 +76,19 @@ app=$!
 sleep 4
 DISPLAY="$display" import -window root "$shots/live-warning.png"
 wait "$app" || true
-# The delay view, opened in a window and put over the whole screen with F11.
-DISPLAY="$display" $g live --source demo --duration 8 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
+# The delay view, opened in a window and put over the whole screen with F11: filling,
+# then 2 s behind, then the last stride looped at half speed (Z, L).
+DISPLAY="$display" $g live --source "$loop_demo" --duration 14 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
 app=$!
-sleep 3
+sleep 2.5
 press F11
+DISPLAY="$display" import -window root "$shots/live-delay-filling.png"
 sleep 3
 DISPLAY="$display" import -window root "$shots/live-delay.png"
+sleep 1
+press z
+press l
+sleep 2
+DISPLAY="$display" import -window root "$shots/live-delay-loop.png"
 wait "$app" || true
 ls -1 "$shots"

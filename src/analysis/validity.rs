@@ -202,7 +202,7 @@ pub fn judge(f: &StepFacts, gait: Gait) -> Result<(), String> {
         Gait::NotGait => {}
     }
     if f.settling {
-        return Err("settling: the belt was still being learned".into());
+        return Err("first steps: still learning the belt".into());
     }
     if f.person_changed {
         return Err("a different person was tracked during the step".into());
@@ -333,7 +333,7 @@ mod tests {
         };
         assert!(judge(&settling, Gait::Running)
             .unwrap_err()
-            .starts_with("settling"));
+            .starts_with("first steps"));
     }
 
     #[test]

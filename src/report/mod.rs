@@ -136,7 +136,7 @@ fn headline(page: &mut Html, s: &Session) {
             } else if o > OVERSTRIDE_POOR_ABOVE {
                 "above the 0.15 that open tools call reaching out in front (a guide, not validated: compare with your own earlier sessions)"
             } else {
-                "between the guide's 0.08 and 0.15 (a guide, not validated: compare with your own earlier sessions)"
+                "between landing under the hips (under 0.08, as open tools put it) and reaching out in front (over 0.15): in between, a guide, not validated; compare with your own earlier sessions"
             };
             lines.push(format!(
                 "Your foot landed a median {o:.2} leg lengths{cm} ahead of your hips: {guide}."
@@ -154,8 +154,11 @@ fn headline(page: &mut Html, s: &Session) {
     let shown: u64 = s.summary["cues_shown"]
         .as_object()
         .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum());
+    let retest = s.summary["feedback"]["retest"] == true;
     lines.push(if shown > 0 {
         format!("Cues were shown {shown} times (see the cue log).")
+    } else if retest {
+        "A retest: no cue was shown, so the numbers are your own.".to_string()
     } else {
         "No cue was shown.".to_string()
     });
@@ -250,7 +253,13 @@ fn facts(page: &mut Html, s: &Session) {
                 .map(|s| format!("by stage: {s}"))
                 .unwrap_or_else(|| text(&session["belt_speed"])),
         ),
-        ("movement", text(&s.summary["gait"])),
+        (
+            "movement",
+            match s.summary["gait"].as_str() {
+                Some("not gait") => "not recognised as running or walking".to_string(),
+                _ => text(&s.summary["gait"]),
+            },
+        ),
         (
             "steps",
             match s.summary["valid_steps"].as_u64() {
@@ -298,9 +307,15 @@ fn facts(page: &mut Html, s: &Session) {
 
 /// The report is handed to the patient: a source is shown by its file name alone, since
 /// folder names often hold a patient's name (`video '/clinic/jane-doe/run.mp4'` →
-/// `video 'run.mp4'`).
+/// `video 'run.mp4'`). A pipeline or a stream is named by its kind only: either may hold
+/// a path or an address.
 fn file_name_only(source: &str) -> String {
     let base = |path: &str| path.rsplit(['/', '\\']).next().unwrap_or(path).to_string();
+    for kind in ["GStreamer pipeline", "stream"] {
+        if source.starts_with(&format!("{kind} '")) {
+            return format!("a {kind}");
+        }
+    }
     match (source.find('\''), source.rfind('\'')) {
         // `video '/a/b/run.mp4'`: the quoted path loses its folders.
         (Some(a), Some(b)) if b > a => {
@@ -678,6 +693,13 @@ mod tests {
             "keypoints.jsonl"
         );
         assert_eq!(file_name_only("camera 0 (/dev/video0)"), "camera 0 (/dev/video0)");
+        assert_eq!(
+            file_name_only(
+                "GStreamer pipeline 'filesrc location=/clinic/jane/run.mp4 ! decodebin ! appsink'"
+            ),
+            "a GStreamer pipeline"
+        );
+        assert_eq!(file_name_only("stream 'rtsp://10.0.0.5/jane'"), "a stream");
         assert_eq!(file_name_only("demo.mp4"), "demo.mp4");
     }
 }

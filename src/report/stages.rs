@@ -182,13 +182,26 @@ pub fn feedback_section(page: &mut Html, s: &Session) {
         let text = if f["retest"] == true {
             "A retest: no cue was shown.".to_string()
         } else {
-            format!(
-                "Cues could be seen {:.0} % of the time (from the {}). A cue was due for {} s; the banner was up {} s of that.",
-                100.0 * share,
-                f["share_from"].as_str().unwrap_or("setting"),
-                num(&f["cue_due_s"], 0).unwrap_or_else(|| "0".into()),
-                num(&f["banner_up_s"], 0).unwrap_or_else(|| "0".into())
-            )
+            let why = match (f["share_from"].as_str(), f["session_number"].as_u64()) {
+                (Some("session number"), Some(n)) => {
+                    format!("the share for training session {n}: feedback fades as sessions go on")
+                }
+                (Some("session number"), None) => "the share for a first session".to_string(),
+                _ => "as set for this session".to_string(),
+            };
+            let due = num(&f["cue_due_s"], 0).unwrap_or_else(|| "0".into());
+            if due == "0" {
+                format!(
+                    "Cues could be shown {:.0} % of the time ({why}). No cue was due.",
+                    100.0 * share
+                )
+            } else {
+                format!(
+                    "Cues could be shown {:.0} % of the time ({why}). A cue was due for {due} s in all; it was on the screen for {} s of that.",
+                    100.0 * share,
+                    num(&f["banner_up_s"], 0).unwrap_or_else(|| "0".into())
+                )
+            }
         };
         page.p(&esc(&text));
     }

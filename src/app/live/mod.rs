@@ -486,7 +486,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                 crate::record::snapshot::save(&shot, &opts.out)
             })();
             let said = match saved {
-                Ok(path) => format!("snapshot saved: {}", path.display()),
+                // Named within the session folder, on the panel as in the event log.
+                Ok(path) => format!(
+                    "snapshot saved: {}",
+                    path.strip_prefix(&opts.out).unwrap_or(&path).display()
+                ),
                 Err(e) => format!("snapshot not saved: {e:#}"),
             };
             eprintln!("gaitcue: {said}");
