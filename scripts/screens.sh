@@ -78,17 +78,16 @@ DISPLAY="$display" import -window root "$shots/live-warning.png"
 wait "$app" || true
 # The delay view, opened in a window and put over the whole screen with F11: filling,
 # then 2 s behind, then the last stride looped at half speed (Z, L).
-DISPLAY="$display" $g live --source "$loop_demo" --duration 14 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
+DISPLAY="$display" $g live --source demo --duration 9 --delayed --delay 2 --out "$work/live-delay" >/dev/null 2>&1 &
 app=$!
-sleep 2.5
+sleep 1.5
 press F11
 DISPLAY="$display" import -window root "$shots/live-delay-filling.png"
-sleep 3
+sleep 2
 DISPLAY="$display" import -window root "$shots/live-delay.png"
-sleep 1
 press z
 press l
-sleep 2
+sleep 1
 DISPLAY="$display" import -window root "$shots/live-delay-loop.png"
 wait "$app" || true
 ls -1 "$shots"
