@@ -44,9 +44,14 @@ ffmpeg -loglevel error -y -i "$work/portrait/annotated.mp4" -vf "select=eq(n\,12
 
 # No window manager: focus the window, and hold a key long enough for a frame to see it.
 press() {
-  local win
-  win="$(DISPLAY="$display" xdotool search --name gaitcue | head -1)"
-  DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown "$1" sleep 0.2 keyup "$1"
+  local win="" tries=0
+  while [ -z "$win" ] && [ $tries -lt 50 ]; do
+    win="$(DISPLAY="$display" xdotool search --name gaitcue | head -1 || true)"
+    [ -n "$win" ] || sleep 0.1
+    tries=$((tries + 1))
+  done
+  [ -n "$win" ] || { echo "screens: no gaitcue window to press $1 in" >&2; return 0; }
+  DISPLAY="$display" xdotool mousemove --window "$win" 200 200 windowfocus --sync "$win" keydown "$1" sleep 0.2 keyup "$1" || true
 }
 # The live window over the whole screen (--fullscreen): the runner's view with the cue
 # preview (V: each cue 3 s, then "Good"), and a snapshot (I) that goes into the session's
@@ -82,6 +87,7 @@ DISPLAY="$display" $g live --source demo --duration 9 --delayed --delay 2 --out 
 app=$!
 sleep 1.5
 press F11
+sleep 0.3
 DISPLAY="$display" import -window root "$shots/live-delay-filling.png"
 sleep 2
 DISPLAY="$display" import -window root "$shots/live-delay.png"

@@ -94,28 +94,58 @@ pub struct Display {
     fullscreen: bool,
 }
 
-/// The size of the X screen the window opens on (`None`: no X server answered).
-fn screen_size() -> Option<(usize, usize)> {
+/// Where a full-screen window goes: the primary monitor as XRandR lists it (or the first),
+/// else the whole X screen; its corner and size (`None`: no X server answered).
+fn monitor() -> Option<((isize, isize), (usize, usize))> {
     let xlib = x11_dl::xlib::Xlib::open().ok()?;
-    // SAFETY: the display is opened, read and closed here, and never shared.
+    // SAFETY: the display is opened, read and closed here, and never shared; the monitor
+    // list is read within its length and freed once.
     unsafe {
         let display = (xlib.XOpenDisplay)(std::ptr::null());
         if display.is_null() {
             return None;
         }
         let screen = (xlib.XDefaultScreen)(display);
-        let size = (
+        let whole = (
+            0,
+            0,
             (xlib.XDisplayWidth)(display, screen),
             (xlib.XDisplayHeight)(display, screen),
         );
+        let primary = x11_dl::xrandr::Xrandr::open().ok().and_then(|xrandr| {
+            let root = (xlib.XRootWindow)(display, screen);
+            let mut n = 0;
+            let list = (xrandr.XRRGetMonitors)(display, root, 1, &mut n);
+            if list.is_null() {
+                return None;
+            }
+            let monitors = std::slice::from_raw_parts(list, usize::try_from(n).unwrap_or(0));
+            let chosen = monitors
+                .iter()
+                .find(|m| m.primary != 0)
+                .or(monitors.first())
+                .map(|m| (m.x, m.y, m.width, m.height));
+            (xrandr.XRRFreeMonitors)(list);
+            chosen
+        });
         (xlib.XCloseDisplay)(display);
-        Some((usize::try_from(size.0).ok()?, usize::try_from(size.1).ok()?))
+        let (x, y, w, h) = primary.filter(|m| m.2 > 0 && m.3 > 0).unwrap_or(whole);
+        Some((
+            (x as isize, y as isize),
+            (usize::try_from(w).ok()?, usize::try_from(h).ok()?),
+        ))
     }
 }
 
-/// A window of `size`: framed and resizable, or borderless over the whole screen. Either
-/// way the screen keeps its proportions inside it.
-fn new_window(title: &str, size: (usize, usize), fullscreen: bool) -> std::result::Result<Window, String> {
+/// A window of `size`: framed and resizable, or borderless over one monitor from `corner`.
+/// Either way the screen keeps its proportions inside it.
+fn new_window(
+    title: &str,
+    size: (usize, usize),
+    fullscreen: Option<(isize, isize)>,
+) -> std::result::Result<Window, String> {
+    let corner = fullscreen;
+    let fullscreen = corner.is_some();
     let options = WindowOptions {
         resize: !fullscreen,
         borderless: fullscreen,
@@ -126,8 +156,8 @@ fn new_window(title: &str, size: (usize, usize), fullscreen: bool) -> std::resul
     };
     let mut window =
         Window::new(title, size.0, size.1, options).map_err(|e| format!("cannot open a window: {e}"))?;
-    if fullscreen {
-        window.set_position(0, 0);
+    if let Some((x, y)) = corner {
+        window.set_position(x, y);
     }
     window.set_target_fps(0);
     Ok(window)
@@ -135,28 +165,31 @@ fn new_window(title: &str, size: (usize, usize), fullscreen: bool) -> std::resul
 
 impl Display {
     /// Opens the window (over the whole screen with `fullscreen`), or says why it cannot
-    /// (no display, no X server).
+    /// (no display, no X server). A full screen that cannot be had leaves the window at its
+    /// own size, with the reason to show.
     pub fn open(
         title: &str,
         width: usize,
         height: usize,
         fullscreen: bool,
-    ) -> std::result::Result<Self, String> {
+    ) -> std::result::Result<(Self, Option<String>), String> {
         if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
             return Err("no display (DISPLAY is not set)".into());
         }
         let mut display = Self {
-            window: new_window(title, (width, height), false)?,
+            window: new_window(title, (width, height), None)?,
             buffer: Vec::new(),
             bgra: Mat::default(),
             title: title.to_string(),
             windowed: (width, height),
             fullscreen: false,
         };
-        if fullscreen {
-            display.toggle_fullscreen()?;
-        }
-        Ok(display)
+        let refused = if fullscreen {
+            display.toggle_fullscreen().err()
+        } else {
+            None
+        };
+        Ok((display, refused))
     }
 
     pub fn is_open(&self) -> bool {
@@ -164,14 +197,17 @@ impl Display {
     }
 
     /// Puts the window over the whole screen, or back to its own size. Says why not when
-    /// the screen's size cannot be read (the window stays as it was).
+    /// the screen's size cannot be read or the new window cannot open (the window stays as
+    /// it was).
     pub fn toggle_fullscreen(&mut self) -> std::result::Result<(), String> {
-        let size = if self.fullscreen {
-            self.windowed
+        let (corner, size) = if self.fullscreen {
+            (None, self.windowed)
         } else {
-            screen_size().ok_or("full screen: the screen's size could not be read")?
+            let (corner, size) = monitor().ok_or("full screen: the screen's size could not be read")?;
+            (Some(corner), size)
         };
-        self.window = new_window(&self.title, size, !self.fullscreen)?;
+        let window = new_window(&self.title, size, corner).map_err(|e| format!("full screen: {e}"))?;
+        self.window = window;
         self.fullscreen = !self.fullscreen;
         Ok(())
     }

@@ -64,6 +64,24 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
+/// `s` with each quoted path cut to its last part: the panel may face the patient, and
+/// folder names often hold a patient's name ("free in '/clinic/jane/s1'" -> "free in 's1'").
+fn without_folders(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        let quoted = i % 2 == 1;
+        if quoted && part.contains('/') {
+            out.push_str(part.trim_end_matches('/').rsplit('/').next().unwrap_or(part));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 /// `s` broken at spaces into lines of at most `n` characters (a longer word is cut).
 fn wrap(s: &str, n: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
@@ -393,7 +411,7 @@ fn draw_panel(panel: &mut (impl ToInputOutputArray + MatTrait), s: &PanelState) 
     // cue line; then the engineer's numbers, smallest, at the foot.
     let last_line = VIEW_HEIGHT - 12 - 52 - 26;
     for p in &s.problems {
-        for line in wrap(p, 30) {
+        for line in wrap(&without_folders(p), 30) {
             if y + 28 > last_line {
                 break;
             }
@@ -551,7 +569,23 @@ fn draw_help(view: &mut impl ToInputOutputArray) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{without_folders, wrap};
+
+    #[test]
+    fn quoted_paths_lose_their_folders() {
+        assert_eq!(
+            without_folders("recording stopped: only 40 MB free in '/clinic/jane-doe/s1'; free some space"),
+            "recording stopped: only 40 MB free in 's1'; free some space"
+        );
+        assert_eq!(
+            without_folders("camera 0 lost - reconnecting"),
+            "camera 0 lost - reconnecting"
+        );
+        assert_eq!(
+            without_folders("finishing 'out/a/clip-001.ts': disk full"),
+            "finishing 'clip-001.ts': disk full"
+        );
+    }
 
     #[test]
     fn long_problems_are_wrapped_whole_not_cut() {

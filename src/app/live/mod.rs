@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Result};
 use crossbeam_channel::{bounded, RecvTimeoutError, TrySendError};
 use opencv::core::Mat;
+use opencv::prelude::MatTraitConst;
 use serde_json::json;
 use tracing::info;
 
@@ -265,11 +266,15 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
 
     let screen_w = (width as f64 * panel::VIEW_HEIGHT as f64 / height.max(1) as f64) as usize
         + panel::PANEL_WIDTH as usize;
+    let mut window_notice = None;
     let (mut display, headless_reason) = if opts.headless {
         (None, Some("--headless given".to_string()))
     } else {
         match Display::open("gaitcue", screen_w, panel::VIEW_HEIGHT as usize, opts.fullscreen) {
-            Ok(d) => (Some(d), None),
+            Ok((d, refused)) => {
+                window_notice = refused;
+                (Some(d), None)
+            }
             Err(why) => (None, Some(why)),
         }
     };
@@ -290,6 +295,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             mirrored: opts.mirror,
             overstride_threshold: threshold_of(&opts.analysis, Metric::Overstride),
             tilt_threshold: threshold_of(&opts.analysis, Metric::PelvicTilt),
+            notice: window_notice,
             ..PanelState::default()
         },
         steps: VecDeque::new(),
@@ -326,6 +332,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             .map(|v| v.metres_per_second * 3.6),
         ramp: opts.ramp.then(|| opts.analysis.schedule()).flatten(),
         ramp_stage: None,
+        last_view: Mat::default(),
     };
     if let Some(p) = &opts.phase {
         events.log(0.0, &format!("phase {p}"))?;
@@ -375,8 +382,12 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                 // No frame: the window still answers keys, and after a while says so over
                 // the last picture, dimmed.
                 if let Some(d) = &mut display {
-                    let stalled = last_packet.elapsed() >= STALE_AFTER;
-                    match ui.stale_screen(&screen)?.filter(|_| stalled) {
+                    let stale = if last_packet.elapsed() >= STALE_AFTER {
+                        ui.stale_screen()?
+                    } else {
+                        None
+                    };
+                    match stale {
                         Some(stale) => d.show(&stale)?,
                         None => d.poll(),
                     }
@@ -425,6 +436,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         let raw = opts.record_raw.then(|| frame.image.clone());
         // A snapshot is this frame again, faces blurred before anything is drawn on it.
         let snapshot = ui.snapshot_pending.then(|| frame.image.clone());
+        // What is wrong now, before the banner is chosen (a camera back is no longer lost).
+        for change in ui.refresh_problems(&capture_status, &recorder_status) {
+            eprintln!("gaitcue: {change}");
+            events.log(frame.pts_s, &change)?;
+        }
         let t_draw = Instant::now();
         // The runner's view: skeleton, contact, banner; the clinician's numbers are on the
         // panel, not over the picture.
@@ -443,11 +459,11 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             None,
             banner.as_ref(),
         )?;
-        screen_times.record("draw", t_draw.elapsed());
-        for change in ui.refresh_problems(&capture_status, &recorder_status) {
-            eprintln!("gaitcue: {change}");
-            events.log(frame.pts_s, &change)?;
+        if display.is_some() {
+            // Kept for the window to show, dimmed, if the frames stop.
+            frame.image.copy_to(&mut ui.last_view)?;
         }
+        screen_times.record("draw", t_draw.elapsed());
         ui.state.dropped = capture_status.dropped.load(Ordering::Relaxed);
         ui.state.recorder_dropped = recorder_dropped;
         ui.state.recording_s = ui.recording_since.map(|t| t.elapsed().as_secs_f64());

@@ -38,19 +38,13 @@ pub(super) enum Problem {
 }
 
 impl Problem {
-    /// The problem in a few words, large on the picture for the runner and the clinician.
-    pub(super) fn headline(&self) -> String {
+    /// The problem in a few words, large on the picture for the runner and the clinician
+    /// (`None`: a warning for the clinician's panel only).
+    pub(super) fn headline(&self) -> Option<String> {
         match self {
-            Problem::SourceLost(_) => "Camera lost - reconnecting".into(),
-            Problem::NoRunner => "No runner in view - whole body, side on".into(),
-            // "recording stopped: only 80 MB free in ..." -> "Recording stopped"
-            Problem::Warning(w) => {
-                let head = w.split(':').next().unwrap_or(w).trim();
-                let mut c = head.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
-            }
+            Problem::SourceLost(_) => Some("Camera lost - reconnecting".into()),
+            Problem::NoRunner => Some("No runner in view - whole body, side on".into()),
+            Problem::Warning(_) => None,
         }
     }
 
@@ -111,6 +105,8 @@ pub(super) struct Ui {
     pub(super) speed_tx: Sender<(f64, BeltSpeed)>,
     /// The belt's speed now, km/h, as typed or scheduled.
     pub(super) belt_kmh: Option<f64>,
+    /// The last picture shown, as drawn (pose, contact, banner), before the panel.
+    pub(super) last_view: Mat,
     /// The speed-ramp test's stages, when one runs, and the stage shown last.
     pub(super) ramp: Option<SpeedSchedule>,
     pub(super) ramp_stage: Option<usize>,
@@ -324,41 +320,39 @@ impl Ui {
         Ok(())
     }
 
-    /// The preview banner at media time `t`, while a preview runs (each cue for
-    /// [`PREVIEW_EACH_S`], then "good").
-    /// The first problem, as a banner over the picture (it outranks any cue: nothing
-    /// is measured as it should be meanwhile).
+    /// The first problem that stops the measuring (no runner, no camera), as a banner over
+    /// the picture: it outranks any cue. The recorder's and the analysis's warnings stay on
+    /// the panel: they can last the whole session, and the runner cannot act on them.
     pub(super) fn warning_banner(&self) -> Option<crate::overlay::Banner> {
         self.problems
-            .first()
-            .map(|p| crate::overlay::Banner::Warning(p.headline()))
+            .iter()
+            .find_map(Problem::headline)
+            .map(crate::overlay::Banner::Warning)
     }
 
-    /// The last screen shown, dimmed, with the camera's problem over its picture: what the
-    /// window shows while no frame comes (`None`: nothing shown yet).
-    pub(super) fn stale_screen(&self, screen: &Mat) -> Result<Option<Mat>> {
+    /// The last picture shown (`last_view`), dimmed, with the camera's problem over it and
+    /// the panel as it is now: what the window shows while no frame comes (`None`:
+    /// nothing shown yet).
+    pub(super) fn stale_screen(&self) -> Result<Option<Mat>> {
+        if self.last_view.empty() {
+            return Ok(None);
+        }
         let lost = self
             .problems
             .iter()
             .find(|p| matches!(p, Problem::SourceLost(_)))
-            .map_or_else(
-                || "No picture - waiting for the camera".to_string(),
-                Problem::headline,
-            );
-        let warning = crate::overlay::Banner::Warning(lost);
-        let view_w = screen.cols() - panel::PANEL_WIDTH;
-        if view_w <= 0 || screen.rows() <= 0 {
-            return Ok(None);
-        }
-        let view = Mat::roi(screen, opencv::core::Rect::new(0, 0, view_w, screen.rows()))?;
+            .and_then(Problem::headline)
+            .unwrap_or_else(|| "No picture - waiting for the camera".to_string());
         let mut picture = Mat::default();
-        view.convert_to(&mut picture, -1, 0.4, 0.0)?;
-        crate::overlay::draw_banner(&mut picture, &warning, 0, None)?;
+        self.last_view.convert_to(&mut picture, -1, 0.4, 0.0)?;
+        crate::overlay::draw_banner(&mut picture, &crate::overlay::Banner::Warning(lost), 0, None)?;
         let mut out = Mat::default();
         panel::compose(&picture, &self.state, None, &mut out)?;
         Ok(Some(out))
     }
 
+    /// The preview banner at media time `t`, while a preview runs (each cue for
+    /// [`PREVIEW_EACH_S`], then "good").
     pub(super) fn preview_banner(&mut self, t: f64) -> Option<crate::overlay::Banner> {
         let (start, texts) = self.preview.as_ref()?;
         let k = ((t - start) / PREVIEW_EACH_S).max(0.0) as usize;
@@ -480,20 +474,16 @@ mod tests {
     }
 
     #[test]
-    fn problems_are_headlined_in_a_few_words_for_the_picture() {
+    fn problems_that_stop_the_measuring_are_headlined_for_the_picture() {
         assert_eq!(
-            Problem::SourceLost("camera 0 (/dev/video0)".into()).headline(),
-            "Camera lost - reconnecting"
+            Problem::SourceLost("camera 0 (/dev/video0)".into())
+                .headline()
+                .as_deref(),
+            Some("Camera lost - reconnecting")
         );
-        assert_eq!(
-            Problem::Warning("recording stopped: only 40 MB free in '/clinic/out'; free some space".into())
-                .headline(),
-            "Recording stopped"
-        );
-        assert_eq!(
-            Problem::Warning("steps no longer saved: disk full".into()).headline(),
-            "Steps no longer saved"
-        );
-        assert!(Problem::NoRunner.headline().len() < 45);
+        assert!(Problem::NoRunner.headline().is_some_and(|h| h.len() < 45));
+        // The recorder's warnings can last the session: the panel's, never the picture's.
+        let full = Problem::Warning("pre-roll stopped: only 40 MB free in '/clinic/out'".into());
+        assert_eq!(full.headline(), None);
     }
 }
