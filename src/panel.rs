@@ -3,7 +3,7 @@
 //! over the last steps, frame rate, drops, latency and the recording indicator.
 
 use anyhow::Result;
-use opencv::core::{self, Mat, Point, Rect, Scalar, Size, ToInputOutputArray, CV_8UC3};
+use opencv::core::{Mat, Point, Rect, Scalar, Size, ToInputOutputArray, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
@@ -48,6 +48,8 @@ pub struct PanelState {
     pub show_help: bool,
     /// Draw the cue banner over the video (off when the frame already carries it).
     pub banner: bool,
+    /// The live picture is shown turned left to right (the caller turns it: see
+    /// `overlay::draw_view_mirrored`).
     pub mirrored: bool,
     /// The belt's speed (and the ramp's stage timer).
     pub speed: Option<String>,
@@ -179,14 +181,7 @@ pub fn compose(frame: &Mat, state: &PanelState, second: Option<Second>, canvas: 
             Rect::new(0, 0, half, VIEW_HEIGHT),
             Rect::new(half, 0, view_w - half, VIEW_HEIGHT),
         );
-        let live = if state.mirrored {
-            let mut flipped = Mat::default();
-            core::flip(frame, &mut flipped, 1)?;
-            flipped
-        } else {
-            frame.clone()
-        };
-        fit_into(canvas, left, &live)?;
+        fit_into(canvas, left, frame)?;
         overlay::draw_status(&mut Mat::roi_mut(canvas, left)?, "LIVE")?;
         match second {
             Second::Frame(image, label) => {
@@ -203,27 +198,14 @@ pub fn compose(frame: &Mat, state: &PanelState, second: Option<Second>, canvas: 
         }
     } else {
         let mut view = Mat::roi_mut(canvas, Rect::new(0, 0, view_w, VIEW_HEIGHT))?;
-        if state.mirrored {
-            let mut flipped = Mat::default();
-            core::flip(frame, &mut flipped, 1)?;
-            imgproc::resize(
-                &flipped,
-                &mut view,
-                Size::new(view_w, VIEW_HEIGHT),
-                0.0,
-                0.0,
-                imgproc::INTER_LINEAR,
-            )?;
-        } else {
-            imgproc::resize(
-                frame,
-                &mut view,
-                Size::new(view_w, VIEW_HEIGHT),
-                0.0,
-                0.0,
-                imgproc::INTER_LINEAR,
-            )?;
-        }
+        imgproc::resize(
+            frame,
+            &mut view,
+            Size::new(view_w, VIEW_HEIGHT),
+            0.0,
+            0.0,
+            imgproc::INTER_LINEAR,
+        )?;
         if let Some(cue) = state.cue.as_deref().filter(|_| state.cues_on && state.banner) {
             overlay::draw_cue(&mut view, cue)?;
         }

@@ -41,6 +41,25 @@ impl ContactDrawing {
     }
 }
 
+impl ContactDrawing {
+    /// The same drawing in a frame `width` pixels wide turned left to right (a mirrored
+    /// view): every point mirrored, the runner facing the other way.
+    pub fn mirrored(&self, width: f64) -> Self {
+        let m = |p: (f64, f64)| (width - 1.0 - p.0, p.1);
+        let a = self.at;
+        Self {
+            at: ContactPose {
+                hip: m(a.hip),
+                knee: m(a.knee),
+                ankle: m(a.ankle),
+                contact: m(a.contact),
+                dir: -a.dir,
+            },
+            ..*self
+        }
+    }
+}
+
 impl ContactPose {
     /// The leg of `side` in one frame's keypoints; the contact point is the heel, or the
     /// toe for a forefoot strike.

@@ -224,6 +224,29 @@ pub fn draw_view(
     Ok(())
 }
 
+/// [`draw_view`] on `clean` turned left to right, as a mirror shows the runner: the
+/// picture is flipped before anything is drawn, so every word reads the right way round.
+pub fn draw_view_mirrored(
+    clean: &Mat,
+    pose: Option<&Pose>,
+    contact: Option<&contact::ContactDrawing>,
+    banner: Option<&Banner>,
+) -> Result<Mat> {
+    let mut image = Mat::default();
+    opencv::core::flip(clean, &mut image, 1)?;
+    let w = image.cols() as f32;
+    let pose = pose.map(|p| {
+        let mut m = p.clone();
+        for k in m.keypoints.iter_mut() {
+            k.x = w - 1.0 - k.x;
+        }
+        m
+    });
+    let contact = contact.map(|c| c.mirrored(f64::from(w)));
+    draw_view(&mut image, pose.as_ref(), contact.as_ref(), None, banner)?;
+    Ok(image)
+}
+
 /// The box around the runner's feet (ankles, heels, toes), grown by a tenth of the leg.
 pub fn feet_box(pose: &Pose) -> Option<Rect> {
     let (x0, y0, x1, y1) = crate::pose::keypoints::bounds(&pose.keypoints[27..=32])?;
@@ -301,6 +324,57 @@ mod tests {
             let (band, _) = draw_banner(&mut image, &banners[0], 0, Some(feet))?;
             assert_eq!((band & feet).area(), 0);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn a_mirrored_view_turns_the_picture_and_the_pose_but_never_the_words() -> Result<()> {
+        // A picture whose left and right differ: brightness rising to the right.
+        let mut clean = Mat::new_rows_cols_with_default(360, 640, CV_8UC3, Scalar::all(0.0))?;
+        for x in 0..640 {
+            for y in 0..360 {
+                *clean.at_2d_mut::<Vec3b>(y, x)? = Vec3b::all((x / 3) as u8);
+            }
+        }
+        let mut keypoints = [Keypoint::default(); 33];
+        for (i, kp) in keypoints.iter_mut().enumerate() {
+            *kp = Keypoint {
+                x: 100.0 + 10.0 * (i % 4) as f32,
+                y: 60.0 + 8.0 * i as f32,
+                z: 0.0,
+                visibility: 0.9,
+                presence: 0.9,
+            };
+        }
+        let pose = Pose {
+            keypoints,
+            presence: 0.9,
+            roi: Roi::letterbox(640, 360),
+            track: 1,
+        };
+        let banner = Banner::Cue("Run long".into());
+        let mut drawn = clean.clone();
+        draw_view(&mut drawn, Some(&pose), None, None, Some(&banner))?;
+        let mirrored = draw_view_mirrored(&clean, Some(&pose), None, Some(&banner))?;
+        let (band, _) = draw_banner(&mut clean.clone(), &banner, 0, None)?;
+        // The banner reads the same in both; turning the drawn frame would reverse it.
+        let rows =
+            |m: &Mat| -> Result<Vec<u8>> { Ok(Mat::roi(m, band)?.try_clone()?.data_bytes()?.to_vec()) };
+        assert_eq!(
+            rows(&mirrored)?,
+            rows(&drawn)?,
+            "the words are the same way round"
+        );
+        let mut turned = Mat::default();
+        opencv::core::flip(&drawn, &mut turned, 1)?;
+        assert_ne!(rows(&turned)?, rows(&drawn)?);
+        // The picture is turned: bright on the left now, below the banner.
+        let below = band.y + band.height + 5;
+        assert!(mirrored.at_2d::<Vec3b>(below, 5)?[0] > mirrored.at_2d::<Vec3b>(below, 634)?[0]);
+        // The left heel (orange) is drawn where the mirror puts it.
+        let heel = &pose.keypoints[29];
+        let at = *mirrored.at_2d::<Vec3b>(heel.y as i32, 639 - heel.x as i32)?;
+        assert_eq!(at, Vec3b::from([0, 140, 255]));
         Ok(())
     }
 

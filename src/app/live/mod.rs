@@ -452,6 +452,13 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             // The panel names what the runner sees, preview included.
             ui.state.cue = banner.as_ref().map(|b| b.text().to_string());
         }
+        // A mirrored view is the clean frame turned, then drawn on, so its words read the
+        // right way round; the recording and the replay keep the camera's side.
+        let mirrored = (ui.state.mirrored && display.is_some())
+            .then(|| {
+                overlay::draw_view_mirrored(&frame.image, pose.as_ref(), contact.as_ref(), banner.as_ref())
+            })
+            .transpose()?;
         overlay::draw_view(
             &mut frame.image,
             pose.as_ref(),
@@ -459,9 +466,10 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             None,
             banner.as_ref(),
         )?;
+        let shown = mirrored.as_ref().unwrap_or(&frame.image);
         if display.is_some() {
             // Kept for the window to show, dimmed, if the frames stop.
-            frame.image.copy_to(&mut ui.last_view)?;
+            shown.copy_to(&mut ui.last_view)?;
         }
         screen_times.record("draw", t_draw.elapsed());
         ui.state.dropped = capture_status.dropped.load(Ordering::Relaxed);
@@ -480,7 +488,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             replay::Pane::Filling(held, want) => panel::Second::Filling(*held, *want),
             replay::Pane::Frame(image, label) => panel::Second::Frame(image, label),
         });
-        panel::compose(&frame.image, &ui.state, second, &mut screen)?;
+        panel::compose(shown, &ui.state, second, &mut screen)?;
         let t_show = Instant::now();
         if let Some(d) = &mut display {
             d.show(&screen)?;
@@ -490,13 +498,22 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             ui.snapshot_pending = false;
             let saved = (|| -> Result<std::path::PathBuf> {
                 ui.blur_faces(&mut picture, pose.as_ref(), frame.pts_s)?;
-                overlay::draw_view(
-                    &mut picture,
-                    pose.as_ref(),
-                    contact.as_ref(),
-                    None,
-                    banner.as_ref(),
-                )?;
+                if ui.state.mirrored {
+                    picture = overlay::draw_view_mirrored(
+                        &picture,
+                        pose.as_ref(),
+                        contact.as_ref(),
+                        banner.as_ref(),
+                    )?;
+                } else {
+                    overlay::draw_view(
+                        &mut picture,
+                        pose.as_ref(),
+                        contact.as_ref(),
+                        None,
+                        banner.as_ref(),
+                    )?;
+                }
                 let mut shot = Mat::default();
                 panel::compose(&picture, &ui.state, None, &mut shot)?;
                 crate::record::snapshot::save(&shot, &opts.out)
