@@ -327,6 +327,26 @@ mod tests {
         Ok(())
     }
 
+    /// The 33 points in a column from `top`, 8 px apart and 10 px side to side, well seen.
+    fn column_of_points(top: f32, frame: (i32, i32)) -> Pose {
+        let mut keypoints = [Keypoint::default(); 33];
+        for (i, kp) in keypoints.iter_mut().enumerate() {
+            *kp = Keypoint {
+                x: 100.0 + 10.0 * (i % 4) as f32,
+                y: top + 8.0 * i as f32,
+                z: 0.0,
+                visibility: 0.9,
+                presence: 0.9,
+            };
+        }
+        Pose {
+            keypoints,
+            presence: 0.9,
+            roi: Roi::letterbox(frame.0, frame.1),
+            track: 1,
+        }
+    }
+
     #[test]
     fn a_mirrored_view_turns_the_picture_and_the_pose_but_never_the_words() -> Result<()> {
         // A picture whose left and right differ: brightness rising to the right.
@@ -336,22 +356,7 @@ mod tests {
                 *clean.at_2d_mut::<Vec3b>(y, x)? = Vec3b::all((x / 3) as u8);
             }
         }
-        let mut keypoints = [Keypoint::default(); 33];
-        for (i, kp) in keypoints.iter_mut().enumerate() {
-            *kp = Keypoint {
-                x: 100.0 + 10.0 * (i % 4) as f32,
-                y: 60.0 + 8.0 * i as f32,
-                z: 0.0,
-                visibility: 0.9,
-                presence: 0.9,
-            };
-        }
-        let pose = Pose {
-            keypoints,
-            presence: 0.9,
-            roi: Roi::letterbox(640, 360),
-            track: 1,
-        };
+        let pose = column_of_points(60.0, (640, 360));
         let banner = Banner::Cue("Run long".into());
         let mut drawn = clean.clone();
         draw_view(&mut drawn, Some(&pose), None, None, Some(&banner))?;
@@ -381,22 +386,7 @@ mod tests {
     #[test]
     fn pose_is_drawn_where_its_points_are_and_nowhere_else() -> Result<()> {
         let mut image = Mat::new_rows_cols_with_default(480, 640, CV_8UC3, Scalar::all(0.0))?;
-        let mut keypoints = [Keypoint::default(); 33];
-        for (i, kp) in keypoints.iter_mut().enumerate() {
-            *kp = Keypoint {
-                x: 100.0 + 10.0 * (i % 4) as f32,
-                y: 100.0 + 8.0 * i as f32,
-                z: 0.0,
-                visibility: 0.9,
-                presence: 0.9,
-            };
-        }
-        let pose = Pose {
-            keypoints,
-            presence: 0.9,
-            roi: Roi::letterbox(640, 480),
-            track: 1,
-        };
+        let pose = column_of_points(100.0, (640, 480));
         draw_pose(&mut image, &pose)?;
         let left_heel = *image.at_2d::<Vec3b>(pose.keypoints[29].y as i32, pose.keypoints[29].x as i32)?;
         assert_eq!(left_heel, Vec3b::from([0, 140, 255]));
