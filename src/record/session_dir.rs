@@ -323,8 +323,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let partial = path.with_file_name(format!(".{name}.partial"));
-    fs::write(&partial, bytes).with_context(|| format!("writing '{}'", path.display()))?;
-    fs::rename(&partial, path).with_context(|| format!("writing '{}'", path.display()))
+    let written = fs::write(&partial, bytes).and_then(|()| fs::rename(&partial, path));
+    if written.is_err() {
+        // A full disk leaves no half-written file behind; what was there before stays.
+        let _ = fs::remove_file(&partial);
+    }
+    written.with_context(|| format!("writing '{}'", path.display()))
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub(super) struct DelayView {
     /// The most seconds kept (and the longest delay).
     max_s: f64,
     ring: VecDeque<(f64, Vector<u8>)>,
+    /// The frames a freeze or a loop shows, copied out of the ring when it began, so that
+    /// they stay however long it lasts while the ring rolls on.
+    held: Vec<(f64, Vector<u8>)>,
     mode: Mode,
     slow: bool,
     /// Where a slowed replay is, media time.
@@ -58,6 +61,7 @@ impl DelayView {
             delay_s,
             max_s,
             ring: VecDeque::new(),
+            held: Vec::new(),
             mode: Mode::Behind,
             slow: false,
             play_t: None,
@@ -69,6 +73,7 @@ impl DelayView {
     pub(super) fn toggle(&mut self) {
         self.on = !self.on;
         self.ring.clear();
+        self.held.clear();
         self.mode = Mode::Behind;
         self.play_t = None;
     }
@@ -88,8 +93,25 @@ impl DelayView {
     pub(super) fn toggle_freeze(&mut self, now: f64) {
         self.mode = match self.mode {
             Mode::Frozen(_) => Mode::Behind,
-            _ => Mode::Frozen(self.shown_t(now)),
+            _ => {
+                let t = self.shown_t(now);
+                self.hold(t, t);
+                Mode::Frozen(t)
+            }
         };
+    }
+
+    /// Copies out of the ring the frames shown from `from` to `to`: those in the span and
+    /// the one on show at its start.
+    fn hold(&mut self, from: f64, to: f64) {
+        let first = self.ring.iter().rposition(|f| f.0 <= from + 1e-6).unwrap_or(0);
+        self.held = self
+            .ring
+            .iter()
+            .skip(first)
+            .take_while(|f| f.0 <= to + 1e-6)
+            .cloned()
+            .collect();
     }
 
     pub(super) fn toggle_slow(&mut self) {
@@ -106,6 +128,7 @@ impl DelayView {
         }
         match span.filter(|(from, to)| to > from && self.ring.front().is_some_and(|f| f.0 <= *from)) {
             Some((from, to)) => {
+                self.hold(from, to);
                 self.mode = Mode::Loop { from, to, since: now };
                 true
             }
@@ -169,16 +192,17 @@ impl DelayView {
     pub(super) fn pane(&mut self, now: f64) -> Result<Pane> {
         let t = self.shown_t(now);
         let held = self.ring.front().map_or(0.0, |f| now - f.0);
-        let Some(frame) = self
-            .ring
-            .iter()
-            .rev()
-            .find(|f| f.0 <= t + 1e-6)
-            .or(match self.mode {
-                Mode::Behind => None,
-                _ => self.ring.front(),
-            })
-        else {
+        let found = match self.mode {
+            Mode::Behind => self.ring.iter().rev().find(|f| f.0 <= t + 1e-6),
+            // A freeze or a loop shows only what it holds.
+            _ => self
+                .held
+                .iter()
+                .rev()
+                .find(|f| f.0 <= t + 1e-6)
+                .or(self.held.first()),
+        };
+        let Some(frame) = found else {
             return Ok(Pane::Filling(held.max(0.0), self.delay_s));
         };
         let frame_t = frame.0;
@@ -259,5 +283,37 @@ mod tests {
         // A stride older than what is kept cannot loop.
         v.toggle_loop(None, 12.0);
         assert!(!v.toggle_loop(Some((-5.0, -4.3)), 12.0));
+    }
+
+    #[test]
+    fn a_freeze_and_a_loop_keep_their_frames_while_the_ring_rolls_on() {
+        // Only 3 s are kept: a freeze and a loop outlast them.
+        let mut v = DelayView::new(true, 1.0, 3.0);
+        let mut t = 0.0;
+        let mut step = |v: &mut DelayView, until: f64| {
+            while t < until {
+                t += 1.0 / 30.0;
+                v.push(t, &frame(t)).unwrap();
+            }
+        };
+        step(&mut v, 5.0);
+        v.toggle_freeze(5.0);
+        let frozen = time_of(&v.pane(5.0).unwrap()).unwrap();
+        step(&mut v, 11.0);
+        assert_eq!(
+            time_of(&v.pane(11.0).unwrap()),
+            Some(frozen),
+            "the frozen frame stays"
+        );
+        v.toggle_freeze(11.0);
+        assert!(v.toggle_loop(Some((9.0, 9.7)), 11.0));
+        step(&mut v, 20.0);
+        for k in 0..30 {
+            let shown = time_of(&v.pane(20.0 + f64::from(k) * 0.05).unwrap()).unwrap();
+            assert!(
+                (8.95..=9.75).contains(&shown),
+                "{shown} outside the looped stride"
+            );
+        }
     }
 }

@@ -308,8 +308,7 @@ impl Ui {
             crate::report::privacy::blur_face(picture, &p.keypoints)?;
         }
         let (w, h) = (picture.cols(), picture.rows());
-        for (seen, people) in self.people.iter().filter(|(seen, _)| t - seen <= PEOPLE_HOLD_S) {
-            let _ = seen;
+        for (_, people) in self.people.iter().filter(|(seen, _)| t - seen <= PEOPLE_HOLD_S) {
             for person in people {
                 if let Some(face) = crate::report::privacy::face_of_detection(person.bbox, w, h) {
                     let grown = crate::report::sightings::grow(face, 0.3, w, h);
