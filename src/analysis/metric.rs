@@ -171,7 +171,7 @@ pub const METRICS: [MetricInfo; 17] = [
         name: "step_length_m",
         unit: "m",
         label: "step length",
-        definition: "belt speed x step time (treadmill, belt speed given)",
+        definition: "belt speed x step time (treadmill, belt speed given; unknown while the belt is still reaching a new speed)",
         decimals: 3,
         floor: Some(0.03),
     },

@@ -257,7 +257,11 @@ impl GaitAnalyzer {
         }
         record.speed_stage = stage;
         record.belt_speed_kmh = belt.map(|b| b.metres_per_second * 3.6);
+        // Step length is the belt's travel in a step: not while the belt is still reaching
+        // a new speed, nor while the foot says it moves at another than the one given.
+        let belt_steady = !settling && !self.watch.unsettled();
         record.step_length_m = belt
+            .filter(|_| belt_steady)
             .zip(record.step_time_s)
             .map(|(b, dt)| b.metres_per_second * dt);
         (record.pelvic_tilt_deg, record.pelvic_tilt_source) = self.pelvic_tilt(&open, to);

@@ -87,6 +87,11 @@ fn a_ramp_with_its_schedule_gives_each_stage_and_how_speed_was_gained() {
         let kmh: f64 = cell(&out, &r, "belt_speed_kmh").parse().unwrap();
         assert_eq!(kmh, ramp.stages[stage].speed_kmh, "step at {t:.2} s");
         assert_eq!(cell(&out, &r, "speed_stage"), (stage + 1).to_string());
+        // While the belt reaches a new speed (the first 10 s of a later stage) the typed
+        // speed is not yet the belt's: no step length is made of it.
+        if stage > 0 && t - ramp.stages[stage].start_s < 10.0 {
+            assert_eq!(cell(&out, &r, "step_length_m"), "", "step at {t:.2} s");
+        }
     }
 
     let s = summary(&out);
