@@ -43,11 +43,21 @@ pub fn foot_angle(heel: Point, toe: Point, dir: f64) -> f64 {
     (heel.1 - toe.1).atan2((toe.0 - heel.0) * dir).to_degrees()
 }
 
-/// The value at `t` of a series (t, v) whose course may turn sharply at `t`: the trend of
-/// the two samples before `t` carried forward and the trend of the two after carried back,
-/// averaged (one side alone when the other has no samples). Plain interpolation would cut
-/// the corner.
-pub fn across_turn(series: &[(f64, f64)], t: f64) -> Option<f64> {
+/// Which way a course turns: down then up (a minimum) or up then down (a maximum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    Min,
+    Max,
+}
+
+/// The value at `t` of a series (t, v) whose course may turn sharply near `t`, between or on
+/// either side of the samples: the trend of the two samples before `t` carried forward and
+/// the trend of the two after carried back; of the two, the one on the turn's outer side (the
+/// higher for a minimum), which is exact for a course made of two straight pieces wherever
+/// the corner lies (one side alone when the other has no samples); trends within `noise` of
+/// each other are averaged. Plain interpolation would cut the corner; averaging the two trends
+/// is exact only when the corner is at `t`.
+pub fn across_turn(series: &[(f64, f64)], t: f64, turn: Turn, noise: f64) -> Option<f64> {
     let before: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 < t).rev().take(2).collect();
     let after: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 >= t).take(2).collect();
     let carry = |pts: &[&(f64, f64)]| match pts {
@@ -56,7 +66,17 @@ pub fn across_turn(series: &[(f64, f64)], t: f64) -> Option<f64> {
         [] => None,
     };
     match (carry(&before), carry(&after)) {
-        (Some(a), Some(b)) => Some(0.5 * (a + b)),
+        (Some(a), Some(b)) => {
+            // Two trends that differ by no more than noise are averaged (the larger of two
+            // noisy values is biased); the further apart, the nearer to the outer one.
+            let half_gap = 0.5 * (a - b).abs();
+            let outer = 1.0 - (-(2.0 * half_gap / noise).powi(2)).exp();
+            let sign = match turn {
+                Turn::Min => 1.0,
+                Turn::Max => -1.0,
+            };
+            Some(0.5 * (a + b) + sign * half_gap * outer)
+        }
         (a, b) => a.or(b),
     }
 }
@@ -124,9 +144,28 @@ mod tests {
         // would give 0.2 there.
         let v = |t: f64| (t - 1.0f64).abs();
         let pts: Vec<(f64, f64)> = [0.7, 0.9, 1.2, 1.4].iter().map(|t| (*t, v(*t))).collect();
-        assert!(across_turn(&pts, 1.0).unwrap().abs() < 1e-9);
-        assert!((across_turn(&pts[..1], 1.0).unwrap() - 0.3).abs() < 1e-9);
-        assert_eq!(across_turn(&[], 1.0), None);
+        assert!(across_turn(&pts, 1.0, Turn::Min, 1e-6).unwrap().abs() < 1e-9);
+        assert!((across_turn(&pts[..1], 1.0, Turn::Min, 1e-6).unwrap() - 0.3).abs() < 1e-9);
+        assert_eq!(across_turn(&[], 1.0, Turn::Min, 1e-6), None);
+        // The corner between the samples, away from `t`, with unequal slopes: each side's
+        // trend is exact on its own side, the other side's overshoots.
+        let v = |t: f64| {
+            if t < 0.95 {
+                20.0 * (0.95 - t)
+            } else {
+                2.0 * (t - 0.95)
+            }
+        };
+        let pts: Vec<(f64, f64)> = [0.8, 0.9, 1.0, 1.1].iter().map(|t| (*t, v(*t))).collect();
+        for t in [0.92, 0.97] {
+            let got = across_turn(&pts, t, Turn::Min, 1e-3).unwrap();
+            assert!((got - v(t)).abs() < 1e-9, "{t}: {got} vs {}", v(t));
+            let flipped: Vec<(f64, f64)> = pts.iter().map(|(t, v)| (*t, -v)).collect();
+            assert!((across_turn(&flipped, t, Turn::Max, 1e-3).unwrap() + v(t)).abs() < 1e-9);
+        }
+        // Trends a noise apart are averaged.
+        let pts = [(0.8, 1.0), (0.9, 1.0), (1.1, 2.0), (1.2, 2.0)];
+        assert!((across_turn(&pts, 1.0, Turn::Min, 100.0).unwrap() - 1.5).abs() < 1e-3);
     }
 
     #[test]

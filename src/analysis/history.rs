@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use super::body::BodyFrame;
-use super::geometry::{across_turn, fit_line, Point};
+use super::geometry::{across_turn, fit_line, Point, Turn};
 
 /// Seconds of body frames kept (longest walking stride ~1.5 s).
 const KEEP_S: f64 = 3.0;
@@ -14,6 +14,9 @@ const KEEP_S: f64 = 3.0;
 const HIP_FIT_S: f64 = 0.05;
 /// Trends around a turn are taken from frames this close to it.
 const TURN_WINDOW_S: f64 = 0.07;
+
+/// Two trends of a joint angle this far apart (degrees) are told from keypoint noise.
+const TURN_NOISE_DEG: f64 = 5.0;
 
 #[derive(Debug, Default)]
 pub struct History {
@@ -77,18 +80,17 @@ impl History {
         Some(out)
     }
 
-    /// A quantity at instant `t` where its course may turn sharply (a joint angle at contact
-    /// stops extending and starts to flex): the trend of the two frames before `t` carried
-    /// forward and the trend of the two after carried back, averaged. Plain interpolation
+    /// A quantity at instant `t` near which its course may turn sharply (a joint angle at
+    /// contact stops extending and starts to flex), in degrees: see [`across_turn`]. Plain interpolation
     /// would cut the corner by up to 7° at 30 fps.
-    pub fn at_turn(&self, t: f64, value: impl Fn(&BodyFrame) -> Option<f64>) -> Option<f64> {
+    pub fn at_turn(&self, t: f64, turn: Turn, value: impl Fn(&BodyFrame) -> Option<f64>) -> Option<f64> {
         let near: Vec<(f64, f64)> = self
             .frames
             .iter()
             .filter(|f| (f.t - t).abs() <= TURN_WINDOW_S)
             .filter_map(|f| value(f).map(|v| (f.t, v)))
             .collect();
-        across_turn(&near, t)
+        across_turn(&near, t, turn, TURN_NOISE_DEG)
     }
 
     /// The hip centre's image x at `t`, from a line through the frames within 50 ms.

@@ -90,7 +90,7 @@ pub const METRICS: [MetricInfo; 17] = [
         name: "overstride_ratio",
         unit: "leg lengths",
         label: "overstride",
-        definition: "the point that touched first (heel, mid-foot or toe) ahead of the hip centre at initial contact / (hip-knee + knee-ankle)",
+        definition: "a point of the sole ahead of the hip centre at initial contact / (hip-knee + knee-ankle); the point moves with the foot's angle over its flat angle: the heel at 30 deg toe-up, mid-sole when flat, the toe at 30 deg toe-down",
         decimals: 4,
         floor: Some(0.02),
     },

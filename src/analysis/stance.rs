@@ -3,7 +3,7 @@
 //! cue if it passed while the session is running.
 
 use super::events::GaitEvent;
-use super::geometry::median;
+use super::geometry::{median, Turn};
 use super::metrics::{self, ContactMetrics};
 use super::step::ContactPose;
 use super::validity::{self, Gait, StepFacts};
@@ -81,13 +81,15 @@ impl GaitAnalyzer {
             contact: ic.contact.map_or(xy(leg.heel), |c| (c.x, c.y)),
             dir: body.dir,
         };
+        // Knee flexion turns at a minimum near contact (the knee stops extending and starts
+        // to flex), the shank angle at a maximum.
         let turn = metrics::AnglesAtTurn {
             shank: self
                 .history
-                .at_turn(ic.t, |b| metrics::shank_angle(b, ic.side, 0.0)),
+                .at_turn(ic.t, Turn::Max, |b| metrics::shank_angle(b, ic.side, 0.0)),
             knee: self
                 .history
-                .at_turn(ic.t, |b| Some(metrics::knee_flexion(b, ic.side))),
+                .at_turn(ic.t, Turn::Min, |b| Some(metrics::knee_flexion(b, ic.side))),
         };
         let contact = metrics::at_contact(
             &body,
@@ -170,9 +172,12 @@ impl GaitAnalyzer {
         if let Some(b) = &to_body {
             confidence = confidence.min(metrics::leg_visibility(b, side));
         }
-        // Timing from a leg the camera cannot see is a guess: unknown, like its angles.
+        // Timing from a leg the camera cannot see is a guess: unknown, like its angles, unless
+        // the treadmill detector fitted the stance over its frames (a far foot is seen less
+        // well in any one frame, but its stance as a whole is followed).
         let seen = confidence >= min_vis;
-        let contact_time_s = contact_time_s.filter(|_| seen);
+        let timed = seen || open.ic.contact.is_some();
+        let contact_time_s = contact_time_s.filter(|_| timed);
         let cadence_spm = self.cadence_spm();
         // Loading response ends about a fifth of the way through stance.
         let shank_angle_lr_deg = contact_time_s
@@ -182,8 +187,8 @@ impl GaitAnalyzer {
             step: open.step,
             side,
             ic_time_s: open.ic.t,
-            toe_off_time_s: to.map(|e| e.t).filter(|_| seen),
-            step_time_s: open.step_time_s.filter(|_| seen),
+            toe_off_time_s: to.map(|e| e.t).filter(|_| timed),
+            step_time_s: open.step_time_s.filter(|_| timed),
             cadence_spm,
             contact_time_s,
             overstride_ratio: open.contact.overstride_ratio,
@@ -224,7 +229,7 @@ impl GaitAnalyzer {
             step_time_s: record.step_time_s,
             contact_time_s: record.contact_time_s,
             duty_factor: record.duty_factor,
-            seen,
+            seen: timed,
             has_toe_off: to.is_some(),
             person_changed: open.track != self.track,
             knee_flexion_ic_deg: record.knee_flexion_ic_deg,

@@ -18,7 +18,8 @@ use tracing::info;
 use super::gait_stage::{GaitOutputs, GaitStage};
 use super::stages::{spawn_pose, Posed, LOOK_AROUND_S};
 use super::{join_stage, progress_bar};
-use crate::analysis::{AnalysisConfig, PoseSample};
+use crate::analysis::geometry::median;
+use crate::analysis::{AnalysisConfig, Metric, PoseSample, Side, StepRecord};
 use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
 use crate::frame::Frame;
@@ -28,6 +29,7 @@ use crate::pose::config::PoseConfig;
 use crate::record::clip::ClipWriter;
 use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::session_dir::{claim_default, SessionDir};
+use crate::record::summary::MIN_VALID_STEPS;
 use crate::timing::StageTimes;
 
 /// Frames in flight between two stages; small, so memory stays flat.
@@ -118,6 +120,7 @@ impl std::fmt::Display for AnalyzeSummary {
                 self.frames
             )?;
         }
+        write!(f, "{}", PerSide(&self.gait.steps))?;
         if let Some(clip) = &self.clip {
             writeln!(f, "annotated clip: {}", clip.display())?;
         }
@@ -128,6 +131,55 @@ impl std::fmt::Display for AnalyzeSummary {
         writeln!(f, "summary:        {}", self.gait.summary_json.display())?;
         if let Some(r) = &self.report {
             writeln!(f, "report:         {}", r.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// The counted steps' key numbers, one column per side: medians over the steps that passed
+/// the running checks, withheld (as in `summary.json`) for a side with too few of them.
+struct PerSide<'a>(&'a [StepRecord]);
+
+/// The numbers printed, in order.
+const PRINTED: [Metric; 7] = [
+    Metric::Cadence,
+    Metric::ContactTime,
+    Metric::DutyFactor,
+    Metric::Overstride,
+    Metric::KneeFlexionIc,
+    Metric::ShankAngleIc,
+    Metric::FootStrikeAngle,
+];
+
+impl std::fmt::Display for PerSide<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counted = |side: Side| -> Vec<&StepRecord> {
+            self.0.iter().filter(|s| s.valid && s.side == side).collect()
+        };
+        let (left, right) = (counted(Side::Left), counted(Side::Right));
+        writeln!(
+            f,
+            "{:<44} {:>12} {:>12}",
+            "medians of the counted steps",
+            format!("left ({})", left.len()),
+            format!("right ({})", right.len())
+        )?;
+        for metric in PRINTED {
+            let info = metric.info();
+            let median_of = |steps: &[&StepRecord]| -> String {
+                if steps.len() < MIN_VALID_STEPS {
+                    return "too few".into();
+                }
+                let values: Vec<f64> = steps.iter().filter_map(|s| s.value(metric)).collect();
+                median(&values).map_or("unknown".into(), |v| format!("{v:.*}", info.decimals.min(2)))
+            };
+            writeln!(
+                f,
+                "  {:<42} {:>12} {:>12}",
+                format!("{} ({})", info.label, info.unit),
+                median_of(&left),
+                median_of(&right)
+            )?;
         }
         Ok(())
     }

@@ -113,10 +113,10 @@ impl BlazePose {
         Ok(Body::of(&lm.keypoints).map(|body| (lm, body)))
     }
 
-    /// `lm` is the runner in this frame: remember where to look next. `found_again`: the
-    /// runner was not tracked into this frame (a new track begins).
-    fn keep(&mut self, lm: Landmarks, body: &Body, roi: &Roi, found_again: bool) -> Pose {
-        if found_again {
+    /// `lm` is the runner in this frame: remember where to look next. `new_person`: someone
+    /// other than the runner of the frames before may be meant (a new track begins).
+    fn keep(&mut self, lm: Landmarks, body: &Body, roi: &Roi, new_person: bool) -> Pose {
+        if new_person {
             self.track += 1;
         }
         self.tracked = Some(lm.next_roi);
@@ -196,7 +196,8 @@ impl BlazePose {
             }
             match &self.identity {
                 Some(id) if id.matches(&body, worn.as_ref()) => {
-                    return Ok(Some(self.keep(lm, &body, &roi, true)));
+                    // The runner, found again: the same person, the same track.
+                    return Ok(Some(self.keep(lm, &body, &roi, false)));
                 }
                 None => match body.not_a_runner() {
                     None => {

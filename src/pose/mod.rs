@@ -29,8 +29,9 @@ pub struct Pose {
     pub presence: f32,
     /// The crop the keypoints were computed in.
     pub roi: Roi,
-    /// Which continuous track this pose belongs to: a new number each time the runner
-    /// is found again by the detector after being lost.
+    /// Which person this pose belongs to: a new number each time someone is chosen as the
+    /// runner (or, without choosing, each time the detector finds a person again). The chosen
+    /// runner found again by the detector after a lost frame keeps the number.
     pub track: u64,
 }
 

@@ -17,6 +17,7 @@ mod live_session;
 mod pelvic_markers;
 mod pose_reference;
 mod privacy_demo;
+mod real_runner;
 mod report_compare;
 mod report_stills;
 mod runner_identity;

@@ -1,46 +1,56 @@
-//! One foot on the treadmill: whether it is on the belt or in the air, and when it landed
-//! and lifted, placed between frames (see [`super::treadmill`] for the method). It learns its
-//! own belt line, belt velocity, flat-foot angle and habitual strike as it goes.
+//! One foot on the treadmill, followed through its stride: its fore-aft swing relative to the
+//! hips gives each stride's frame (the foot furthest ahead, then furthest behind), and the
+//! stance between the two is fitted (see [`super::treadmill`] for the method). It keeps what
+//! it learned of the belt (velocity, the foot's flat angle, keypoint noise) and its habitual
+//! strike.
 
 use std::collections::VecDeque;
 
-use super::belt::{Belt, BeltLine};
+use super::belt::Belt;
 use super::kink;
 use super::{ContactPoint, EventKind, GaitEvent};
 use crate::analysis::geometry::{fit_line, median, Point};
 use crate::analysis::sample::Side;
 use crate::analysis::validity::FootStrike;
 
-/// A point within this height of its belt line (leg lengths) rests on the belt: about three
-/// times the keypoint noise of a good side view.
-const ON_BELT_FRAC: f64 = 0.03;
-/// A point this far above its belt line (leg lengths) is clearly in the air.
-const HIGH_FRAC: f64 = 0.06;
-/// A contact (or a lift-off) is confirmed after this many samples spanning this long.
-const CONFIRM_SAMPLES: usize = 2;
-const CONFIRM_S: f64 = 0.025;
-/// Samples from this long before the first one near (or clear of) the belt are fitted; for a
-/// landing, from the last time the foot was clearly up if that is longer, up to
-/// `MAX_DESCENT_S`.
-const FIT_WINDOW_S: f64 = 0.08;
-const MAX_DESCENT_S: f64 = 0.25;
-/// A landing is confirmed once this many samples, spanning this long, lie past the fitted
-/// contact (they pin the stance level), or after `MAX_LANDING_SAMPLES` samples near the
-/// belt whatever the fit says.
-const SETTLED_SAMPLES: usize = 3;
-const SETTLED_S: f64 = 0.04;
-const MAX_LANDING_SAMPLES: usize = 8;
-/// Physiological floors: no foot swings through faster, or stays down shorter, than this.
-const MIN_SWING_S: f64 = 0.2;
+/// The foot's swing must turn back by this much (leg lengths) to confirm its forward or
+/// backward extreme: far above keypoint noise (~0.03), above a lost far foot's one-frame
+/// jump once despiked, far below a running or walking swing (0.5–1.2).
+const REVERSAL_FRAC: f64 = 0.2;
+/// Between the foot's forward and backward extremes lie the stance and the start of the
+/// swing. The stance's core, where every strike type rests flat on the belt, is taken as this
+/// share of that span (heel strikers are flat by ~15 % of stance, the heel rises after ~60 %;
+/// the stance is ~70–85 % of the span).
+const CORE: (f64, f64) = (0.2, 0.55);
+/// Samples in the core needed to fit the stance.
+const MIN_CORE_SAMPLES: usize = 2;
+/// The approach to the belt is fitted from this long before the forward extreme (at least
+/// `APPROACH_SHARE` of the span), the lift from the middle of the core on.
+const APPROACH_S: f64 = 0.1;
+const APPROACH_SHARE: f64 = 0.25;
+/// The toe's rise is fitted up to this long past the foot's backward extreme.
+const LIFT_FIT_S: f64 = 0.1;
+/// Physiological limits: no foot stays down shorter or longer than this in gait (sprinting
+/// ~0.08 s, slow walking ~1 s), nor swings through faster than `MIN_SWING_S`.
 const MIN_CONTACT_S: f64 = 0.08;
-/// Longer on the belt than this is standing, not a step.
-const MAX_CONTACT_S: f64 = 2.0;
-/// The foot angle at contact is the median of the samples this long before it neared the belt.
+const MAX_CONTACT_S: f64 = 1.2;
+const MIN_SWING_S: f64 = 0.15;
+/// The foot angle at contact is the median of the samples this long before it.
 const STRIKE_WINDOW_S: f64 = 0.05;
+/// The point measured at contact moves from the heel (foot this many degrees toe-up over its
+/// flat angle) through the middle of the sole (flat) to the toe (as many toe-down), linearly:
+/// a landing near flat is measured near the middle whatever its noisy strike label says, and
+/// 2° of angle noise moves the point by 1/30 of a foot (~9 mm).
+const FULL_TILT_DEG: f64 = 30.0;
+/// The point that touches first is the heel or the toe beyond this angle over the flat foot,
+/// moving between them within it (keypoint noise makes a flat landing's angle ±2°).
+const TOUCH_TILT_DEG: f64 = 4.0;
 /// A foot's usual strike is the commonest of its last this many known ones.
 const USUAL_STRIKE_STEPS: usize = 10;
-/// Samples kept per foot, seconds.
+/// Samples kept per foot, seconds (more than the slowest stride, ~1.3 s).
 const KEEP_S: f64 = 2.5;
+/// A heel–toe distance outside this range (leg lengths) is not a foot: the model lost it.
+const FOOT_LENGTH_FRAC: (f64, f64) = (0.08, 0.6);
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Sample {
@@ -48,7 +58,8 @@ pub(super) struct Sample {
     pub(super) t: f64,
     pub(super) heel: Point,
     pub(super) toe: Point,
-    /// Leg length (px) and running direction at this frame.
+    /// Hip centre's image x, leg length (px) and running direction at this frame.
+    pub(super) hip_x: f64,
     pub(super) leg: f64,
     pub(super) dir: f64,
 }
@@ -69,22 +80,52 @@ impl Sample {
         )
     }
 
-    /// Height of the lowest point above its belt line, pixels (image y points down).
-    fn clearance(&self, line: &BeltLine) -> f64 {
-        (line.heel_y - self.heel.1).min(line.toe_y - self.toe.1)
+    /// How far ahead of the hips the middle of the foot is, leg lengths.
+    fn forward(&self) -> f64 {
+        (self.along(0.5).0 - self.hip_x) * self.dir / self.leg
+    }
+
+    fn is_foot(&self) -> bool {
+        let len = (self.toe.0 - self.heel.0).hypot(self.toe.1 - self.heel.1) / self.leg;
+        (FOOT_LENGTH_FRAC.0..=FOOT_LENGTH_FRAC.1).contains(&len)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Phase {
-    /// Not yet seen clear of the belt.
-    Unknown,
-    Air,
-    /// On the belt since `ic`; `reported`: whether that contact was reported as a step.
-    Ground {
-        ic: f64,
-        reported: bool,
-    },
+/// Turning points of a signal, with hysteresis: `(t, is_max)` once the signal has come back
+/// from the extreme by `delta`.
+#[derive(Debug, Clone, Default)]
+struct Turns {
+    /// The extreme being followed: (value, t, is_max).
+    best: Option<(f64, f64, bool)>,
+}
+
+impl Turns {
+    fn push(&mut self, v: f64, t: f64, delta: f64) -> Option<(f64, bool)> {
+        let Some((best, bt, is_max)) = self.best else {
+            // Which way it goes first is not known: follow a maximum, and switch if the
+            // signal falls from where it started.
+            self.best = Some((v, t, true));
+            return None;
+        };
+        let sign = if is_max { 1.0 } else { -1.0 };
+        if sign * (v - best) > 0.0 {
+            self.best = Some((v, t, is_max));
+            None
+        } else if sign * (best - v) > delta {
+            self.best = Some((v, t, !is_max));
+            Some((bt, is_max))
+        } else {
+            None
+        }
+    }
+}
+
+/// One foot's stance, fitted.
+#[derive(Debug, Clone, Copy)]
+struct Stance {
+    ic: f64,
+    to: Option<f64>,
+    contact: ContactPoint,
 }
 
 #[derive(Debug, Clone)]
@@ -92,15 +133,13 @@ pub(super) struct Foot {
     side: Side,
     pub(super) samples: VecDeque<Sample>,
     pub(super) belt: Belt,
-    phase: Phase,
-    /// The first sample of the current run on (in the air: landing) or off (on the ground:
-    /// leaving) the belt, and how many samples it has.
-    run: Option<(f64, usize)>,
+    turns: Turns,
+    /// The forward extreme of the stride under way, if seen.
+    forward_at: Option<f64>,
     last_ic: Option<f64>,
     last_to: Option<f64>,
-    /// The last time the foot was clearly up.
-    last_high: Option<f64>,
-    /// The strikes of the last steps whose strike was known.
+    /// Stances fitted so far.
+    stances: usize,
     strikes: VecDeque<FootStrike>,
 }
 
@@ -110,101 +149,73 @@ impl Foot {
             side,
             samples: VecDeque::new(),
             belt: Belt::default(),
-            phase: Phase::Unknown,
-            run: None,
+            turns: Turns::default(),
+            forward_at: None,
             last_ic: None,
             last_to: None,
-            last_high: None,
+            stances: 0,
             strikes: VecDeque::new(),
         }
     }
 
-    pub(super) fn push(&mut self, s: Sample, now: (u64, f64), min_stride_s: f64) -> Option<GaitEvent> {
+    /// Whether a stance of this foot has been fitted (its events are timed from then on).
+    pub(super) fn timed(&self) -> bool {
+        self.stances > 0
+    }
+
+    /// Feeds one sample; returns the events of a stance it completes (contact, then toe-off).
+    pub(super) fn push(&mut self, s: Sample, now: (u64, f64), min_stride_s: f64) -> Vec<GaitEvent> {
+        if !s.is_foot() {
+            return Vec::new();
+        }
         self.samples.push_back(s);
         while self.samples.front().is_some_and(|f| s.t - f.t > KEEP_S) {
             self.samples.pop_front();
         }
-        self.belt.add(s.t, s.heel.1, s.toe.1);
-        let line = self.belt.line()?;
-        let clearance = s.clearance(&line);
-        let on = clearance <= ON_BELT_FRAC * s.leg;
-        if clearance > HIGH_FRAC * s.leg {
-            self.last_high = Some(s.t);
+        // The swing is followed one sample late, through a median of three: a foot the
+        // model loses for one frame does not make a turn.
+        let n = self.samples.len();
+        if n < 3 {
+            return Vec::new();
         }
-        // Samples that count toward the change the phase is waiting for.
-        let counts = match self.phase {
-            Phase::Unknown | Phase::Ground { .. } => !on,
-            Phase::Air => on,
+        let mut three = [
+            self.samples[n - 3].forward(),
+            self.samples[n - 2].forward(),
+            self.samples[n - 1].forward(),
+        ];
+        three.sort_by(f64::total_cmp);
+        let Some((turn_t, was_max)) = self.turns.push(three[1], self.samples[n - 2].t, REVERSAL_FRAC) else {
+            return Vec::new();
         };
-        // Coming down, a noisy sample just above the line does not restart the landing: only
-        // being clearly up again does.
-        let keeps = counts
-            || self.phase == Phase::Air && self.run.is_some() && self.last_high.is_none_or(|h| h < s.t);
-        self.run = match (keeps, self.run) {
-            (false, _) => None,
-            (true, None) => Some((s.t, usize::from(counts))),
-            (true, Some((t0, n))) => Some((t0, n + usize::from(counts))),
+        if was_max {
+            self.forward_at = Some(turn_t);
+            return Vec::new();
+        }
+        let Some(forward_at) = self.forward_at.take() else {
+            return Vec::new();
         };
-        let (t0, n) = self.run?;
-        if n < CONFIRM_SAMPLES || s.t - t0 < CONFIRM_S - 1e-9 {
-            return None;
+        let Some(stance) = self.fit_stance(forward_at, turn_t) else {
+            return Vec::new();
+        };
+        self.stances += 1;
+        let too_soon = self.last_ic.is_some_and(|ic| stance.ic - ic < min_stride_s)
+            || self.last_to.is_some_and(|to| stance.ic - to < MIN_SWING_S);
+        if too_soon {
+            return Vec::new();
         }
-        match self.phase {
-            Phase::Unknown => {
-                // Seen clear of the belt: from the next landing on, events can be timed.
-                self.run = None;
-                self.phase = Phase::Air;
-                None
-            }
-            Phase::Air => {
-                let (t, contact, after) = self.place_contact(t0, &line);
-                let settled = after >= SETTLED_SAMPLES && s.t - t >= SETTLED_S;
-                if !settled && n < MAX_LANDING_SAMPLES {
-                    // Still coming down: wait for the samples past the contact.
-                    return None;
-                }
-                self.run = None;
-                let too_soon = self.last_ic.is_some_and(|ic| t - ic < min_stride_s)
-                    || self.last_to.is_some_and(|to| t - to < MIN_SWING_S);
-                if too_soon {
-                    // A foot put down again too soon to be a step (or noise on a swinging
-                    // foot): it rests on the belt, but no contact is reported.
-                    self.phase = Phase::Ground {
-                        ic: t,
-                        reported: false,
-                    };
-                    return None;
-                }
-                self.phase = Phase::Ground {
-                    ic: t,
-                    reported: true,
-                };
-                self.last_ic = Some(t);
-                if let Some(k) = contact.strike {
-                    self.strikes.push_back(k);
-                    if self.strikes.len() > USUAL_STRIKE_STEPS {
-                        self.strikes.pop_front();
-                    }
-                }
-                Some(self.event(EventKind::InitialContact, t, Some(contact), now))
-            }
-            Phase::Ground { ic, reported } => {
-                self.run = None;
-                if t0 - ic < MIN_CONTACT_S {
-                    return None;
-                }
-                let t = self.place_toe_off(t0, ic, &line);
-                self.phase = Phase::Air;
-                let standing = t - ic > MAX_CONTACT_S;
-                if !reported {
-                    // The end of an unreported rest: nothing to tell, nothing to learn.
-                    return None;
-                }
-                self.learn_stance(ic, t);
-                self.last_to = Some(t);
-                (!standing).then(|| self.event(EventKind::ToeOff, t, None, now))
+        self.last_ic = Some(stance.ic);
+        if let Some(k) = stance.contact.strike {
+            self.strikes.push_back(k);
+            if self.strikes.len() > USUAL_STRIKE_STEPS {
+                self.strikes.pop_front();
             }
         }
+        let mut out = vec![self.event(EventKind::InitialContact, stance.ic, Some(stance.contact), now)];
+        if let Some(to) = stance.to {
+            self.last_to = Some(to);
+            out.push(self.event(EventKind::ToeOff, to, None, now));
+        }
+        out
     }
 
     fn event(&self, kind: EventKind, t: f64, contact: Option<ContactPoint>, now: (u64, f64)) -> GaitEvent {
@@ -225,132 +236,157 @@ impl Foot {
         }
     }
 
-    /// Places the IC of a contact whose first sample near the belt is at `t_on`: the kink
-    /// where the closing gaps reach zero, and how many samples lie past it.
-    fn place_contact(&self, t_on: f64, line: &BeltLine) -> (f64, ContactPoint, usize) {
-        // From the last time the foot was clearly up (before a gap in the frames, too), and
-        // at least a little before it came near.
-        let from = self
-            .last_high
-            .filter(|h| *h < t_on && t_on - h <= MAX_DESCENT_S)
-            .map_or(t_on - FIT_WINDOW_S, |h| h.min(t_on - FIT_WINDOW_S));
+    /// Fits the stance between the foot's forward extreme at `t_f` and its backward one at
+    /// `t_b`: the line the foot rides on the belt (its core), the contact where the approach
+    /// joins it, the toe-off where the toe rises from it.
+    fn fit_stance(&mut self, t_f: f64, t_b: f64) -> Option<Stance> {
+        let span = t_b - t_f;
+        if span < MIN_CONTACT_S {
+            return None;
+        }
+        let (core_from, core_to) = (t_f + CORE.0 * span, t_f + CORE.1 * span);
+        let core: Vec<Sample> = self
+            .samples
+            .iter()
+            .filter(|s| s.t >= core_from && s.t <= core_to)
+            .copied()
+            .collect();
+        if core.len() < MIN_CORE_SAMPLES {
+            return None;
+        }
+        // The flat foot: its angle, heights and the belt's velocity in the image.
+        let angles: Vec<f64> = core.iter().map(Sample::foot_angle).collect();
+        self.belt.add_flat_angles(&angles);
+        let heel_y = median(&core.iter().map(|s| s.heel.1).collect::<Vec<_>>())?;
+        let toe_y = median(&core.iter().map(|s| s.toe.1).collect::<Vec<_>>())?;
+        let mid: Vec<(f64, f64)> = core.iter().map(|s| (s.t, s.along(0.5).0)).collect();
+        if let Some((v, _)) = (core.len() >= 3).then(|| fit_line(&mid, 0.0)).flatten() {
+            // Only a velocity that goes backward is the belt's.
+            if v * core[0].dir < 0.0 {
+                self.belt.add_velocity(v);
+            }
+        }
+        let velocity = self
+            .belt
+            .velocity()
+            .or_else(|| fit_line(&mid, 0.0).map(|l| l.0))
+            .filter(|v| v * core[0].dir < 0.0)?;
+        let from = t_f - APPROACH_S.max(APPROACH_SHARE * span);
         let window: Vec<Sample> = self
             .samples
             .iter()
-            .filter(|s| s.t >= from - 1e-9)
+            .filter(|s| s.t >= from && s.t <= core_to)
             .copied()
             .collect();
-        // (a gap in the frames after the landing does not widen the search)
-        let now = window.last().map_or(t_on, |s| s.t).min(t_on + MAX_DESCENT_S);
-        let first = *window
+        // The contact, first at the middle of the foot; then the foot's angle just before it
+        // says which point touched first, and the contact is fitted again at that point.
+        let first = self.contact_at(&window, &core, 0.5, (heel_y, toe_y), velocity, (from, core_from))?;
+        let before: Vec<f64> = window
             .iter()
-            .find(|s| s.t >= t_on)
-            .expect("the landing sample is kept");
-        // Without a strike type, whichever point came down lowest touched first.
-        let lowest = if line.heel_y - first.heel.1 <= line.toe_y - first.toe.1 {
-            0.0
-        } else {
-            1.0
-        };
-        let landing = |f: f64| -> Vec<(f64, f64)> {
-            // Reversed in time, the gaps grow from zero at IC going back.
-            let belt_y = line.at(f);
-            window.iter().map(|s| (-s.t, belt_y - s.along(f).1)).collect()
-        };
-        // A slowly wandering keypoint error lifts or lowers the whole landing: the flat
-        // level is fitted. The foot may slow down (or speed up) as it comes down.
-        let fit_y = |dy: &[(f64, f64)]| {
-            let y = kink::Series {
-                pts: dy,
-                growth: kink::Growth::Curved,
-                free_level: true,
-            };
-            kink::fit(&[y], -now, -from).map_or(t_on, |(k, _)| -k)
-        };
-        // The foot's angle just before it neared the belt (late swing holds it nearly still),
-        // against its flat angle; the strike is left unknown when keypoint noise could put
-        // the angle across a class boundary.
-        let angles: Vec<f64> = window
-            .iter()
-            .filter(|s| s.t < t_on && t_on - s.t <= STRIKE_WINDOW_S)
+            .filter(|s| s.t < first && first - s.t <= STRIKE_WINDOW_S)
             .map(Sample::foot_angle)
             .collect();
-        let foot_angle = median(&angles).map(|a| a - self.belt.flat_angle());
+        let before = if before.is_empty() {
+            window
+                .iter()
+                .rev()
+                .find(|s| s.t < first)
+                .map(|s| vec![s.foot_angle()])
+                .unwrap_or_default()
+        } else {
+            before
+        };
+        let foot_angle = median(&before).map(|a| a - self.belt.flat_angle());
         let noise = self
             .belt
             .angle_noise()
-            .map(|sd| sd / (angles.len().max(1) as f64).sqrt());
+            .map(|sd| sd / (before.len().max(1) as f64).sqrt());
         let strike = foot_angle
             .zip(noise)
             .and_then(|(a, sd)| FootStrike::classify(a, sd));
-        // The point that touched first: this step's strike when it is clear, else the foot's
-        // usual one (a runner's strike is habitual; a noisy angle near a boundary should not
-        // move the point by half a foot), else the lowest point.
-        let clear = foot_angle
-            .zip(noise)
-            .is_some_and(|(a, sd)| FootStrike::clear_of_boundaries(a, sd, 2.0));
-        let usual = self.usual_strike();
-        let f = match (strike, usual) {
-            (Some(s), _) if clear => s.contact_fraction(),
-            (_, Some(u)) => u.contact_fraction(),
-            (Some(s), None) => s.contact_fraction(),
-            (None, None) => lowest,
+        // The lower end of the foot touches first (both ends within a few degrees of flat);
+        // the overstride is measured at a point that moves with the angle more slowly.
+        let along = |full_tilt_deg: f64| {
+            foot_angle.map_or(0.5, |a| (0.5 - a / (2.0 * full_tilt_deg)).clamp(0.0, 1.0))
         };
-        let belt_y = line.at(f);
-        let dy = landing(f);
-        let t_y = fit_y(&dy);
+        let touch = along(TOUCH_TILT_DEG);
+        let ic = self.contact_at(
+            &window,
+            &core,
+            touch,
+            (heel_y, toe_y),
+            velocity,
+            (from, core_from),
+        )?;
+        let f = along(FULL_TILT_DEG);
+        let line_x = stance_line(&core, f, velocity, ic)?;
+        let contact = ContactPoint {
+            x: line_x(ic),
+            y: heel_y + f * (toe_y - heel_y),
+            strike,
+            foot_angle_deg: foot_angle,
+        };
+        let to = self
+            .toe_off(0.5 * (core_from + core_to), t_b, toe_y)
+            .filter(|to| (MIN_CONTACT_S..=MAX_CONTACT_S).contains(&(to - ic)));
+        Some(Stance { ic, to, contact })
+    }
+
+    /// The instant the point `f` of the way from heel to toe joined the belt: where its height
+    /// above the stance level and its lag behind the stance line both close to zero, fitted as
+    /// one kink over the approach and the core (see `kink.rs`), searched within `range`.
+    fn contact_at(
+        &self,
+        window: &[Sample],
+        core: &[Sample],
+        f: f64,
+        (heel_y, toe_y): (f64, f64),
+        velocity: f64,
+        (lo, hi): (f64, f64),
+    ) -> Option<f64> {
+        let level = heel_y + f * (toe_y - heel_y);
+        let dy: Vec<(f64, f64)> = window.iter().map(|s| (-s.t, level - s.along(f).1)).collect();
+        let line_x = stance_line(core, f, velocity, hi)?;
+        let dx: Vec<(f64, f64)> = window
+            .iter()
+            .map(|s| (-s.t, (line_x(s.t) - s.along(f).0) * s.dir))
+            .collect();
+        // Reversed in time, both gaps grow from zero at contact going back: the foot comes
+        // down (slowing or not) and, in late swing, lags the belt more and more.
         let y = kink::Series {
             pts: &dy,
             growth: kink::Growth::Curved,
             free_level: true,
         };
-        // The stance line through the samples past that, moving at the belt's velocity.
-        let velocity = self.belt.velocity();
-        let line_x = velocity.and_then(|v| {
-            let xs: Vec<f64> = window
-                .iter()
-                .filter(|s| s.t > t_y)
-                .map(|s| s.along(f).0 - v * (s.t - t_y))
-                .collect();
-            median(&xs).map(|x0| move |t: f64| x0 + v * (t - t_y))
-        });
-        let t = match line_x {
-            Some(line_x) => {
-                let dx: Vec<(f64, f64)> = window
-                    .iter()
-                    .map(|s| (-s.t, (line_x(s.t) - s.along(f).0) * s.dir))
-                    .collect();
-                // Retraction speeds the foot's lag behind the belt's line up going back in time.
-                // (its level is 0 by construction: the line runs through the stance samples)
-                let x = kink::Series {
-                    pts: &dx,
-                    growth: kink::Growth::SpeedingUp,
-                    free_level: false,
-                };
-                kink::fit(&[y, x], -now, -from).map_or(t_y, |(k, _)| -k)
-            }
-            None => t_y,
+        let x = kink::Series {
+            pts: &dx,
+            growth: kink::Growth::SpeedingUp,
+            free_level: false,
         };
-        let after = window.iter().filter(|s| s.t > t).count();
-        let x = match line_x {
-            Some(line_x) => line_x(t),
-            None => first.along(f).0,
-        };
-        let contact = ContactPoint {
-            x,
-            y: belt_y,
-            strike,
-            foot_angle_deg: foot_angle,
-        };
-        (t, contact, after)
+        kink::fit(&[y, x], -hi, -lo).map(|(k, _)| -k)
     }
 
-    /// Whether the foot has been seen clear of the belt, so its events can be timed.
-    pub(super) fn timed(&self) -> bool {
-        self.phase != Phase::Unknown
+    /// The toe-off: where the toe's rise above its stance level starts, searched from the
+    /// middle of the stance to the foot's backward extreme, fitted over the samples up to
+    /// `LIFT_FIT_S` past that (the toe may leave the belt just before the foot turns).
+    fn toe_off(&self, from: f64, to: f64, toe_y: f64) -> Option<f64> {
+        let rise: Vec<(f64, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.t >= from && s.t <= to + LIFT_FIT_S)
+            .map(|s| (s.t, toe_y - s.toe.1))
+            .collect();
+        // The toe rises faster and faster as the knee flexes into swing.
+        let toe = kink::Series {
+            pts: &rise,
+            growth: kink::Growth::SpeedingUp,
+            free_level: true,
+        };
+        kink::fit(&[toe], from, to).map(|(k, _)| k)
     }
 
     /// The strike this foot showed most often over its last steps.
+    #[allow(dead_code)]
     fn usual_strike(&self) -> Option<FootStrike> {
         [FootStrike::Heel, FootStrike::Mid, FootStrike::Fore]
             .into_iter()
@@ -359,50 +395,14 @@ impl Foot {
             .max_by_key(|(_, n)| *n)
             .map(|(k, _)| k)
     }
+}
 
-    /// Places the TO of a lift whose first sample clear of the belt is at `t_off`: the kink
-    /// where the toe's height starts to grow.
-    fn place_toe_off(&self, t_off: f64, ic: f64, line: &BeltLine) -> f64 {
-        let from = (t_off - FIT_WINDOW_S).max(ic + MIN_CONTACT_S);
-        let rise: Vec<(f64, f64)> = self
-            .samples
-            .iter()
-            .filter(|s| s.t >= from)
-            .map(|s| (s.t, line.toe_y - s.toe.1))
-            .collect();
-        // The toe rises faster and faster as the knee flexes into swing.
-        let toe = kink::Series {
-            pts: &rise,
-            growth: kink::Growth::SpeedingUp,
-            free_level: true,
-        };
-        kink::fit(&[toe], from, t_off).map_or(t_off, |(k, _)| k)
-    }
-
-    /// Learns the belt velocity and the flat foot from one stance.
-    fn learn_stance(&mut self, ic: f64, to: f64) {
-        let tc = to - ic;
-        if !(MIN_CONTACT_S..=MAX_CONTACT_S).contains(&tc) {
-            return;
-        }
-        // The toe rests on the belt from foot-flat to toe-off whatever the strike.
-        let toe: Vec<(f64, f64)> = self
-            .samples
-            .iter()
-            .filter(|s| s.t >= ic + 0.25 * tc && s.t <= to - 0.1 * tc)
-            .map(|s| (s.t, s.toe.0))
-            .collect();
-        if toe.len() >= 3 {
-            if let Some((v, _)) = fit_line(&toe, ic) {
-                self.belt.add_velocity(v);
-            }
-        }
-        let flat: Vec<f64> = self
-            .samples
-            .iter()
-            .filter(|s| s.t >= ic + 0.25 * tc && s.t <= ic + 0.5 * tc)
-            .map(Sample::foot_angle)
-            .collect();
-        self.belt.add_flat_angles(&flat);
-    }
+/// The line a point `f` of the way from heel to toe rides on the belt through the stance's
+/// core: image x at any instant, moving at `velocity` px/s.
+fn stance_line(core: &[Sample], f: f64, velocity: f64, t0: f64) -> Option<impl Fn(f64) -> f64> {
+    let xs: Vec<f64> = core
+        .iter()
+        .map(|s| s.along(f).0 - velocity * (s.t - t0))
+        .collect();
+    median(&xs).map(|x0| move |t: f64| x0 + velocity * (t - t0))
 }

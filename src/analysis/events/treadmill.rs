@@ -1,21 +1,32 @@
-//! The treadmill contact detector. A foot is on the belt when its lowest point (heel or toe)
-//! rests on that point's belt line; a contact is confirmed once it has stayed there a few
-//! samples, a toe-off once the foot has stayed clear of it.
+//! The treadmill contact detector, for each foot on its own. It rests on what holds on real
+//! keypoints — a phone at 30 fps, the far foot swapped with the near one for a frame or two,
+//! jumping 50–100 px or fading — rather than on thresholds of a few pixels:
 //!
-//! Events are then placed between frames:
-//! - **IC** where the approaching foot meets the stance state: before contact the point that
-//!   touched first is above its belt line (by `D_y`) and behind the belt's line of motion
-//!   extrapolated back from the stance samples (by `D_x`, since in late swing the foot moves
-//!   back slower than the belt, or forward); both shrink to zero at contact. One kink is
-//!   fitted to both (flat after contact, growing before it, each with its own slope; see
-//!   `kink.rs`), and IC is its likelihood-weighted time.
-//! - **TO** where the toe's rise above its belt line, fitted over the first samples after it
-//!   left, started. (The toe still moves back with the belt just after TO, so the
-//!   horizontal gives nothing here; "toe furthest behind the hips" is 10–20 ms late.)
+//! - **The stride's frame**: the foot's fore-aft position relative to the hips swings by
+//!   0.5–1.2 leg lengths a stride; its forward and backward extremes, confirmed once it has
+//!   turned back by 0.2 leg lengths (after a median of three samples, so a one-frame jump
+//!   makes no turn), bracket the stance and the start of the swing.
+//! - **The stance**: in the middle of that span every strike type rests flat on the belt and
+//!   rides back with it. The belt's velocity in the image (median over the last stances), the
+//!   heel's and toe's height there, and the foot's flat angle come from those samples; a
+//!   fixed belt line or speed is never assumed, so perspective, a tilted camera or a slowly
+//!   wandering keypoint error move the stance with them.
+//! - **IC** where the approaching foot meets that stance: before contact the point that
+//!   touches first is above its stance level (`D_y`) and behind the stance's line of motion
+//!   extrapolated back (`D_x`: in late swing the foot moves back slower than the belt, or
+//!   forward); both shrink to zero at contact. One kink is fitted to both (flat after
+//!   contact, growing before it, each with its own slope; see `kink.rs`), and IC is its
+//!   likelihood-weighted time, between frames.
+//! - **TO** where the toe's rise above its stance level starts, fitted over the samples
+//!   from mid-stance to just past the backward extreme. (The toe still moves back with the
+//!   belt just after TO, so the horizontal gives nothing here; "toe furthest behind the
+//!   hips" is 10–20 ms late.)
 //!
-//! Which point touched first comes from the foot angle just before contact, against the
+//! Which point touches first comes from the foot angle just before contact, against the
 //! runner's own flat foot (Altman & Davis 2012). Samples where the far foot sits on the near
 //! one (pose models snap overlapping legs together) are left out for the foot that jumped.
+//! Events are decided once the foot has turned back into swing: about a stance and a few
+//! frames after the contact.
 
 use super::foot::{Foot, Sample};
 use super::GaitEvent;
@@ -47,10 +58,9 @@ impl Treadmill {
         &self.feet[usize::from(side == Side::Right)]
     }
 
-    /// Whether `side`'s belt is learned: its line, and its speed from two stances.
+    /// Whether `side`'s events are timed: a stance of it has been fitted.
     pub fn ready(&self, side: Side) -> bool {
-        let f = self.foot(side);
-        f.belt.line().is_some() && f.belt.stances_measured() >= 2 && f.timed()
+        self.foot(side).timed()
     }
 
     /// Feeds one frame; returns the events it confirms.
@@ -66,6 +76,7 @@ impl Treadmill {
                 t: body.t,
                 heel: point(&body.keypoints[p.heel]),
                 toe: point(&body.keypoints[p.toe]),
+                hip_x: body.hip_centre.0,
                 leg: body.leg_length,
                 dir: body.dir,
             })

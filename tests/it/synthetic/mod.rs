@@ -32,7 +32,10 @@ pub use kinematics::{
 };
 pub use output::to_jsonl;
 #[allow(unused_imports)]
-pub use truth::{foot_angle_of, knee_flexion_of, overstride_of, shank_angle_of, TrueEvent, TrueStep, Truth};
+pub use truth::{
+    defined_overstride_of, foot_angle_of, knee_flexion_of, overstride_of, shank_angle_of, TrueEvent,
+    TrueStep, Truth,
+};
 pub use warp::Warp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -509,7 +512,7 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
                     toe_off_t,
                     contact_time_s: toe_off_t - ic_t,
                     strike: p.strike,
-                    overstride_ratio: overstride_of(&pts, side, p.strike, p.direction, l),
+                    overstride_ratio: defined_overstride_of(&pts, side, p.direction, l),
                     shank_angle_deg: shank_angle_of(&pts, side, p.direction),
                     knee_flexion_deg: knee_flexion_of(&pts, side),
                     foot_angle_deg: foot_angle_of(&pts, side, p.direction),

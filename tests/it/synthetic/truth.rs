@@ -91,6 +91,19 @@ pub fn knee_flexion_of(pts: &[[f64; 2]; 33], side: Side) -> f64 {
     180.0 - interior.to_degrees()
 }
 
+/// The overstride as gaitcue defines it (README, "overstride_ratio"): the point of the sole
+/// that moves linearly with the foot's angle over the belt at contact, from the heel at 30°
+/// toe-up through the middle of the sole when flat to the toe at 30° toe-down, ahead of the
+/// hip centre, signed by `direction`, ÷ `leg_px`. Taken from the noiseless pose at the true
+/// contact instant.
+pub fn defined_overstride_of(pts: &[[f64; 2]; 33], side: Side, direction: f64, leg_px: f64) -> f64 {
+    const FULL_TILT_DEG: f64 = 30.0;
+    let f = (0.5 - foot_angle_of(pts, side, direction) / (2.0 * FULL_TILT_DEG)).clamp(0.0, 1.0);
+    let hip_x = 0.5 * (pts[HIP][0] + pts[HIP + 1][0]);
+    let (heel, toe) = (pts[HEEL + side.offset()][0], pts[TOE + side.offset()][0]);
+    direction.signum() * (heel + f * (toe - heel) - hip_x) / leg_px
+}
+
 /// Heel → toe against the belt, degrees, toe up positive.
 pub fn foot_angle_of(pts: &[[f64; 2]; 33], side: Side, direction: f64) -> f64 {
     let (heel, toe) = (pts[HEEL + side.offset()], pts[TOE + side.offset()]);

@@ -81,7 +81,9 @@ fn heel_mid_and_forefoot_strikes_land_on_their_contact_point() {
                     Strike::Mid => assert!((toe[1] - ground).abs() < 1e-6),
                     Strike::Fore => assert!(heel[1] < ground - 1.0),
                 }
-                assert!((step.overstride_ratio - p.overstride_ratio).abs() < 1e-3, "{p:?}");
+                // The defined point is within half a foot of the point that touched first.
+                let ahead = step.overstride_ratio - p.overstride_ratio;
+                assert!(ahead.abs() <= 0.5 * FOOT_LENGTH_FRAC + 1e-3, "{p:?}");
             }
         }
     }
