@@ -20,6 +20,7 @@ pub mod scale;
 pub mod speed;
 mod stance;
 mod step;
+pub mod time_base;
 pub mod validity;
 pub mod view;
 
@@ -97,6 +98,8 @@ pub struct GaitAnalyzer {
     /// The speed stage (1-based) of the latest step the cues judged.
     cue_stage: Option<usize>,
     tilts: pelvis::TiltLog,
+    /// The hips' fall in flight, for telling real time from slow motion.
+    fall: time_base::FallFit,
     next_step: usize,
     last_t: Option<f64>,
     events_seen: Vec<GaitEvent>,
@@ -136,6 +139,7 @@ impl GaitAnalyzer {
             watch: SpeedWatch::default(),
             cue_stage: None,
             tilts: pelvis::TiltLog::default(),
+            fall: time_base::FallFit::default(),
             next_step: 1,
             last_t: None,
             events_seen: Vec::new(),
@@ -351,6 +355,13 @@ impl GaitAnalyzer {
 
     fn frame_at(&self, frame: u64) -> Option<&BodyFrame> {
         self.history.frame(frame)
+    }
+
+    /// Whether the clip's clock runs at real time, from the hips' fall in flight so far.
+    pub fn time_base(&self) -> Option<time_base::TimeBase> {
+        let step = geometry::median(&self.step_times.iter().copied().collect::<Vec<_>>());
+        self.fall
+            .time_base(self.config.runner_height_cm.map(|cm| cm / 100.0), step)
     }
 
     /// The movement of the session over its last steps.

@@ -6,6 +6,7 @@ use super::events::GaitEvent;
 use super::geometry::{median, Turn};
 use super::metrics::{self, ContactMetrics};
 use super::step::ContactPose;
+use super::time_base::FLIGHT_MARGIN_S;
 use super::validity::{self, Gait, StepFacts};
 use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
 
@@ -126,6 +127,16 @@ impl GaitAnalyzer {
                 self.step_times.pop_front();
             }
         }
+        // The flight before this contact: from the other foot's toe-off to now.
+        if let Some(to) = self.last_to_by_side[slot(ic.side.other())].filter(|to| *to < ic.t) {
+            let flight: Vec<(f64, f64)> = self
+                .history
+                .iter()
+                .filter(|f| f.t > to + FLIGHT_MARGIN_S && f.t < ic.t - FLIGHT_MARGIN_S)
+                .map(|f| (f.t, f.hip_centre.1))
+                .collect();
+            self.fall.add_flight(&flight, body.leg_length);
+        }
         let prev_side = self.last_ic.map(|prev| prev.side);
         let timed_on_belt = ic.contact.is_some()
             && self.last_ic.is_some_and(|prev| prev.contact.is_some())
@@ -243,6 +254,10 @@ impl GaitAnalyzer {
         if let Err(reason) = validity::judge(&facts, record.gait) {
             record.valid = false;
             record.reason = Some(reason);
+        } else if let Some(problem) = self.time_base().and_then(|tb| tb.problem()) {
+            // Times from a clock that runs slow or fast are no step's times.
+            record.valid = false;
+            record.reason = Some(problem);
         }
         let (stage, belt, stage_from) = self.speed_at(open.ic.t);
         // The first seconds of a stage after the first are the belt speeding up and the

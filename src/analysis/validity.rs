@@ -7,7 +7,8 @@
 //! show contact 180–320 ms and a duty factor of 0.25–0.48. Walking has double support (duty
 //! factor ~0.6) and its hips are highest at mid-stance (inverted pendulum) where a runner's
 //! are lowest (spring-mass) [Cavagna 1977; Novacheck 1998]. People walk at 100–130 steps/min
-//! [Tudor-Locke 2011] and run at 150 or more.
+//! [Tudor-Locke 2011] and run at about 95–220: a slow jogger and a brisk walker share a
+//! cadence, so the cadence never decides the movement, the flight phase does.
 
 use serde::Serialize;
 
@@ -95,15 +96,11 @@ impl std::fmt::Display for Gait {
     }
 }
 
-/// Running step times, seconds (120–240 steps/min).
-pub const RUNNING_STEP_S: (f64, f64) = (0.25, 0.5);
+/// Running step times, seconds (about 94–220 steps/min: a slow jogger at 100 steps/min takes
+/// 0.58 s steps with 75 ms of flight; a sprinter reaches 210–220).
+pub const RUNNING_STEP_S: (f64, f64) = (0.27, 0.64);
 /// Contact times possible at all, seconds (sprinting ~0.08; walking slowly ~0.9).
 pub const CONTACT_S: (f64, f64) = (0.08, 1.0);
-/// Step times that say walking (at or above: 133 steps/min or slower) or running (at or
-/// below: 150 steps/min or faster) [Tudor-Locke 2011 for walking cadence; recreational
-/// running at 150–190 steps/min, Heiderscheit 2011].
-const WALKING_STEP_FROM_S: f64 = 0.45;
-const RUNNING_STEP_UP_TO_S: f64 = 0.4;
 /// Duty factors of any gait, from sprinting (~0.2) to slow walking (~0.7).
 const ANY_DUTY: (f64, f64) = (0.15, 0.8);
 /// Step times of any gait, seconds.
@@ -144,8 +141,8 @@ pub struct StepFacts {
 }
 
 /// The movement one step belongs to, by majority of the evidence it has: the duty factor,
-/// double support or flight at its contact, the hips' course over its stance, and its step
-/// time.
+/// double support or flight at its contact, and the hips' course over its stance (lowest
+/// at mid-stance running, highest walking). Never the cadence: joggers and walkers overlap.
 pub fn gait_of(f: &StepFacts) -> Gait {
     // A step the camera did not follow through, or whose own timing is impossible for any
     // gait, is evidence of nothing.
@@ -176,15 +173,7 @@ pub fn gait_of(f: &StepFacts) -> Gait {
     if let Some(dip) = f.hip_dip.filter(|d| d.abs() >= HIP_DIP_FRAC) {
         vote(dip > 0.0);
     }
-    // People walk at 100–130 steps/min and run at 150 or more: step times between the two
-    // say nothing.
-    if let Some(step) = f.step_time_s {
-        if step >= WALKING_STEP_FROM_S {
-            vote(false);
-        } else if step <= RUNNING_STEP_UP_TO_S {
-            vote(true);
-        }
-    }
+    // The cadence says nothing: a slow jogger steps at 100 steps/min, as a brisk walker does.
     match running.cmp(&walking) {
         std::cmp::Ordering::Greater => Gait::Running,
         std::cmp::Ordering::Less => Gait::Walking,
@@ -322,8 +311,18 @@ mod tests {
             ..running_step()
         };
         assert!(judge(&same, Gait::Running).unwrap_err().contains("alternate"));
+        // A slow jogger: 100 steps/min, half-second contacts, 75 ms of flight.
+        let jogger = StepFacts {
+            step_time_s: Some(0.58),
+            contact_time_s: Some(0.505),
+            duty_factor: Some(0.435),
+            ..running_step()
+        };
+        assert_eq!(gait_of(&jogger), Gait::Running);
+        assert_eq!(judge(&jogger, Gait::Running), Ok(()));
+        // 85 steps/min with a flight phase: nobody runs that slowly (slow motion).
         let slow = StepFacts {
-            step_time_s: Some(0.6),
+            step_time_s: Some(0.7),
             ..running_step()
         };
         assert!(judge(&slow, Gait::Running).unwrap_err().contains("step time"));

@@ -200,11 +200,34 @@ impl GaitStage {
     pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();
         self.keep(done)?;
+        let time_base = self.analyzer.time_base();
+        let clock_problem = time_base.and_then(|tb| tb.problem());
+        if let Some(problem) = &clock_problem {
+            // The steps counted before the clock could be judged are withdrawn too.
+            let mut withdrawn = 0;
+            for s in self.steps.iter_mut().filter(|s| s.valid) {
+                s.valid = false;
+                s.reason = Some(problem.clone());
+                s.cue = None;
+                withdrawn += 1;
+            }
+            if withdrawn > 0 && self.write_error.is_none() {
+                if let Err(e) = crate::record::steps::rewrite(&self.steps_path, &self.steps) {
+                    self.write_error = Some(format!("{e:#}"));
+                }
+            }
+        }
         let mut session = std::mem::take(&mut self.session);
         if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
             s.extend(e);
         }
-        let mut warnings = self.view.warnings(&self.steps, session["fps"].as_f64());
+        let mut warnings = Vec::new();
+        if let Some(problem) = clock_problem {
+            warnings.push(format!(
+                "{problem}: no step is counted; analyse the clip at its real frame rate (a phone's slow motion: export it at real speed)"
+            ));
+        }
+        warnings.extend(self.view.warnings(&self.steps, session["fps"].as_f64()));
         let spans = self.analyzer.speed_spans();
         warnings.extend(self.speed_warnings(&spans));
         if let Value::Object(s) = &mut session {
@@ -224,6 +247,7 @@ impl GaitStage {
         let mut summary = summary::build(&self.steps, session);
         let end = self.analyzer.last_t().unwrap_or(0.0);
         let (stages, strategy) = speed_stages::build(&self.steps, &spans, end, &self.stages);
+        summary["time_base"] = serde_json::to_value(time_base)?;
         summary["speed_stages"] = stages;
         summary["speed_strategy"] = strategy;
         summary["feedback"] = self.banner.facts();

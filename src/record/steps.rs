@@ -142,6 +142,19 @@ pub fn cells(r: &StepRecord) -> Vec<String> {
     COLUMNS.iter().map(|c| c.cell(r)).collect()
 }
 
+/// Writes `records` as a whole `steps.csv` at `path`, through a temporary file renamed over
+/// it (steps judged again at the end of a session: the file never holds half of each).
+pub fn rewrite(path: &Path, records: &[StepRecord]) -> Result<()> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(COLUMNS.iter().map(|c| c.name()))?;
+    for r in records {
+        out.write_record(cells(r))?;
+    }
+    let bytes = out.into_inner().context("steps.csv in memory")?;
+    super::session_dir::write_atomically(path, &bytes)
+        .with_context(|| format!("rewriting '{}' (is the disk full?)", path.display()))
+}
+
 pub struct StepsWriter {
     out: csv::Writer<File>,
     path: PathBuf,

@@ -10,6 +10,7 @@ mod analyze_cli;
 mod bad_inputs;
 mod capture_sources;
 mod fuzz_inputs;
+mod gait_physiology;
 mod gait_replay;
 mod gait_synthetic;
 mod gait_treadmill;

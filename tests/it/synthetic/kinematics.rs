@@ -45,6 +45,10 @@ pub const SHANK_FRAC: f64 = 0.47;
 const HEEL_FROM_ANKLE: [f64; 2] = [-0.055, -0.08];
 const TOE_FROM_ANKLE: [f64; 2] = [0.20, -0.08];
 /// Heel to toe, in leg lengths.
+/// Standard gravity, m/s², and leg length (hip–knee + knee–ankle) as a share of height
+/// [Winter 2009]: they give the flight's parabola its size.
+const GRAVITY_MPS2: f64 = 9.81;
+const LEG_PER_HEIGHT: f64 = 0.491;
 pub const FOOT_LENGTH_FRAC: f64 = TOE_FROM_ANKLE[0] - HEEL_FROM_ANKLE[0];
 /// Foot flat and heel-off as shares of the contact time.
 const FOOT_FLAT_AT: f64 = 0.18;
@@ -121,6 +125,9 @@ pub struct Model {
     /// Time of the left foot's IC with index 0; right ICs are half a stride later.
     pub first_left_ic: f64,
     hip_mean_h: f64,
+    /// Running with flight: gravity (px/s²) and the stance dip (px); `hip_mean_h` is then the
+    /// hips' height at IC and TO.
+    ballistic: Option<(f64, f64)>,
     /// +1 running (hips lowest at mid-stance), −1 walking (highest).
     bounce: f64,
     pub vertical_oscillation_px: f64,
@@ -226,7 +233,22 @@ impl Model {
         let reach_ic = reach_for_flexion(p.knee_flexion_ic_deg) * l;
         let horiz_ic = ankle_ic[0] - PELVIS_ROTATION_FRAC * l;
         let hip_ic_h = ankle_ic[1] + (reach_ic * reach_ic - horiz_ic * horiz_ic).max(0.0).sqrt();
-        let hip_mean_h = hip_ic_h + bounce * 0.5 * vo * phase.cos();
+        // Running with a flight phase: the hips fall freely in flight (a parabola with
+        // gravity, at the runner's own scale) and dip in stance (half a sine, meeting the flight
+        // with the same vertical speed at IC and TO). Walking, or no flight: the sinusoid.
+        let flight_time = step_time - contact_time;
+        let px_per_m = l / (LEG_PER_HEIGHT * p.runner_height_m);
+        let ballistic = !p.walking && flight_time > 0.0;
+        let gravity_px = GRAVITY_MPS2 * px_per_m;
+        let stance_dip = gravity_px * flight_time * contact_time / (2.0 * PI);
+        let (hip_mean_h, vo) = if ballistic {
+            (
+                hip_ic_h,
+                gravity_px * flight_time * flight_time / 8.0 + stance_dip,
+            )
+        } else {
+            (hip_ic_h + bounce * 0.5 * vo * phase.cos(), vo)
+        };
 
         // TO, symmetric about mid-stance: same hip height, knee flexed `knee_flexion_to_deg`.
         let sway_px = SWAY_FRAC * l;
@@ -252,6 +274,7 @@ impl Model {
             first_left_ic,
             hip_mean_h,
             bounce,
+            ballistic: ballistic.then_some((gravity_px, stance_dip)),
             vertical_oscillation_px: vo,
             sway_px,
             drift_px: p.drift_frac * l,
@@ -314,10 +337,21 @@ impl Model {
     /// Hip centre in the runner frame: `[u, h]`.
     pub fn hip_centre(&self, t: f64) -> [f64; 2] {
         let ph = self.step_phase(t);
-        [
-            -self.sway_px * ph.sin() + self.drift(t),
-            self.hip_mean_h - self.bounce * 0.5 * self.vertical_oscillation_px * ph.cos(),
-        ]
+        let h = match self.ballistic {
+            Some((g, dip)) => {
+                let tau = (t - self.first_left_ic).rem_euclid(self.step_time);
+                let flight = self.step_time - self.contact_time;
+                self.hip_mean_h
+                    + if tau < self.contact_time {
+                        -dip * (PI * tau / self.contact_time).sin()
+                    } else {
+                        let s = tau - self.contact_time;
+                        0.5 * g * flight * s - 0.5 * g * s * s
+                    }
+            }
+            None => self.hip_mean_h - self.bounce * 0.5 * self.vertical_oscillation_px * ph.cos(),
+        };
+        [-self.sway_px * ph.sin() + self.drift(t), h]
     }
 
     /// Phase of `side`'s stride, radians: 0 at its IC.

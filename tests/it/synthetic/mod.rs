@@ -103,8 +103,12 @@ pub struct RunParams {
     /// Foot angle to the belt at IC, degrees, toe up positive: 8..20 for a heel strike,
     /// -12..-4 for a forefoot strike (Altman & Davis 2012 classify by this angle).
     pub foot_angle_ic_deg: f64,
-    /// Peak-to-peak vertical travel of the hip centre, share of leg length (~0.06..0.08).
+    /// Peak-to-peak vertical travel of the hip centre, share of leg length (~0.06..0.08), when
+    /// walking (or without flight); running with a flight phase, the travel follows from
+    /// gravity in flight and is reported in the truth.
     pub vertical_oscillation_frac: f64,
+    /// The runner's height, m: with the leg length in pixels, the scale of gravity in flight.
+    pub runner_height_m: f64,
     pub strike: Strike,
     /// Late-swing retraction: the foot is furthest forward this long before IC (0..0.06 s)...
     pub retraction_s: f64,
@@ -152,6 +156,7 @@ impl Default for RunParams {
             knee_flexion_ic_deg: 15.0,
             foot_angle_ic_deg: 12.0,
             vertical_oscillation_frac: 0.07,
+            runner_height_m: 1.75,
             strike: Strike::Heel,
             retraction_s: 0.0,
             retraction_speed_lps: 0.0,
@@ -181,6 +186,7 @@ impl RunParams {
             knee_flexion_ic_deg: 8.0,
             foot_angle_ic_deg: 18.0,
             vertical_oscillation_frac: 0.035,
+            runner_height_m: 1.75,
             ..RunParams::default()
         }
     }
@@ -326,6 +332,7 @@ fn check(p: &RunParams) {
         (0.0..=0.2).contains(&p.vertical_oscillation_frac),
         "vertical_oscillation_frac",
     );
+    ok((1.4..=2.1).contains(&p.runner_height_m), "runner_height_m");
 }
 
 fn nearest_frame(t: f64, fps: f64, n: usize) -> usize {

@@ -356,7 +356,9 @@ fn trunk_lean_vertical_oscillation_and_belt_speed_are_as_reported() {
         assert!(pts[0][1] < sh[1] && p.direction * (pts[0][0] - pts[7][0]) > 0.0);
     }
     let vo = run.truth.vertical_oscillation_px;
-    assert!((vo - 0.07 * p.leg_length_px).abs() < 1e-9 && (hi - lo - vo).abs() < 0.01 * vo);
+    // Running: the hips' travel follows from gravity in flight, 4-12 % of a leg.
+    assert!((0.04..=0.12).contains(&(vo / p.leg_length_px)), "{vo}");
+    assert!((hi - lo - vo).abs() < 0.01 * vo, "{} vs {vo}", hi - lo);
     // A foot flat on the belt moves backward at the belt speed.
     let step = &run.truth.steps[0];
     let t = step.ic_t + 0.4 * run.truth.contact_time_s;
