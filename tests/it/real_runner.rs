@@ -31,20 +31,9 @@ fn steps(dir: &Path) -> Vec<Row> {
     reader.deserialize().map(|r| r.unwrap()).collect()
 }
 
-#[test]
-fn a_real_treadmill_runner_is_measured_step_by_step() {
-    let clip = root().join("tests/data/real/male_side.mp4");
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("session");
-    let run = gaitcue(&["analyze", clip.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let printed = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        printed.contains("left (") && printed.contains("right ("),
-        "{printed}"
-    );
-
-    let rows = steps(&out);
+/// The bars on one session's steps; returns (counted after 3 s, seen after 3 s,
+/// cadence, median contact time, median knee flexion at contact).
+fn check(rows: &[Row]) -> (usize, usize, f64, f64, f64) {
     // After the first 3 s, at least 90 % of the steps seen are counted, each left out for a
     // reason in words.
     let later: Vec<&Row> = rows.iter().filter(|r| r.ic_time_s >= 3.0).collect();
@@ -105,13 +94,57 @@ fn a_real_treadmill_runner_is_measured_step_by_step() {
         "median knee flexion at contact {knee_median:.1}°"
     );
 
+    (counted.len(), later.len(), cadence, contact_median, knee_median)
+}
+
+#[test]
+fn a_real_treadmill_runner_is_measured_step_by_step() {
+    let clip = root().join("tests/data/real/male_side.mp4");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("session");
+    let run = gaitcue(&["analyze", clip.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let printed = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        printed.contains("left (") && printed.contains("right ("),
+        "{printed}"
+    );
+
+    let rows = steps(&out);
+    let (counted, seen, cadence, contact, knee) = check(&rows);
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["gait"], "running", "{}", summary["gait_steps"]);
     eprintln!(
-        "real runner: {} of {} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee_median:.1}°",
-        counted.len(),
-        later.len(),
-        1e3 * contact_median
+        "real runner at 30 fps: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee:.1}°",
+        1e3 * contact
+    );
+
+    // The same keypoints, one frame in two: the runner as a 15 fps camera shows them (a
+    // stance is 3-4 frames).
+    let half: String = std::fs::read_to_string(out.join("keypoints.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            v["frame"].as_u64().unwrap() % 2 == 0
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let file = dir.path().join("half.jsonl");
+    std::fs::write(&file, half).unwrap();
+    let out15 = dir.path().join("at15");
+    let run = gaitcue(&[
+        "analyze",
+        "--keypoints",
+        file.to_str().unwrap(),
+        "--out",
+        out15.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (counted, seen, cadence, contact, knee) = check(&steps(&out15));
+    eprintln!(
+        "real runner at 15 fps: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee:.1}°",
+        1e3 * contact
     );
 }

@@ -22,6 +22,9 @@ const REVERSAL_FRAC: f64 = 0.2;
 /// share of that span (heel strikers are flat by ~15 % of stance, the heel rises after ~60 %;
 /// the stance is ~70–85 % of the span).
 const CORE: (f64, f64) = (0.2, 0.55);
+/// The wider core, for low frame rates: a heel strike's heel and a forefoot strike's toe are
+/// already down by 10 % of the stance, the heel rises after ~60 %.
+const CORE_WIDE: (f64, f64) = (0.1, 0.65);
 /// Samples in the core needed to fit the stance.
 const MIN_CORE_SAMPLES: usize = 2;
 /// The approach to the belt is fitted from this long before the forward extreme (at least
@@ -244,13 +247,21 @@ impl Foot {
         if span < MIN_CONTACT_S {
             return None;
         }
-        let (core_from, core_to) = (t_f + CORE.0 * span, t_f + CORE.1 * span);
-        let core: Vec<Sample> = self
-            .samples
-            .iter()
-            .filter(|s| s.t >= core_from && s.t <= core_to)
-            .copied()
-            .collect();
+        let core_of = |(from, to): (f64, f64)| -> (f64, f64, Vec<Sample>) {
+            let (from, to) = (t_f + from * span, t_f + to * span);
+            let core = self
+                .samples
+                .iter()
+                .filter(|s| s.t >= from && s.t <= to)
+                .copied()
+                .collect();
+            (from, to, core)
+        };
+        let (mut core_from, mut core_to, mut core) = core_of(CORE);
+        if core.len() < 3 {
+            // A low frame rate leaves few samples in the core: take the wider one.
+            (core_from, core_to, core) = core_of(CORE_WIDE);
+        }
         if core.len() < MIN_CORE_SAMPLES {
             return None;
         }
@@ -270,7 +281,8 @@ impl Foot {
             .belt
             .velocity()
             .or_else(|| fit_line(&mid, 0.0).map(|l| l.0))
-            .filter(|v| v * core[0].dir < 0.0)?;
+            .filter(|v| v * core[0].dir < 0.0);
+        let velocity = velocity?;
         let from = t_f - APPROACH_S.max(APPROACH_SHARE * span);
         let window: Vec<Sample> = self
             .samples
