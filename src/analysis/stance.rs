@@ -35,6 +35,8 @@ fn slope(samples: &[(f64, f64)]) -> Option<f64> {
     });
     (stt > 0.0).then(|| sty / stt)
 }
+/// Steps timed before the runner's usual step time is taken.
+const USUAL_STEP_FROM: usize = 4;
 /// The end of loading response as a share of the contact time after initial contact.
 const LOADING_SHARE: f64 = 0.2;
 
@@ -247,6 +249,9 @@ impl GaitAnalyzer {
             shank_angle_ic_deg: record.shank_angle_ic_deg,
             overstride_ratio: record.overstride_ratio,
             double_support: to.and_then(|to| self.double_support(side, open.ic.t, to.t)),
+            usual_step_s: (self.step_times.len() >= USUAL_STEP_FROM)
+                .then(|| median(&self.step_times.iter().copied().collect::<Vec<_>>()))
+                .flatten(),
             hip_dip: to.and_then(|to| self.hip_dip(open.ic.t, to.t)),
         };
         record.gait = validity::gait_of(&facts);

@@ -110,6 +110,10 @@ const KNEE_FLEXION_DEG: (f64, f64) = (-10.0, 70.0);
 const SHANK_ANGLE_DEG: (f64, f64) = (-35.0, 45.0);
 /// Overstride beyond these (leg lengths) is a mislabelled or lost foot.
 const OVERSTRIDE: (f64, f64) = (-0.4, 0.7);
+/// A step this much longer or shorter than the runner's usual step (share) was timed from a
+/// mistimed contact: runners' left and right steps differ by a few per cent, and a change of
+/// belt speed moves the cadence by a few per cent over several steps.
+const RHYTHM_SHARE: f64 = 0.15;
 /// Hips this much (leg lengths) lower or higher at mid-stance than at contact and toe-off
 /// count as evidence of running or walking.
 pub const HIP_DIP_FRAC: f64 = 0.01;
@@ -138,6 +142,8 @@ pub struct StepFacts {
     /// How much lower the hips were at mid-stance than at contact and toe-off, leg lengths
     /// (positive: lowest at mid-stance, as in running).
     pub hip_dip: Option<f64>,
+    /// The runner's usual step time (median of the recent steps), seconds.
+    pub usual_step_s: Option<f64>,
 }
 
 /// The movement one step belongs to, by majority of the evidence it has: the duty factor,
@@ -213,6 +219,13 @@ pub fn judge(f: &StepFacts, gait: Gait) -> Result<(), String> {
             "step time {step:.3} s outside running's {}-{} s",
             RUNNING_STEP_S.0, RUNNING_STEP_S.1
         ));
+    }
+    if let Some(usual) = f.usual_step_s {
+        if (step / usual - 1.0).abs() > RHYTHM_SHARE {
+            return Err(format!(
+                "step time {step:.3} s out of line with the runner's {usual:.3} s (a contact seen badly)"
+            ));
+        }
     }
     if let Some(c) = f.contact_time_s {
         if outside(Some(c), CONTACT_S) {
@@ -326,6 +339,20 @@ mod tests {
             ..running_step()
         };
         assert!(judge(&slow, Gait::Running).unwrap_err().contains("step time"));
+        // A step 20 % shorter than the runner's others: one of its contacts is mistimed.
+        let out_of_line = StepFacts {
+            step_time_s: Some(0.28),
+            usual_step_s: Some(0.35),
+            ..running_step()
+        };
+        assert!(judge(&out_of_line, Gait::Running)
+            .unwrap_err()
+            .contains("out of line"));
+        let in_line = StepFacts {
+            usual_step_s: Some(0.37),
+            ..running_step()
+        };
+        assert_eq!(judge(&in_line, Gait::Running), Ok(()));
         let settling = StepFacts {
             settling: true,
             ..running_step()

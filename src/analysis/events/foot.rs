@@ -33,6 +33,10 @@ const APPROACH_S: f64 = 0.1;
 const APPROACH_SHARE: f64 = 0.25;
 /// The toe's rise is fitted up to this long past the foot's backward extreme.
 const LIFT_FIT_S: f64 = 0.1;
+/// Samples of the approach fitted only when seen at least this well, and at least this many
+/// of them.
+const APPROACH_MIN_VISIBILITY: f32 = 0.4;
+const MIN_APPROACH_SAMPLES: usize = 1;
 /// Physiological limits: no foot stays down shorter or longer than this in gait (sprinting
 /// ~0.08 s, slow walking ~1 s), nor swings through faster than `MIN_SWING_S`.
 const MIN_CONTACT_S: f64 = 0.08;
@@ -65,6 +69,8 @@ pub(super) struct Sample {
     pub(super) hip_x: f64,
     pub(super) leg: f64,
     pub(super) dir: f64,
+    /// The lower of the heel's and toe's visibility.
+    pub(super) visibility: f32,
 }
 
 impl Sample {
@@ -284,12 +290,18 @@ impl Foot {
             .filter(|v| v * core[0].dir < 0.0);
         let velocity = velocity?;
         let from = t_f - APPROACH_S.max(APPROACH_SHARE * span);
+        // Before the stance, only what the camera saw: a foot behind the treadmill's console (or
+        // the other leg) is the model's guess, and a guess bends the approach.
         let window: Vec<Sample> = self
             .samples
             .iter()
             .filter(|s| s.t >= from && s.t <= core_to)
+            .filter(|s| s.t >= core_from || s.visibility >= APPROACH_MIN_VISIBILITY)
             .copied()
             .collect();
+        if window.iter().filter(|s| s.t < core_from).count() < MIN_APPROACH_SAMPLES {
+            return None;
+        }
         // The contact, first at the middle of the foot; then the foot's angle just before it
         // says which point touched first, and the contact is fitted again at that point.
         let first = self.contact_at(&window, &core, 0.5, (heel_y, toe_y), velocity, (from, core_from))?;

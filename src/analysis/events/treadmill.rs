@@ -67,11 +67,11 @@ impl Treadmill {
     pub fn push(&mut self, body: &BodyFrame) -> Vec<GaitEvent> {
         let sample = |side: Side| {
             let p = side.points();
-            let seen = body.keypoints[p.heel]
+            let visibility = body.keypoints[p.heel]
                 .visibility
-                .min(body.keypoints[p.toe].visibility)
-                >= MIN_VISIBILITY;
-            seen.then(|| Sample {
+                .min(body.keypoints[p.toe].visibility);
+            (visibility >= MIN_VISIBILITY).then(|| Sample {
+                visibility,
                 frame: body.frame,
                 t: body.t,
                 heel: point(&body.keypoints[p.heel]),

@@ -135,6 +135,25 @@ pub struct RunParams {
     /// Knee flexion when the toe leaves the belt, degrees: more flexion leaves the foot
     /// nearer the hips (less push back, less thigh extension at toe-off).
     pub knee_flexion_to_deg: f64,
+    /// What a phone shows (all off by default; [`RunParams::phone`] sets them as measured on
+    /// the real runner in `tests/data/real`):
+    /// exposure time, s: each keypoint is where the model puts a blurred limb, the mean of
+    /// its positions over the exposure (0: sharp);
+    pub exposure_s: f64,
+    /// the far leg's (knee to toe) visibility range;
+    pub far_visibility: (f32, f32),
+    /// share of frames on which the far foot (ankle, heel, toe) jumps 50–100 px at a 300 px
+    /// leg (0.17–0.34 leg lengths) in any direction, runs of 1–2 frames;
+    pub far_jump_frac: f64,
+    /// the far leg hidden (a treadmill console) while its ankle is this far ahead of the hips
+    /// (leg lengths): the model guesses it 0.1–0.25 leg lengths off, slowly wandering, at
+    /// visibility 0.2–0.45;
+    pub far_hidden_ahead: Option<f64>,
+    /// a low camera: the far side's points sit this much higher in the picture (leg
+    /// lengths), its belt line above the near one's;
+    pub far_depth_frac: f64,
+    /// the camera rolled by this much, degrees (the whole picture turned about its centre).
+    pub camera_roll_deg: f64,
 }
 
 impl Default for RunParams {
@@ -170,11 +189,40 @@ impl Default for RunParams {
             far_snap_frac: 0.0,
             first_left_ic_s: None,
             knee_flexion_to_deg: KNEE_FLEXION_TO_DEG,
+            exposure_s: 0.0,
+            far_visibility: (0.50, 0.80),
+            far_jump_frac: 0.0,
+            far_hidden_ahead: None,
+            far_depth_frac: 0.0,
+            camera_roll_deg: 0.0,
         }
     }
 }
 
 impl RunParams {
+    /// A phone at 30 fps, low and close, as on the real runner (`tests/data/real`): left and
+    /// right swapped for 1–3 frames at a time on 4 % of frames, the far foot's visibility
+    /// 0.35–0.65 and jumps of 50–100 px on 4 % of frames, the far leg hidden at the front of
+    /// its stride, its belt line 3 % of a leg higher, motion blur of a 1/60 s exposure,
+    /// 1 % noise correlated over 80 ms, the camera rolled 1°.
+    pub fn phone() -> RunParams {
+        RunParams {
+            fps: 30.0,
+            noise_frac: 0.01,
+            noise_corr_s: 0.08,
+            missing_frac: 0.02,
+            swap_frames: 0.04,
+            far_snap_frac: 0.02,
+            exposure_s: 1.0 / 60.0,
+            far_visibility: (0.35, 0.65),
+            far_jump_frac: 0.04,
+            far_hidden_ahead: Some(0.25),
+            far_depth_frac: 0.03,
+            camera_roll_deg: 1.0,
+            ..RunParams::default()
+        }
+    }
+
     /// A walking warm-up on the treadmill: 110 steps/min, duty factor 0.62 (double support),
     /// the heel well ahead, knee nearly straight at contact, hips highest at mid-stance.
     pub fn walking() -> RunParams {
@@ -271,6 +319,11 @@ const MAX_SNAP_RUN: usize = 6;
 /// Share of the leg length by which a snapped far-leg point misses the near one.
 const SNAP_JITTER_FRAC: f64 = 0.01;
 const MAX_SWAP_RUN: usize = 3;
+const STREAM_JUMP: u64 = 7;
+const STREAM_HIDDEN: u64 = 8;
+const MAX_JUMP_RUN: usize = 2;
+/// Sub-samples of the exposure for motion blur.
+const EXPOSURE_SAMPLES: usize = 5;
 
 fn stream(seed: u64, purpose: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -314,6 +367,14 @@ fn check(p: &RunParams) {
         "knee_flexion_to_deg",
     );
     ok((0.0..=0.3).contains(&p.far_snap_frac), "far_snap_frac");
+    ok((0.0..=0.05).contains(&p.exposure_s), "exposure_s");
+    ok(
+        0.0 <= p.far_visibility.0 && p.far_visibility.0 < p.far_visibility.1 && p.far_visibility.1 <= 1.0,
+        "far_visibility",
+    );
+    ok((0.0..=0.2).contains(&p.far_jump_frac), "far_jump_frac");
+    ok((0.0..=0.1).contains(&p.far_depth_frac), "far_depth_frac");
+    ok(p.camera_roll_deg.abs() <= 5.0, "camera_roll_deg");
     ok(
         match p.strike {
             Strike::Heel => p.foot_angle_ic_deg > 0.0,
@@ -409,6 +470,18 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
         (p.far_snap_frac * n as f64).round() as usize,
         MAX_SNAP_RUN,
     );
+    let jumped = pick_runs(
+        &mut stream(p.seed, STREAM_JUMP),
+        &missing,
+        (p.far_jump_frac * n as f64).round() as usize,
+        MAX_JUMP_RUN,
+    );
+    let mut jump_rng = stream(p.seed, STREAM_JUMP + 100);
+    let mut hidden_rng = stream(p.seed, STREAM_HIDDEN);
+    // The guess for a hidden far leg wanders slowly: one offset per stride.
+    let mut hidden_offset = [0.0f64; 2];
+    let mut hidden_until = f64::NEG_INFINITY;
+    let (roll_sin, roll_cos) = p.camera_roll_deg.to_radians().sin_cos();
     let white = Normal::new(0.0, 1.0).expect("unit normal");
     let sigma = p.noise_frac * l;
     // AR(1): e ← ρ·e + √(1−ρ²)·σ·w keeps the spread σ with correlation ρ between frames.
@@ -437,27 +510,85 @@ pub fn generate(p: &RunParams) -> SyntheticRun {
         let t = i as f64 / p.fps;
         let pose = model.pose(warp.model_time(t));
         ik_clamped_frames += usize::from(pose.clamped);
+        // What the camera shows: the limbs blurred over the exposure.
+        let seen_pts: [[f64; 2]; 33] = if p.exposure_s > 0.0 {
+            let mut sum = [[0.0f64; 2]; 33];
+            for j in 0..EXPOSURE_SAMPLES {
+                let dt = p.exposure_s * ((j as f64 + 0.5) / EXPOSURE_SAMPLES as f64 - 0.5);
+                let sub = model.pose(warp.model_time(t + dt));
+                for (s, q) in sum.iter_mut().zip(sub.points.iter()) {
+                    s[0] += q[0] / EXPOSURE_SAMPLES as f64;
+                    s[1] += q[1] / EXPOSURE_SAMPLES as f64;
+                }
+            }
+            sum
+        } else {
+            pose.points
+        };
+        let far = near.other();
+        let far_ankle_ahead = p.direction.signum()
+            * (pose.points[ANKLE + far.offset()][0] - 0.5 * (pose.points[HIP][0] + pose.points[HIP + 1][0]))
+            / l;
+        let hidden = p.far_hidden_ahead.is_some_and(|a| far_ankle_ahead > a);
+        if hidden && t > hidden_until {
+            let r = hidden_rng.gen_range(0.1..0.25) * l;
+            let a = hidden_rng.gen_range(0.0..std::f64::consts::TAU);
+            hidden_offset = [r * a.cos(), r * a.sin()];
+            hidden_until = t + model.stride_time;
+        }
         let mut clean = [[0f32; 3]; 33];
         let mut noisy = [[0f32; 3]; 33];
-        for (k, pt) in pose.points.iter().enumerate() {
+        for (k, (pt, seen)) in pose.points.iter().zip(seen_pts.iter()).enumerate() {
+            let side = if k % 2 == 1 { Side::Left } else { Side::Right };
+            let is_far_leg = (KNEE..=TOE + 1).contains(&k) && side == far;
             // Knee to toe: the near leg is seen well, the far one behind it less so.
             let vis = if (KNEE..=TOE + 1).contains(&k) {
-                let side = if k % 2 == 1 { Side::Left } else { Side::Right };
                 if side == near {
                     vis_rng.gen_range(0.90..0.99)
+                } else if hidden {
+                    vis_rng.gen_range(0.20..0.45)
                 } else {
-                    vis_rng.gen_range(0.50..0.80)
+                    vis_rng.gen_range(p.far_visibility.0..p.far_visibility.1)
                 }
             } else {
                 vis_rng.gen_range(0.85..0.97)
             };
+            // The low camera lifts the far side; the hidden far leg is a guess.
+            let mut seen = *seen;
+            if k >= HIP && side == far {
+                seen[1] -= p.far_depth_frac * l;
+            }
+            if is_far_leg && hidden {
+                seen[0] += hidden_offset[0];
+                seen[1] += hidden_offset[1];
+            }
+            // The camera's roll turns the whole picture about its centre.
+            let (cx, cy) = (0.5 * width as f64, 0.5 * height as f64);
+            let (dx, dy) = (seen[0] - cx, seen[1] - cy);
+            let seen = [
+                cx + roll_cos * dx - roll_sin * dy,
+                cy + roll_sin * dx + roll_cos * dy,
+            ];
             if i > 0 {
                 for e in error[k].iter_mut() {
                     *e = rho * *e + innovation * sigma * white.sample(&mut noise_rng);
                 }
             }
             clean[k] = [pt[0] as f32, pt[1] as f32, vis];
-            noisy[k] = [(pt[0] + error[k][0]) as f32, (pt[1] + error[k][1]) as f32, vis];
+            noisy[k] = [
+                (seen[0] + error[k][0]) as f32,
+                (seen[1] + error[k][1]) as f32,
+                vis,
+            ];
+        }
+        if jumped[i] {
+            let r = jump_rng.gen_range(0.17..0.34) * l;
+            let a = jump_rng.gen_range(0.0..std::f64::consts::TAU);
+            for base in [ANKLE, HEEL, TOE] {
+                let k = base + far.offset();
+                noisy[k][0] += (r * a.cos()) as f32;
+                noisy[k][1] += (r * a.sin()) as f32;
+            }
         }
         if snapped[i] {
             let far = near.other();
