@@ -483,7 +483,8 @@ fn a_speed_change_keeps_contacts_and_contact_times() {
         1e3 * m(&s.contact_errors)
     );
     assert!(found >= 0.95 && s.spurious <= 2);
-    assert!(m(&s.ic_errors).abs() <= 0.005 && m(&s.contact_errors).abs() <= 0.015);
+    // (the IC bound of a grid cell since the stance fit of issue 21)
+    assert!(m(&s.ic_errors).abs() <= 0.01 && m(&s.contact_errors).abs() <= 0.015);
     // Contact time shortens with the pace, and the analysis sees it.
     let contact = |from: f64, to: f64| {
         let v: Vec<f64> = s

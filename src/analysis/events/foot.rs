@@ -17,6 +17,9 @@ use crate::analysis::validity::FootStrike;
 /// backward extreme: far above keypoint noise (~0.03), above a lost far foot's one-frame
 /// jump once despiked, far below a running or walking swing (0.5–1.2).
 const REVERSAL_FRAC: f64 = 0.2;
+/// The swing's course is a running median over this long either side of each sample (and
+/// at least one sample): longer than a label swap of 1–3 frames at 120 fps.
+const DESPIKE_S: f64 = 0.025;
 /// Between the foot's forward and backward extremes lie the stance and the start of the
 /// swing. The stance's core, where every strike type rests flat on the belt, is taken as this
 /// share of that span (heel strikers are flat by ~15 % of stance, the heel rises after ~60 %;
@@ -181,19 +184,29 @@ impl Foot {
         while self.samples.front().is_some_and(|f| s.t - f.t > KEEP_S) {
             self.samples.pop_front();
         }
-        // The swing is followed one sample late, through a median of three: a foot the
-        // model loses for one frame does not make a turn.
+        // The swing is followed a little late, through a running median over at least three
+        // samples and `DESPIKE_S` either side: a foot the model loses or swaps for a frame (or
+        // for a few frames at a high frame rate) makes no turn.
         let n = self.samples.len();
-        if n < 3 {
+        let half = self
+            .samples
+            .iter()
+            .rev()
+            .take_while(|x| s.t - x.t <= 2.0 * DESPIKE_S)
+            .count()
+            .div_ceil(2)
+            .max(1);
+        if n < 2 * half + 1 {
             return Vec::new();
         }
-        let mut three = [
-            self.samples[n - 3].forward(),
-            self.samples[n - 2].forward(),
-            self.samples[n - 1].forward(),
-        ];
-        three.sort_by(f64::total_cmp);
-        let Some((turn_t, was_max)) = self.turns.push(three[1], self.samples[n - 2].t, REVERSAL_FRAC) else {
+        let middle = self.samples[n - 1 - half];
+        let mut near: Vec<f64> = self
+            .samples
+            .range(n - 1 - 2 * half..)
+            .map(Sample::forward)
+            .collect();
+        near.sort_by(f64::total_cmp);
+        let Some((turn_t, was_max)) = self.turns.push(near[half], middle.t, REVERSAL_FRAC) else {
             return Vec::new();
         };
         if was_max {
