@@ -129,8 +129,17 @@ impl GaitAnalyzer {
                 self.step_times.pop_front();
             }
         }
-        // The flight before this contact: from the other foot's toe-off to now.
-        if let Some(to) = self.last_to_by_side[slot(ic.side.other())].filter(|to| *to < ic.t) {
+        // The flight before this contact: from the other foot's toe-off, after that foot's
+        // own last contact, to now — shorter than the step itself.
+        let other = slot(ic.side.other());
+        let flight_from = self.last_to_by_side[other].filter(|to| {
+            *to < ic.t
+                && self.last_ic_by_side[other].is_some_and(|other_ic| other_ic < *to)
+                && self
+                    .last_ic
+                    .is_some_and(|prev| prev.side != ic.side && prev.t < *to)
+        });
+        if let Some(to) = flight_from {
             let flight: Vec<(f64, f64)> = self
                 .history
                 .iter()

@@ -33,7 +33,8 @@ const MAX_FLIGHT_S: f64 = 2.0;
 /// events are known to a frame or so, and a stance sample bends the fall the other way.
 pub const FLIGHT_MARGIN_S: f64 = 0.02;
 /// A clock judged slow must agree with the steps: steps this long (as the clip tells them)
-/// or longer, 133 steps/min or slower, which a real runner taking flight rarely shows.
+/// or longer, 133 steps/min or slower (a runner's steps at real time are mostly shorter;
+/// a slow jogger's are not, and gravity alone then tells).
 const SLOW_STEP_S: f64 = 0.45;
 
 /// The pooled fit of the hips' fall over the flights seen.
@@ -133,18 +134,21 @@ impl FallFit {
     }
 }
 
+/// How every clock problem begins, in words (a step's reason).
+pub const PROBLEM_PREFIX: &str = "the hips fall at";
+
 impl TimeBase {
     /// Why steps timed by this clock cannot be counted, in words; `None` at real time.
     pub fn problem(&self) -> Option<String> {
         let k = self.stretched_by?;
         Some(if k > 1.0 {
             format!(
-                "the hips fall at {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {k:.1}× slow (slow motion saved at 30 fps?)",
+                "{PROBLEM_PREFIX} {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {k:.1}× slow (slow motion saved at 30 fps?)",
                 self.apparent_gravity_mps2
             )
         } else {
             format!(
-                "the hips fall at {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {:.1}× fast (a wrong frame rate?)",
+                "{PROBLEM_PREFIX} {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {:.1}× fast (a wrong frame rate?)",
                 self.apparent_gravity_mps2,
                 1.0 / k
             )

@@ -142,7 +142,7 @@ struct PerSide<'a>(&'a [StepRecord]);
 
 /// The numbers printed, in order.
 const PRINTED: [Metric; 7] = [
-    Metric::Cadence,
+    Metric::StepTime,
     Metric::ContactTime,
     Metric::DutyFactor,
     Metric::Overstride,
@@ -157,12 +157,24 @@ impl std::fmt::Display for PerSide<'_> {
             self.0.iter().filter(|s| s.valid && s.side == side).collect()
         };
         let (left, right) = (counted(Side::Left), counted(Side::Right));
+        let all: Vec<f64> = left.iter().chain(&right).filter_map(|s| s.step_time_s).collect();
+        if !all.is_empty() {
+            // Steps per minute over the counted steps: their mean step time, both feet (a
+            // near and a far foot timed each with its own small bias cancel).
+            let cadence = 60.0 * all.len() as f64 / all.iter().sum::<f64>();
+            writeln!(f, "cadence of the counted steps: {cadence:.1} steps/min")?;
+        }
+        // The leg nearer the camera is seen better: its numbers are the ones to trust most.
+        let seen = |steps: &[&StepRecord]| median(&steps.iter().map(|s| s.confidence).collect::<Vec<_>>());
+        let near_left = seen(&left).unwrap_or(0.0) >= seen(&right).unwrap_or(0.0);
+        let label =
+            |side: &str, near: bool, n: usize| format!("{side} ({}, {n})", if near { "near" } else { "far" });
         writeln!(
             f,
-            "{:<44} {:>12} {:>12}",
+            "{:<44} {:>14} {:>14}",
             "medians of the counted steps",
-            format!("left ({})", left.len()),
-            format!("right ({})", right.len())
+            label("left", near_left, left.len()),
+            label("right", !near_left, right.len())
         )?;
         for metric in PRINTED {
             let info = metric.info();
@@ -175,7 +187,7 @@ impl std::fmt::Display for PerSide<'_> {
             };
             writeln!(
                 f,
-                "  {:<42} {:>12} {:>12}",
+                "  {:<42} {:>14} {:>14}",
                 format!("{} ({})", info.label, info.unit),
                 median_of(&left),
                 median_of(&right)

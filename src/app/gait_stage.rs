@@ -15,6 +15,7 @@ use crate::overlay::Banner;
 /// A contact's overlay stays on the video this long after its step is decided, seconds.
 const CONTACT_HOLD_S: f64 = 0.6;
 use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
+use crate::analysis::time_base;
 use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
 use crate::record::steps::StepsWriter;
@@ -200,21 +201,35 @@ impl GaitStage {
     pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();
         self.keep(done)?;
+        // The clock as judged over the whole session decides: steps counted before it could be
+        // judged slow are withdrawn, and steps held back by a passing verdict that the whole
+        // session does not confirm are counted again (they passed every other check).
         let time_base = self.analyzer.time_base();
         let clock_problem = time_base.and_then(|tb| tb.problem());
-        if let Some(problem) = &clock_problem {
-            // The steps counted before the clock could be judged are withdrawn too.
-            let mut withdrawn = 0;
-            for s in self.steps.iter_mut().filter(|s| s.valid) {
-                s.valid = false;
-                s.reason = Some(problem.clone());
-                s.cue = None;
-                withdrawn += 1;
-            }
-            if withdrawn > 0 && self.write_error.is_none() {
-                if let Err(e) = crate::record::steps::rewrite(&self.steps_path, &self.steps) {
-                    self.write_error = Some(format!("{e:#}"));
+        let mut changed = 0;
+        for s in self.steps.iter_mut() {
+            let held = s
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with(time_base::PROBLEM_PREFIX));
+            match &clock_problem {
+                Some(problem) if s.valid => {
+                    s.valid = false;
+                    s.reason = Some(problem.clone());
+                    s.cue = None;
+                    changed += 1;
                 }
+                None if held => {
+                    s.valid = true;
+                    s.reason = None;
+                    changed += 1;
+                }
+                _ => {}
+            }
+        }
+        if changed > 0 && self.write_error.is_none() {
+            if let Err(e) = crate::record::steps::rewrite(&self.steps_path, &self.steps) {
+                self.write_error = Some(format!("{e:#}"));
             }
         }
         let mut session = std::mem::take(&mut self.session);

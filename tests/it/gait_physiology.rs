@@ -96,10 +96,11 @@ fn replay_slowed(run: &SyntheticRun, slow: f64) -> (Value, String) {
 
 #[test]
 fn slow_motion_is_recognised_by_gravity_and_never_counted() {
-    // A 185 steps/min runner filmed at 120 fps, 1.60 m tall (the analysis assumes 1.75 m).
+    // A 210 steps/min runner filmed at 120 fps, 1.60 m tall (the analysis assumes 1.75 m).
     let run = generate(&RunParams {
         fps: 120.0,
-        cadence_spm: 185.0,
+        cadence_spm: 210.0,
+        duty_factor: 0.3,
         runner_height_m: 1.6,
         noise_frac: 0.005,
         duration_s: 16.0,
@@ -111,8 +112,8 @@ fn slow_motion_is_recognised_by_gravity_and_never_counted() {
     assert!((5.0..=16.0).contains(&g), "{}", real["time_base"]);
     assert!(real["time_base"]["stretched_by"].is_null());
     assert!(real["valid_steps"].as_u64().unwrap() > 30);
-    // Saved at 30 fps: 4× slow, 46 "steps/min" with flight phases. And 2×: 92 steps/min,
-    // which a jogger could show, told apart by gravity alone.
+    // Saved at 30 fps: 4× slow, 52 "steps/min" with flight phases. And 2×: 105 steps/min
+    // with 0.57 s steps, which a slow jogger shows too, told apart by gravity alone.
     for slow in [4.0, 2.0] {
         let (summary, printed) = replay_slowed(&run, slow);
         let k = summary["time_base"]["stretched_by"].as_f64();

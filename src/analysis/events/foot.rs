@@ -17,9 +17,10 @@ use crate::analysis::validity::FootStrike;
 /// backward extreme: far above keypoint noise (~0.03), above a lost far foot's one-frame
 /// jump once despiked, far below a running or walking swing (0.5–1.2).
 const REVERSAL_FRAC: f64 = 0.2;
-/// The swing's course is a running median over this long either side of each sample (and
-/// at least one sample): longer than a label swap of 1–3 frames at 120 fps.
+/// The swing's course is a running median over this long either side of each sample, and
+/// at least two samples: longer than a label swap of 1–2 frames at 30 fps, 1–3 at 120.
 const DESPIKE_S: f64 = 0.025;
+const MIN_DESPIKE_HALF: usize = 1;
 /// Between the foot's forward and backward extremes lie the stance and the start of the
 /// swing. The stance's core, where every strike type rests flat on the belt, is taken as this
 /// share of that span (heel strikers are flat by ~15 % of stance, the heel rises after ~60 %;
@@ -34,6 +35,10 @@ const MIN_CORE_SAMPLES: usize = 2;
 /// `APPROACH_SHARE` of the span), the lift from the middle of the core on.
 const APPROACH_S: f64 = 0.1;
 const APPROACH_SHARE: f64 = 0.25;
+/// The longest span from a foot's forward extreme to its backward one (a slow walker's
+/// stance and early swing), and the longest gap in its samples within it, seconds.
+const MAX_SPAN_S: f64 = 1.5;
+const MAX_SAMPLE_GAP_S: f64 = 0.15;
 /// The toe's rise is fitted up to this long past the foot's backward extreme.
 const LIFT_FIT_S: f64 = 0.1;
 /// Samples of the approach fitted only when seen at least this well, and at least this many
@@ -55,8 +60,6 @@ const FULL_TILT_DEG: f64 = 30.0;
 /// The point that touches first is the heel or the toe beyond this angle over the flat foot,
 /// moving between them within it (keypoint noise makes a flat landing's angle ±2°).
 const TOUCH_TILT_DEG: f64 = 4.0;
-/// A foot's usual strike is the commonest of its last this many known ones.
-const USUAL_STRIKE_STEPS: usize = 10;
 /// Samples kept per foot, seconds (more than the slowest stride, ~1.3 s).
 const KEEP_S: f64 = 2.5;
 /// A heel–toe distance outside this range (leg lengths) is not a foot: the model lost it.
@@ -109,6 +112,9 @@ impl Sample {
 struct Turns {
     /// The extreme being followed: (value, t, is_max).
     best: Option<(f64, f64, bool)>,
+    /// When the signal started: an extreme there is no turn (it may have started on its way
+    /// back).
+    started: Option<f64>,
 }
 
 impl Turns {
@@ -117,6 +123,7 @@ impl Turns {
             // Which way it goes first is not known: follow a maximum, and switch if the
             // signal falls from where it started.
             self.best = Some((v, t, true));
+            self.started = Some(t);
             return None;
         };
         let sign = if is_max { 1.0 } else { -1.0 };
@@ -125,7 +132,7 @@ impl Turns {
             None
         } else if sign * (best - v) > delta {
             self.best = Some((v, t, !is_max));
-            Some((bt, is_max))
+            (self.started != Some(bt)).then_some((bt, is_max))
         } else {
             None
         }
@@ -152,7 +159,6 @@ pub(super) struct Foot {
     last_to: Option<f64>,
     /// Stances fitted so far.
     stances: usize,
-    strikes: VecDeque<FootStrike>,
 }
 
 impl Foot {
@@ -166,7 +172,6 @@ impl Foot {
             last_ic: None,
             last_to: None,
             stances: 0,
-            strikes: VecDeque::new(),
         }
     }
 
@@ -184,18 +189,18 @@ impl Foot {
         while self.samples.front().is_some_and(|f| s.t - f.t > KEEP_S) {
             self.samples.pop_front();
         }
-        // The swing is followed a little late, through a running median over at least three
-        // samples and `DESPIKE_S` either side: a foot the model loses or swaps for a frame (or
-        // for a few frames at a high frame rate) makes no turn.
+        // The swing is followed a little late, through a running median over at least five
+        // samples and `DESPIKE_S` either side: a foot the model loses or swaps for a frame or
+        // two (a few at a high frame rate) makes no turn.
         let n = self.samples.len();
         let half = self
             .samples
             .iter()
             .rev()
-            .take_while(|x| s.t - x.t <= 2.0 * DESPIKE_S)
+            .take_while(|x| s.t - x.t <= 2.0 * DESPIKE_S + 1e-6)
             .count()
             .div_ceil(2)
-            .max(1);
+            .max(MIN_DESPIKE_HALF);
         if n < 2 * half + 1 {
             return Vec::new();
         }
@@ -226,12 +231,6 @@ impl Foot {
             return Vec::new();
         }
         self.last_ic = Some(stance.ic);
-        if let Some(k) = stance.contact.strike {
-            self.strikes.push_back(k);
-            if self.strikes.len() > USUAL_STRIKE_STEPS {
-                self.strikes.pop_front();
-            }
-        }
         let mut out = vec![self.event(EventKind::InitialContact, stance.ic, Some(stance.contact), now)];
         if let Some(to) = stance.to {
             self.last_to = Some(to);
@@ -263,7 +262,17 @@ impl Foot {
     /// joins it, the toe-off where the toe rises from it.
     fn fit_stance(&mut self, t_f: f64, t_b: f64) -> Option<Stance> {
         let span = t_b - t_f;
-        if span < MIN_CONTACT_S {
+        if !(MIN_CONTACT_S..=MAX_SPAN_S).contains(&span) {
+            return None;
+        }
+        // A gap in the foot's samples (hidden, or no pose) leaves the stance unframed.
+        let framed: Vec<f64> = self
+            .samples
+            .iter()
+            .filter(|s| s.t >= t_f && s.t <= t_b)
+            .map(|s| s.t)
+            .collect();
+        if framed.windows(2).any(|w| w[1] - w[0] > MAX_SAMPLE_GAP_S) {
             return None;
         }
         let core_of = |(from, to): (f64, f64)| -> (f64, f64, Vec<Sample>) {
@@ -420,17 +429,6 @@ impl Foot {
             free_level: true,
         };
         kink::fit(&[toe], from, to).map(|(k, _)| k)
-    }
-
-    /// The strike this foot showed most often over its last steps.
-    #[allow(dead_code)]
-    fn usual_strike(&self) -> Option<FootStrike> {
-        [FootStrike::Heel, FootStrike::Mid, FootStrike::Fore]
-            .into_iter()
-            .map(|k| (k, self.strikes.iter().filter(|s| **s == k).count()))
-            .filter(|(_, n)| *n > 0)
-            .max_by_key(|(_, n)| *n)
-            .map(|(k, _)| k)
     }
 }
 

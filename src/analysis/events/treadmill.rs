@@ -5,7 +5,7 @@
 //! - **The stride's frame**: the foot's fore-aft position relative to the hips swings by
 //!   0.5–1.2 leg lengths a stride; its forward and backward extremes, confirmed once it has
 //!   turned back by 0.2 leg lengths (after a running median over ±25 ms and at least three
-//!   samples, so a swap or jump of 1–3 frames makes no turn), bracket the stance and the start of the swing.
+//!   samples, so a swap or jump of a frame at 30 fps, of up to three at 120, makes no turn), bracket the stance and the start of the swing.
 //! - **The stance**: in the middle of that span every strike type rests flat on the belt and
 //!   rides back with it. The belt's velocity in the image (median over the last stances), the
 //!   heel's and toe's height there, and the foot's flat angle come from those samples; a

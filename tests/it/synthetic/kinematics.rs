@@ -44,11 +44,11 @@ pub const SHANK_FRAC: f64 = 0.47;
 /// Both sit on the belt when the foot is flat.
 const HEEL_FROM_ANKLE: [f64; 2] = [-0.055, -0.08];
 const TOE_FROM_ANKLE: [f64; 2] = [0.20, -0.08];
-/// Heel to toe, in leg lengths.
 /// Standard gravity, m/s², and leg length (hip–knee + knee–ankle) as a share of height
 /// [Winter 2009]: they give the flight's parabola its size.
 const GRAVITY_MPS2: f64 = 9.81;
 const LEG_PER_HEIGHT: f64 = 0.491;
+/// Heel to toe, in leg lengths.
 pub const FOOT_LENGTH_FRAC: f64 = TOE_FROM_ANKLE[0] - HEEL_FROM_ANKLE[0];
 /// Foot flat and heel-off as shares of the contact time.
 const FOOT_FLAT_AT: f64 = 0.18;
