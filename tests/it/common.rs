@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use gaitcue::config::{PoseConfig, RunnerZone};
@@ -83,6 +83,23 @@ pub fn gaitcue(args: &[&str]) -> Output {
         .current_dir(root())
         .output()
         .expect("running gaitcue")
+}
+
+/// Writes `keypoints` as `DIR/NAME.jsonl` and replays it through `gaitcue analyze
+/// --keypoints` into `DIR/NAME/`; returns that folder and what the binary printed on stderr.
+pub fn analyze_keypoints(dir: &Path, name: &str, keypoints: &str) -> (PathBuf, String) {
+    let file = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&file, keypoints).unwrap();
+    let out = dir.join(name);
+    let result = gaitcue(&[
+        "analyze",
+        "--keypoints",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    (out, stderr(&result))
 }
 
 pub fn stderr(out: &Output) -> String {

@@ -9,7 +9,7 @@ use gaitcue::analysis::validity::Gait;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, StepRecord};
 use serde_json::Value;
 
-use crate::common::{gaitcue, stderr};
+use crate::common::analyze_keypoints;
 use crate::synthetic::{generate, to_jsonl, RunParams, SyntheticRun};
 
 fn analyse(run: &SyntheticRun) -> Vec<StepRecord> {
@@ -79,19 +79,9 @@ fn replay_slowed(run: &SyntheticRun, slow: f64) -> (Value, String) {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("clip.jsonl");
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    let result = gaitcue(&[
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    let (out, printed) = analyze_keypoints(dir.path(), "clip", &text);
     let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    (summary, stderr(&result))
+    (summary, printed)
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use gaitcue::analysis::geometry::median;
 use serde_json::Value;
 
-use crate::common::{gaitcue, root, stderr};
+use crate::common::{analyze_keypoints, gaitcue, root, stderr};
 
 /// Cadence measured from the clip's pixels, without any pose, steps/min.
 const TRUE_CADENCE_SPM: f64 = 168.9;
@@ -131,17 +131,7 @@ fn a_real_treadmill_runner_is_measured_step_by_step() {
         })
         .map(|line| format!("{line}\n"))
         .collect();
-    let file = dir.path().join("half.jsonl");
-    std::fs::write(&file, half).unwrap();
-    let out15 = dir.path().join("at15");
-    let run = gaitcue(&[
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--out",
-        out15.to_str().unwrap(),
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
+    let (out15, _) = analyze_keypoints(dir.path(), "at15", &half);
     let (counted, seen, cadence, contact, knee) = check(&steps(&out15));
     eprintln!(
         "real runner at 15 fps: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee:.1}°",
