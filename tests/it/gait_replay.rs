@@ -242,17 +242,7 @@ fn a_byte_order_mark_is_accepted() {
         ..RunParams::default()
     });
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("bom.jsonl");
-    std::fs::write(&file, format!("\u{feff}{}", to_jsonl(&run))).unwrap();
-    let out = dir.path().join("out");
-    let result = gaitcue(&[
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
+    let (out, _) = common::analyze_keypoints(dir.path(), "bom", &format!("\u{feff}{}", to_jsonl(&run)));
     let (_, rows) = read_steps(&out);
     assert!(rows.len() > 20, "{} steps", rows.len());
 }
