@@ -129,8 +129,9 @@ impl GaitAnalyzer {
                 self.step_times.pop_front();
             }
         }
-        // The flight before this contact: from the other foot's toe-off, after that foot's
-        // own last contact, to now — shorter than the step itself.
+        // The flight before this contact: from the other foot's toe-off to now, when that
+        // toe-off follows its own foot's contact and the contact before this one (a missed
+        // event must not stretch the window over a stance).
         let other = slot(ic.side.other());
         let flight_from = self.last_to_by_side[other].filter(|to| {
             *to < ic.t

@@ -1,8 +1,7 @@
 //! One foot on the treadmill, followed through its stride: its fore-aft swing relative to the
 //! hips gives each stride's frame (the foot furthest ahead, then furthest behind), and the
 //! stance between the two is fitted (see [`super::treadmill`] for the method). It keeps what
-//! it learned of the belt (velocity, the foot's flat angle, keypoint noise) and its habitual
-//! strike.
+//! it learned of the belt (velocity, the foot's flat angle, keypoint noise).
 
 use std::collections::VecDeque;
 
@@ -18,7 +17,7 @@ use crate::analysis::validity::FootStrike;
 /// jump once despiked, far below a running or walking swing (0.5–1.2).
 const REVERSAL_FRAC: f64 = 0.2;
 /// The swing's course is a running median over this long either side of each sample, and
-/// at least two samples: longer than a label swap of 1–2 frames at 30 fps, 1–3 at 120.
+/// at least one sample: longer than a label swap of a frame at 30 fps, of up to three at 120.
 const DESPIKE_S: f64 = 0.025;
 const MIN_DESPIKE_HALF: usize = 1;
 /// Between the foot's forward and backward extremes lie the stance and the start of the
@@ -189,9 +188,9 @@ impl Foot {
         while self.samples.front().is_some_and(|f| s.t - f.t > KEEP_S) {
             self.samples.pop_front();
         }
-        // The swing is followed a little late, through a running median over at least five
-        // samples and `DESPIKE_S` either side: a foot the model loses or swaps for a frame or
-        // two (a few at a high frame rate) makes no turn.
+        // The swing is followed a little late, through a running median over at least three
+        // samples and `DESPIKE_S` either side: a foot the model loses or swaps for a frame (a
+        // few at a high frame rate) makes no turn.
         let n = self.samples.len();
         let half = self
             .samples
