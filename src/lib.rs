@@ -17,6 +17,8 @@ pub mod frame;
 pub mod overlay;
 pub mod panel;
 pub mod pose;
+pub mod privacy;
 pub mod record;
 pub mod report;
+pub mod session;
 pub mod timing;

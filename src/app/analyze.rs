@@ -20,16 +20,16 @@ use super::stages::{spawn_pose, Posed, LOOK_AROUND_S};
 use super::{join_stage, progress_bar};
 use crate::analysis::geometry::median;
 use crate::analysis::{AnalysisConfig, Metric, PoseSample, Side, StepRecord};
-use crate::capture::replay::KeypointsReplay;
 use crate::capture::{self, SourceSpec};
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
 use crate::record::clip::ClipWriter;
-use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::session_dir::{claim_default, SessionDir};
 use crate::record::summary::MIN_VALID_STEPS;
+use crate::session::keypoints::KeypointsReplay;
+use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
 /// Frames in flight between two stages; small, so memory stays flat.

@@ -8,7 +8,6 @@ pub mod camera;
 pub mod live;
 mod opencv_source;
 pub mod pipeline;
-pub mod replay;
 pub mod video_file;
 
 use std::sync::atomic::{AtomicBool, Ordering};

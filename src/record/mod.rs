@@ -3,7 +3,6 @@
 
 pub mod clip;
 pub mod h264;
-pub mod keypoints;
 pub mod recorder;
 pub mod session_dir;
 pub mod snapshot;

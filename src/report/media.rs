@@ -15,12 +15,11 @@ use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
-use super::privacy::FaceBlur;
 use super::recordings::Recording;
-use super::sightings::Sightings;
-use crate::capture::replay::KeypointsReplay;
 use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
+use crate::privacy::{FaceBlur, Sightings};
 use crate::record::h264::{ClipBatch, ClipSpan};
+use crate::session::keypoints::KeypointsReplay;
 
 /// Looks this many frames (about 2 s) before a recording began still count for it.
 const LOOK_BEFORE_FRAMES: u64 = 60;

@@ -6,12 +6,11 @@ pub mod compare;
 mod html;
 pub mod media;
 pub mod plots;
-pub mod privacy;
 mod recordings;
 mod sameness;
 pub mod session;
-pub mod sightings;
 mod stages;
+mod verdict;
 
 use crate::record::steps::Column;
 use std::path::{Path, PathBuf};
@@ -73,12 +72,12 @@ const PLOTTED: [Metric; 5] = [
 pub fn build(
     dir: &Path,
     config: &ReportConfig,
-    pose: &crate::config::PoseConfig,
+    pose: &crate::pose::config::PoseConfig,
     progress: &ProgressBar,
 ) -> Result<PathBuf> {
     let session = Session::load(dir)?;
     let mut blur = if config.blur_faces && !session.recordings.is_empty() {
-        Some(privacy::FaceBlur::new(pose))
+        Some(crate::privacy::FaceBlur::new(pose))
     } else {
         None
     };
@@ -445,7 +444,7 @@ fn by_overstride(s: &Session) -> (Vec<&StepRow>, bool) {
 fn media_section(
     page: &mut Html,
     s: &Session,
-    blur: Option<&mut privacy::FaceBlur>,
+    blur: Option<&mut crate::privacy::FaceBlur>,
     progress: &ProgressBar,
 ) -> Result<()> {
     page.h2("Initial contact: typical and worst steps");
@@ -593,7 +592,7 @@ fn typical_step<'a>(ranked: &[&'a StepRow]) -> Option<&'a StepRow> {
 /// The typical step's contact (overstride nearest the session median) as a still.
 pub(crate) fn typical_still(
     s: &Session,
-    blur: Option<&mut privacy::FaceBlur>,
+    blur: Option<&mut crate::privacy::FaceBlur>,
 ) -> Result<Option<(String, String)>> {
     // Only a counted step is typical of the session.
     let (ranked, true) = by_overstride(s) else {

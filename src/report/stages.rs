@@ -291,8 +291,8 @@ pub fn compare_table(page: &mut Html, stages: &[Value], comparable: bool) {
             };
             let d = metric.info().decimals.min(3);
             let meaningful = m["meaningful"] == true;
-            let class = super::compare::verdict_class(
-                super::compare::toward_goal(metric, a, b, meaningful),
+            let class = super::verdict::verdict_class(
+                super::verdict::toward_goal(metric, a, b, meaningful),
                 comparable,
             );
             rows.push(vec![
@@ -301,11 +301,11 @@ pub fn compare_table(page: &mut Html, stages: &[Value], comparable: bool) {
                 esc(metric.info().unit),
                 format!("{a:.d$}"),
                 format!("{b:.d$}"),
-                super::compare::signed(change, d),
+                super::verdict::signed(change, d),
                 num(&m["smallest_detectable_difference"], d).unwrap_or_default(),
                 format!(
                     "<span class={class}>{}</span>",
-                    esc(&super::compare::verdict(metric, change, meaningful))
+                    esc(&super::verdict::verdict(metric, change, meaningful))
                 ),
             ]);
         }

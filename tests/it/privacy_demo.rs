@@ -15,8 +15,8 @@ use opencv::videoio::{VideoCapture, CAP_FFMPEG};
 use common::{data, gaitcue, pose_config, stderr};
 use gaitcue::pose::blazepose::BlazePose;
 use gaitcue::pose::PoseEstimator;
+use gaitcue::privacy::FaceBlur;
 use gaitcue::report::media::{self, Cuts};
-use gaitcue::report::privacy::FaceBlur;
 
 /// The fine detail of `r` in `image` (grey level minus its Gaussian blur), as numbers.
 fn detail(image: &Mat, r: Rect) -> Vec<f32> {

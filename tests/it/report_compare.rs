@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use common::{data, gaitcue, photo_config, stderr};
 use gaitcue::pose::blazepose::BlazePose;
 use gaitcue::pose::PoseEstimator;
-use gaitcue::report::privacy::{blur_face, head_box};
+use gaitcue::privacy::{blur_face, head_box};
 use opencv::core::{self, Mat};
 use opencv::imgcodecs;
 use opencv::prelude::*;
@@ -327,7 +327,7 @@ fn face_blur_changes_the_head_and_nothing_else() {
 #[test]
 fn bystanders_faces_are_blurred_too() {
     use gaitcue::config::PoseConfig;
-    use gaitcue::report::privacy::FaceBlur;
+    use gaitcue::privacy::FaceBlur;
     // Two people: bus.jpg beside its mirror image. The runner is whichever is tracked.
     let image = imgcodecs::imread(data("bus.jpg").to_str().unwrap(), imgcodecs::IMREAD_COLOR).unwrap();
     let mut mirrored = Mat::default();

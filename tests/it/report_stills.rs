@@ -10,8 +10,8 @@ use opencv::prelude::*;
 
 use crate::common::{data, gaitcue, pose_config, stderr};
 use gaitcue::analysis::Side;
+use gaitcue::privacy::{body_box, head_box, FaceBlur};
 use gaitcue::report::media::{self, Cuts, StepMark};
-use gaitcue::report::privacy::{body_box, head_box, FaceBlur};
 
 fn decode(data_url: &str) -> Mat {
     let b64 = data_url.split_once("base64,").unwrap().1;

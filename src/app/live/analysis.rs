@@ -18,8 +18,8 @@ use crate::overlay::contact::ContactDrawing;
 use crate::overlay::Banner;
 use crate::pose::PersonBox;
 use crate::pose::Pose;
-use crate::record::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::record::recorder::RecorderStatus;
+use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
 /// What the analysis stage hands the screen.

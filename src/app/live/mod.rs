@@ -30,9 +30,9 @@ use crate::overlay;
 use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
-use crate::record::keypoints::KeypointsWriter;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
 use crate::record::session_dir::SessionDir;
+use crate::session::keypoints::KeypointsWriter;
 use crate::timing::{Samples, StageTimes};
 
 mod analysis;

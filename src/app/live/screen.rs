@@ -305,14 +305,14 @@ impl Ui {
         t: f64,
     ) -> Result<()> {
         if let Some(p) = pose {
-            crate::report::privacy::blur_face(picture, &p.keypoints)?;
+            crate::privacy::blur_face(picture, &p.keypoints)?;
         }
         let (w, h) = (picture.cols(), picture.rows());
         for (_, people) in self.people.iter().filter(|(seen, _)| t - seen <= PEOPLE_HOLD_S) {
             for person in people {
-                if let Some(face) = crate::report::privacy::face_of_detection(person.bbox, w, h) {
-                    let grown = crate::report::sightings::grow(face, 0.3, w, h);
-                    crate::report::privacy::blur_rect(picture, grown)?;
+                if let Some(face) = crate::privacy::face_of_detection(person.bbox, w, h) {
+                    let grown = crate::privacy::grow(face, 0.3, w, h);
+                    crate::privacy::blur_rect(picture, grown)?;
                 }
             }
         }

@@ -14,6 +14,8 @@ use opencv::core::Rect;
 
 use crate::pose::PersonBox;
 
+use super::regions::{face_of_detection, grow};
+
 /// A person is blurred this long (seconds) before they are first seen.
 const MAX_GAP_S: f64 = 1.5;
 /// Boxes between looks grow by this share of their size on every side.
@@ -52,7 +54,7 @@ impl Sightings {
                     let b = p.bbox;
                     !nose.is_some_and(|(x, y)| x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])
                 })
-                .filter_map(|p| super::privacy::face_of_detection(p.bbox, width, height))
+                .filter_map(|p| face_of_detection(p.bbox, width, height))
                 .collect();
             let mut taken = vec![false; tracks.len()];
             for face in faces {
@@ -139,17 +141,6 @@ fn lerp(a: &Rect, b: &Rect, f: f64) -> Rect {
         mix(a.width, b.width),
         mix(a.height, b.height),
     )
-}
-
-/// `r` grown by `share` of its size on every side, clipped to the image.
-pub fn grow(r: Rect, share: f64, width: i32, height: i32) -> Rect {
-    let dx = (r.width as f64 * share).round() as i32;
-    let dy = (r.height as f64 * share).round() as i32;
-    let left = (r.x - dx).clamp(0, width);
-    let top = (r.y - dy).clamp(0, height);
-    let right = (r.x + r.width + dx).clamp(0, width);
-    let bottom = (r.y + r.height + dy).clamp(0, height);
-    Rect::new(left, top, right - left, bottom - top)
 }
 
 #[cfg(test)]
