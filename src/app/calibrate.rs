@@ -15,10 +15,11 @@ use super::stages::{spawn_pose, Posed};
 
 use crate::analysis::body::BodyTracker;
 use crate::analysis::geometry::quantile;
-use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder, PelvisConfig};
+use crate::analysis::pelvis::{marker_tilt_deg, PelvisConfig};
 use crate::capture::{self, SourceSpec};
 use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
+use crate::pose::stickers::MarkerFinder;
 
 /// Frames with both stickers needed for a calibration.
 const MIN_FRAMES: usize = 10;
@@ -53,7 +54,7 @@ pub fn run(video: &Path, pose: &PoseConfig, pelvis: &PelvisConfig) -> Result<Cal
     pose.validate()?;
     let source = SourceSpec::File(video.to_path_buf()).open()?;
     let estimator = BlazePose::new(pose)?;
-    let mut finder = MarkerFinder::new(pelvis.clone());
+    let mut finder = MarkerFinder::new(pelvis.asis_colour, pelvis.psis_colour);
     let mut body = BodyTracker::default();
     let mut angles = Vec::new();
     let mut frames_read = 0;

@@ -14,10 +14,11 @@ use crate::overlay::Banner;
 
 /// A contact's overlay stays on the video this long after its step is decided, seconds.
 const CONTACT_HOLD_S: f64 = 0.6;
-use crate::analysis::pelvis::{marker_tilt_deg, MarkerFinder};
+use crate::analysis::pelvis::marker_tilt_deg;
 use crate::analysis::time_base;
 use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
+use crate::pose::stickers::MarkerFinder;
 use crate::record::steps::StepsWriter;
 use crate::record::{speed_stages, summary};
 
@@ -52,7 +53,7 @@ impl GaitStage {
             markers: config
                 .pelvis
                 .markers
-                .then(|| MarkerFinder::new(config.pelvis.clone())),
+                .then(|| MarkerFinder::new(config.pelvis.asis_colour, config.pelvis.psis_colour)),
             marker_radius: config.pelvis.search_radius,
             summary_path: out_dir.join("summary.json"),
             steps_path,

@@ -12,6 +12,7 @@ pub mod landmarks;
 pub mod roi;
 pub mod runner;
 pub mod runtime;
+pub mod stickers;
 
 use anyhow::Result;
 use opencv::core::Mat;

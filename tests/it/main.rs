@@ -9,6 +9,7 @@ mod synthetic;
 mod analyze_cli;
 mod bad_inputs;
 mod capture_sources;
+mod floor_plan;
 mod fuzz_inputs;
 mod gait_physiology;
 mod gait_replay;
