@@ -625,7 +625,10 @@ fn a_full_disk_stops_the_recording_and_the_live_view_goes_on() {
 
 /// Runs `gaitcue ARGS` under `strace -f -e trace=network` (inside a network namespace with
 /// no interfaces when this machine allows one, so nothing could leak even if the test
-/// failed) and returns every traced line that opens an internet socket.
+/// failed) and returns every traced line that opens an internet socket. The child does not
+/// inherit `CI` or any `ORT_*` setting: a build server's `CI=true` or a developer's
+/// `ORT_TELEMETRY_DISABLED` would silence ONNX Runtime's telemetry even if gaitcue no longer
+/// did.
 fn internet_sockets(args: &[&str]) -> Vec<String> {
     let trace = tempfile::NamedTempFile::new().unwrap();
     let isolated = Command::new("unshare")
@@ -639,6 +642,11 @@ fn internet_sockets(args: &[&str]) -> Vec<String> {
     } else {
         Command::new("strace")
     };
+    for (name, _) in std::env::vars_os() {
+        if name == "CI" || name.to_string_lossy().starts_with("ORT_") {
+            cmd.env_remove(name);
+        }
+    }
     let status = cmd
         .args(["-f", "-e", "trace=network", "-o"])
         .arg(trace.path())
