@@ -45,6 +45,8 @@ pub struct Cuts {
     pub marks: BTreeMap<u64, StepMark>,
     /// A contact stays drawn this many frames after it.
     pub hold_frames: u64,
+    /// The session's frame rate: clips play at it (an MPEG-TS recording states 90000).
+    pub fps: f64,
 }
 
 /// One step's contact as the overlay draws it: which leg, which way the runner faces, and
@@ -178,7 +180,10 @@ pub fn cut_session(
     let mut stills = Stills::new();
     let mut clipped: Vec<&Path> = Vec::new();
     for recording in recordings {
-        let mut local = Cuts::default();
+        let mut local = Cuts {
+            fps: cuts.fps,
+            ..Cuts::default()
+        };
         for id in &cuts.stills {
             if let (Some(p), false) = (recording.position(*id), stills.contains_key(id)) {
                 local.stills.push(p);
@@ -252,9 +257,7 @@ pub fn cut(
     progress: &ProgressBar,
 ) -> Result<Stills> {
     let mut cap = open(video)?;
-    let fps = Some(cap.get(videoio::CAP_PROP_FPS)?)
-        .filter(|f| *f > 0.0 && *f < 1000.0)
-        .unwrap_or(30.0);
+    let fps = cuts.fps;
     // Clips end with the video: a clip that would start after its last frame (a recording
     // cut short) is left out rather than written empty.
     let frames = Some(cap.get(videoio::CAP_PROP_FRAME_COUNT)?)

@@ -457,7 +457,7 @@ fn media_section(
         page.p("No valid running step in this session: the stills and clips below show the steps the camera saw, for review only; their numbers were not counted.");
     }
     let not_counted = if counted { "" } else { " (not counted)" };
-    let fps = s.summary["session"]["fps"].as_f64().unwrap_or(30.0);
+    let fps = s.fps;
     let typical = typical_step(&ranked);
     let worst: Vec<&StepRow> = ranked.iter().take(WORST).copied().collect();
     // Best: landing closest to under the hips (the guide's 0-8 % of leg length), not the
@@ -483,6 +483,7 @@ fn media_section(
             .map(|r| (frame(r), step_mark(r)))
             .collect(),
         hold_frames: (CONTACT_HOLD_S * fps).round() as u64,
+        fps,
     };
     let mut links = Vec::new();
     for (kind, rows) in [("worst", &worst), ("best", &best)] {
@@ -610,6 +611,7 @@ pub(crate) fn typical_still(
         clips: Vec::new(),
         marks: [(frame, step_mark(r))].into_iter().collect(),
         hold_frames: 0,
+        fps: s.fps,
     };
     let keypoints = match &s.keypoints {
         Some(k) => media::keypoints_for(k, &[frame])?,

@@ -39,6 +39,9 @@ pub struct Session {
     /// Where its frames are: `annotated.mp4`, or a live session's recordings.
     pub recordings: Vec<super::recordings::Recording>,
     pub keypoints: Option<PathBuf>,
+    /// Frames per second of the session's frame numbers: the summary's, else (sessions
+    /// recorded before it was kept) from the keypoints' frame numbers and times, else 30.
+    pub fps: f64,
 }
 
 impl Session {
@@ -88,12 +91,22 @@ impl Session {
             .map(std::path::PathBuf::from);
         let recordings = super::recordings::find(dir, source.as_deref());
         let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());
+        let fps = summary["session"]["fps"]
+            .as_f64()
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .or_else(|| {
+                keypoints
+                    .as_deref()
+                    .and_then(crate::session::keypoints::frame_rate)
+            })
+            .unwrap_or(30.0);
         Ok(Self {
             dir: dir.to_path_buf(),
             summary,
             steps,
             recordings,
             keypoints,
+            fps,
         })
     }
 

@@ -295,6 +295,22 @@ impl Iterator for KeypointsReplay {
     }
 }
 
+/// Frames per second of a keypoints file's frame numbers, from its first and last lines'
+/// frame and time (`None` when it has fewer than two readable lines or no time between
+/// them): for sessions whose summary does not say.
+pub fn frame_rate(path: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let frame_and_time = |line: &str| {
+        let v: Value = serde_json::from_str(line.trim_start_matches('\u{feff}')).ok()?;
+        Some((v.get("frame")?.as_u64()?, v.get("t")?.as_f64()?))
+    };
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().and_then(frame_and_time)?;
+    let last = lines.next_back().and_then(frame_and_time)?;
+    let (frames, seconds) = (last.0.checked_sub(first.0)? as f64, last.1 - first.1);
+    (frames > 0.0 && seconds > 0.0).then(|| frames / seconds)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +352,8 @@ mod tests {
             writer.write(&record).unwrap();
         }
         drop(writer);
+        // Frames 0..3 over 0.1 s.
+        assert!((frame_rate(&path).unwrap() - 30.0).abs() < 1e-3);
 
         let read: Vec<PoseSample> = KeypointsReplay::open(&path)
             .unwrap()

@@ -898,3 +898,99 @@ fn a_live_speed_ramp_leads_each_stage_refuses_typed_speeds_and_ends_by_itself() 
         "{stages:?}"
     );
 }
+
+/// The real runner at 60 frames a second (each frame of the 30 fps clip written twice,
+/// through OpenCV's own encoder): a camera rate other than 30.
+fn real_runner_at_60_fps(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("runner-60fps.mp4");
+    let source = root().join("tests/data/real/male_side.mp4");
+    let mut cap = VideoCapture::from_file(source.to_str().unwrap(), videoio::CAP_FFMPEG).unwrap();
+    let size = opencv::core::Size::new(
+        cap.get(videoio::CAP_PROP_FRAME_WIDTH).unwrap() as i32,
+        cap.get(videoio::CAP_PROP_FRAME_HEIGHT).unwrap() as i32,
+    );
+    let fourcc = videoio::VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
+    let mut writer = videoio::VideoWriter::new_with_backend(
+        path.to_str().unwrap(),
+        videoio::CAP_FFMPEG,
+        fourcc,
+        60.0,
+        size,
+        true,
+    )
+    .unwrap();
+    let mut frame = opencv::core::Mat::default();
+    while cap.read(&mut frame).unwrap_or(false) {
+        writer.write(&frame).unwrap();
+        writer.write(&frame).unwrap();
+    }
+    writer.release().unwrap();
+    path
+}
+
+/// (frames, stated frames per second) of each clip the report cut.
+fn report_clips(dir: &Path) -> Vec<(usize, f64)> {
+    let mut clips: Vec<_> = std::fs::read_dir(dir.join("clips"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .collect();
+    clips.sort();
+    clips
+        .iter()
+        .map(|c| {
+            let cap = VideoCapture::from_file(c.to_str().unwrap(), videoio::CAP_FFMPEG).unwrap();
+            (decoded_frames(c), cap.get(videoio::CAP_PROP_FPS).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_60_fps_session_keeps_its_rate_and_its_report_cuts_one_second_clips() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = real_runner_at_60_fps(dir.path());
+    let out = dir.path().join("session");
+    let result = live(&[
+        "--source",
+        clip.to_str().unwrap(),
+        "--every-frame",
+        "--record",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let s = summary(&out);
+    assert_eq!(s["session"]["fps"].as_f64(), Some(60.0), "the summary's frame rate");
+    assert!(s["valid_steps"].as_u64().unwrap() >= 10, "{}", s["valid_steps"]);
+    // A clip is a second around its contact: 61 frames at 60 fps, played at 60 (the live
+    // recording is already drawn on, so it is not slowed).
+    let one_second = |clips: &[(usize, f64)]| {
+        !clips.is_empty()
+            && clips.iter().all(|(n, fps)| *n <= 61 && (fps - 60.0).abs() < 0.5)
+            && clips.iter().any(|(n, _)| *n == 61)
+    };
+    let clips = report_clips(&out);
+    assert!(one_second(&clips), "clips (frames, fps): {clips:?}");
+
+    // A summary from before the rate was kept: the report takes it from the keypoints'
+    // frame numbers and times, not from the MPEG-TS recording (which states 90000).
+    let path = out.join("summary.json");
+    let mut old = summary(&out);
+    old["session"].as_object_mut().unwrap().remove("fps");
+    std::fs::write(&path, serde_json::to_string(&old).unwrap()).unwrap();
+    std::fs::remove_dir_all(out.join("clips")).unwrap();
+    let report = common::gaitcue(&["report", out.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", common::stderr(&report));
+    let clips = report_clips(&out);
+    assert!(
+        one_second(&clips),
+        "clips (frames, fps) without a rate in the summary: {clips:?}"
+    );
+}

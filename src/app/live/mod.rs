@@ -180,6 +180,8 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let session = json!({
         "source": first.describe(),
         "mode": "live",
+        // The source's frame rate: the recording's, and the clock of its frame numbers.
+        "fps": fps_hint,
         "created_unix_s": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "gaitcue_version": env!("CARGO_PKG_VERSION"),
         "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
