@@ -2,20 +2,20 @@
 //! validated options, run, and its summary printed (each summary is the command's
 //! `Display`).
 
+mod flags;
+
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
-use gaitcue::analysis::scale::BeltSpeed;
-use gaitcue::analysis::speed::SpeedSchedule;
-use gaitcue::analysis::AnalysisConfig;
+use clap::{Parser, Subcommand};
 use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
 use gaitcue::app::live::LiveOptions;
 use gaitcue::bench::{self, BenchOptions};
 use gaitcue::capture::LiveSource;
-use gaitcue::config::{Config, PoseConfig, RunnerZone};
-use gaitcue::pose::landmarks::ModelVariant;
+use gaitcue::config::Config;
 use gaitcue::record::session_dir;
+
+use flags::{GaitFlags, PoseFlags, ReportFlags};
 
 /// Running-gait analysis beside the treadmill: pose, foot strikes, overstride, cues.
 #[derive(Parser)]
@@ -155,143 +155,6 @@ enum Command {
         #[command(flatten)]
         pose: PoseFlags,
     },
-}
-
-#[derive(Args)]
-struct PoseFlags {
-    /// Landmark model: full (default) or lite (faster, less accurate on legs and feet).
-    #[arg(long)]
-    model: Option<ModelVariant>,
-    /// Folder holding the ONNX pose models.
-    #[arg(long)]
-    models: Option<PathBuf>,
-    /// ONNX Runtime threads per model.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Where the runner's hips may be, as fractions of the frame: x0,y0,x1,y1.
-    #[arg(long)]
-    zone: Option<RunnerZone>,
-}
-
-#[derive(Args)]
-struct ReportFlags {
-    /// Who the session is for, as the report should name them (shown in the report only).
-    #[arg(long, value_name = "NAME")]
-    patient: Option<String>,
-    /// The clinician's notes for the report.
-    #[arg(long, value_name = "TEXT")]
-    notes: Option<String>,
-}
-
-impl ReportFlags {
-    fn apply(self, mut r: gaitcue::report::ReportConfig) -> gaitcue::report::ReportConfig {
-        if self.patient.is_some() {
-            r.patient = self.patient;
-        }
-        if self.notes.is_some() {
-            r.notes = self.notes;
-        }
-        r
-    }
-}
-
-#[derive(Args)]
-struct GaitFlags {
-    /// Treadmill belt speed, e.g. "10 km/h" or "6.2 mph": gives step length and a cm scale.
-    #[arg(long, conflicts_with = "speed_schedule")]
-    belt_speed: Option<BeltSpeed>,
-    /// Belt speed by stage, seconds from the start:km/h, e.g. "0:8,60:9,120:10".
-    #[arg(long, value_name = "SECONDS:KMH,...")]
-    speed_schedule: Option<SpeedSchedule>,
-    /// Runner height in cm: a cm scale when no belt speed is given.
-    #[arg(long)]
-    height_cm: Option<f64>,
-    /// Track coloured ASIS/PSIS stickers for pelvic tilt (see README).
-    #[arg(long)]
-    markers: bool,
-    /// Pelvic tilt measured standing, degrees (from `gaitcue calibrate`).
-    #[arg(long, allow_hyphen_values = true)]
-    standing_tilt: Option<f64>,
-    /// Which session of the retraining this is (1, 2, …): cues fade with it, shown all
-    /// the time in sessions 1-2, then 75 %, 50 % and 25 % of the time (see README).
-    #[arg(long, value_name = "N")]
-    session_number: Option<u32>,
-    /// Share of the time cues may be seen, 0-1 (instead of the session number's).
-    #[arg(long, value_name = "SHARE")]
-    feedback_share: Option<f64>,
-    /// A retest: the gait is measured and no cue is ever shown.
-    #[arg(long)]
-    retest: bool,
-    /// A speed-ramp test: stages from 80 % of --easy-pace up by 10 % each (see README),
-    /// cues off; gives the speed schedule.
-    #[arg(long, value_enum, requires = "easy_pace", conflicts_with_all = ["belt_speed", "speed_schedule"])]
-    protocol: Option<Protocol>,
-    /// The runner's easy pace on the treadmill, e.g. "10 km/h" (for --protocol ramp).
-    #[arg(long, requires = "protocol")]
-    easy_pace: Option<BeltSpeed>,
-}
-
-/// A test protocol.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Protocol {
-    /// Rising belt speed in stages.
-    Ramp,
-}
-
-impl GaitFlags {
-    fn apply(self, mut a: AnalysisConfig) -> Result<AnalysisConfig> {
-        if self.belt_speed.is_some() {
-            a.belt_speed = self.belt_speed;
-            a.speed_schedule = None;
-        }
-        if self.speed_schedule.is_some() {
-            a.speed_schedule = self.speed_schedule;
-            a.belt_speed = None;
-        }
-        if self.height_cm.is_some() {
-            a.runner_height_cm = self.height_cm;
-        }
-        if self.markers {
-            a.pelvis.markers = true;
-        }
-        if self.standing_tilt.is_some() {
-            a.pelvis.standing_tilt_deg = self.standing_tilt;
-        }
-        let feedback = &mut a.cues.feedback;
-        if self.session_number.is_some() {
-            feedback.session_number = self.session_number;
-        }
-        if self.feedback_share.is_some() {
-            feedback.visible_share = self.feedback_share;
-        }
-        if self.retest {
-            feedback.retest = true;
-        }
-        if let (Some(Protocol::Ramp), Some(easy)) = (self.protocol, self.easy_pace) {
-            a.speed_schedule = Some(a.ramp.schedule(easy)?);
-            a.belt_speed = None;
-            a.cues.enabled = false;
-        }
-        Ok(a)
-    }
-}
-
-impl PoseFlags {
-    fn apply(self, mut pose: PoseConfig) -> PoseConfig {
-        if let Some(m) = self.model {
-            pose.model = m;
-        }
-        if let Some(d) = self.models {
-            pose.models_dir = d;
-        }
-        if let Some(t) = self.threads {
-            pose.threads = t;
-        }
-        if let Some(z) = self.zone {
-            pose.runner_zone = z;
-        }
-        pose
-    }
 }
 
 pub fn run(cli: Cli) -> Result<()> {

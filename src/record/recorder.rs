@@ -3,10 +3,10 @@
 //! clinician can save what just happened. It never slows the live view: frames reach it
 //! through a bounded queue that drops (and counts) when the writer falls behind.
 
+use crate::session::frame_index::FrameIndexWriter;
 use crate::timing::StageTimes;
 use std::collections::VecDeque;
 use std::fs;
-use std::io::{LineWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -92,7 +92,7 @@ struct Recorder {
     clip: Option<(ClipWriter, Option<ClipWriter>)>,
     /// The frame ids written to the current clip, one per line, in order
     /// (`annotated-NNN.frames`): the report finds a step's frames in the recording by them.
-    clip_frames: Option<LineWriter<fs::File>>,
+    clip_frames: Option<FrameIndexWriter>,
     clips_started: usize,
     segments: VecDeque<Segment>,
     segment_writer: Option<(ClipWriter, f64)>,
@@ -212,9 +212,7 @@ impl Recorder {
         match opened {
             Ok(c) => {
                 info!(clip = %annotated.display(), "recording");
-                self.clip_frames = fs::File::create(annotated.with_extension("frames"))
-                    .map(LineWriter::new)
-                    .ok();
+                self.clip_frames = FrameIndexWriter::create(&annotated).ok();
                 if let Ok(mut clips) = self.status.clips.lock() {
                     clips.push(annotated);
                 }
@@ -232,7 +230,7 @@ impl Recorder {
         });
         // The index is a help for the report; a clip without it still plays.
         if let (Ok(()), Some(index)) = (&result, &mut self.clip_frames) {
-            if writeln!(index, "{frame}").is_err() {
+            if index.push(frame).is_err() {
                 self.clip_frames = None;
             }
         }

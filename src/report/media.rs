@@ -15,14 +15,12 @@ use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
+pub use super::frame_keypoints::{keypoints_for, FrameKeypoints, Look};
 use super::recordings::Recording;
-use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
-use crate::privacy::{FaceBlur, Sightings};
+use crate::pose::{Keypoint, NUM_KEYPOINTS};
+use crate::privacy::FaceBlur;
 use crate::record::h264::{ClipBatch, ClipSpan};
-use crate::session::keypoints::KeypointsReplay;
 
-/// Looks this many frames (about 2 s) before a recording began still count for it.
-const LOOK_BEFORE_FRAMES: u64 = 60;
 /// Stills are scaled to fit this box in the report.
 const STILL_WIDTH: i32 = 960;
 const STILL_HEIGHT: i32 = 720;
@@ -36,7 +34,7 @@ const CLIP_MAX_HEIGHT: i32 = 540;
 const SEEK_GAP: u64 = 60;
 
 /// What to cut: stills at frames, clips over frame ranges.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Cuts {
     pub stills: Vec<u64>,
     /// (first frame, last frame, output path)
@@ -47,6 +45,19 @@ pub struct Cuts {
     pub hold_frames: u64,
     /// The session's frame rate: clips play at it (an MPEG-TS recording states 90000).
     pub fps: f64,
+}
+
+impl Cuts {
+    /// Nothing to cut yet from a video whose frames come at `fps`.
+    pub fn at(fps: f64) -> Self {
+        Self {
+            stills: Vec::new(),
+            clips: Vec::new(),
+            marks: BTreeMap::new(),
+            hold_frames: 0,
+            fps,
+        }
+    }
 }
 
 /// One step's contact as the overlay draws it: which leg, which way the runner faces, and
@@ -67,106 +78,6 @@ pub struct StepMark {
 /// Stills as JPEG data URLs, by frame.
 pub type Stills = BTreeMap<u64, String>;
 
-/// Keypoints by frame, in the pixels of frames of `size` (the analysed video's).
-#[derive(Debug, Clone, Default)]
-pub struct FrameKeypoints {
-    pub size: Option<(i32, i32)>,
-    pub by_frame: HashMap<u64, [Keypoint; NUM_KEYPOINTS]>,
-    /// Everyone in view where the pose stage looked around, with the runner's nose then.
-    pub looks: BTreeMap<u64, Look>,
-}
-
-/// Everyone the pose stage saw in one frame, and the runner's nose (when found) in it.
-pub type Look = (Vec<PersonBox>, Option<(f32, f32)>);
-
-impl FrameKeypoints {
-    /// The same points in a copy of the video scaled to `width` × `height` (the annotated
-    /// copy can be smaller than the source).
-    fn scaled_to(&self, width: i32, height: i32) -> HashMap<u64, [Keypoint; NUM_KEYPOINTS]> {
-        let (sx, sy) = self.scale_to(width, height);
-        self.by_frame
-            .iter()
-            .map(|(f, k)| {
-                let mut k = *k;
-                for p in k.iter_mut() {
-                    p.x *= sx;
-                    p.y *= sy;
-                }
-                (*f, k)
-            })
-            .collect()
-    }
-
-    /// Bystanders' faces at every look, in frames of `width` × `height`.
-    fn sightings(&self, width: i32, height: i32, fps: f64) -> Sightings {
-        let (sx, sy) = self.scale_to(width, height);
-        let looks = self
-            .looks
-            .iter()
-            .map(|(f, (people, _))| {
-                let scaled = people
-                    .iter()
-                    .map(|p| PersonBox {
-                        bbox: [p.bbox[0] * sx, p.bbox[1] * sy, p.bbox[2] * sx, p.bbox[3] * sy],
-                        score: p.score,
-                    })
-                    .collect();
-                (*f, scaled)
-            })
-            .collect();
-        let nose = |f: u64| {
-            self.looks
-                .get(&f)
-                .and_then(|(_, n)| *n)
-                .map(|(x, y)| (x * sx, y * sy))
-        };
-        Sightings::new(&looks, nose, width, height, fps)
-    }
-
-    /// Factors from the keypoints' pixels to those of frames of `width` × `height`.
-    fn scale_to(&self, width: i32, height: i32) -> (f32, f32) {
-        let Some((w, h)) = self
-            .size
-            .filter(|(w, h)| *w > 0 && *h > 0 && (*w, *h) != (width, height))
-        else {
-            return (1.0, 1.0);
-        };
-        (width as f32 / w as f32, height as f32 / h as f32)
-    }
-}
-
-impl FrameKeypoints {
-    /// The same keypoints keyed by their position in `recording` (frames it lacks left out).
-    fn in_recording(&self, recording: &Recording) -> FrameKeypoints {
-        FrameKeypoints {
-            size: self.size,
-            by_frame: self
-                .by_frame
-                .iter()
-                .filter_map(|(id, k)| Some((recording.position(*id)?, *k)))
-                .collect(),
-            // A person seen before recording began, or on a frame the recorder skipped, is
-            // still blurred: their look counts from the next frame the recording holds.
-            looks: self
-                .looks
-                .iter()
-                .filter(|(id, _)| {
-                    recording
-                        .id_at(0)
-                        .is_none_or(|first| **id + LOOK_BEFORE_FRAMES >= first)
-                })
-                .fold(BTreeMap::new(), |mut looks, (id, (people, nose))| {
-                    let entry = looks
-                        .entry(recording.position_from(*id))
-                        .or_insert_with(|| (Vec::new(), None));
-                    entry.0.extend(people.iter().copied());
-                    entry.1 = entry.1.or(*nose);
-                    looks
-                }),
-        }
-    }
-}
-
 /// Cuts the stills and clips of `cuts` (frames given by id) from whichever of the session's
 /// `recordings` holds them; a frame no recording holds gets no still, a clip no recording
 /// holds is not written. Stills come back by frame id.
@@ -180,10 +91,7 @@ pub fn cut_session(
     let mut stills = Stills::new();
     let mut clipped: Vec<&Path> = Vec::new();
     for recording in recordings {
-        let mut local = Cuts {
-            fps: cuts.fps,
-            ..Cuts::default()
-        };
+        let mut local = Cuts::at(cuts.fps);
         for id in &cuts.stills {
             if let (Some(p), false) = (recording.position(*id), stills.contains_key(id)) {
                 local.stills.push(p);
@@ -226,24 +134,6 @@ pub fn cut_session(
     Ok(stills)
 }
 
-/// Keypoints of the given frames, from `keypoints.jsonl`.
-pub fn keypoints_for(path: &Path, frames: &[u64]) -> Result<FrameKeypoints> {
-    let wanted: std::collections::HashSet<u64> = frames.iter().copied().collect();
-    let mut out = FrameKeypoints::default();
-    for sample in KeypointsReplay::open(path)? {
-        let sample = sample?;
-        out.size = out.size.or(sample.size);
-        if let Some(people) = sample.people {
-            let nose = sample.keypoints.map(|k| (k[0].x, k[0].y));
-            out.looks.insert(sample.frame, (people, nose));
-        }
-        if let (true, Some(k)) = (wanted.contains(&sample.frame), sample.keypoints) {
-            out.by_frame.insert(sample.frame, k);
-        }
-    }
-    Ok(out)
-}
-
 /// Reads `video` once, front to back, producing the stills and clips of `cuts`; faces are
 /// blurred when `blur` is given, and on a `clean` video (nothing drawn on it yet) the
 /// skeleton and the contacts of `cuts.marks` are drawn after the blur. `progress` counts
@@ -258,6 +148,9 @@ pub fn cut(
 ) -> Result<Stills> {
     let mut cap = open(video)?;
     let fps = cuts.fps;
+    if !(fps.is_finite() && fps > 0.0) {
+        bail!("no frame rate to cut '{}' at ({fps} frames/s)", video.display());
+    }
     // Clips end with the video: a clip that would start after its last frame (a recording
     // cut short) is left out rather than written empty.
     let frames = Some(cap.get(videoio::CAP_PROP_FRAME_COUNT)?)

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::session::frame_index;
+
 /// One video of a session and the frame ids it holds.
 #[derive(Debug, Clone)]
 pub struct Recording {
@@ -82,10 +84,9 @@ pub fn find(dir: &Path, source: Option<&Path>) -> Vec<Recording> {
             name.starts_with("annotated-") && name.ends_with(".ts")
         })
         .filter_map(|path| {
-            let text = std::fs::read_to_string(path.with_extension("frames")).ok()?;
-            let ids: Vec<u64> = text.lines().map_while(|l| l.trim().parse().ok()).collect();
-            // A damaged index (ids not rising) would misplace every still: left out.
-            (!ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1])).then_some(Recording {
+            // A recording without a sound index is left out: it would misplace every still.
+            let ids = frame_index::read(&path)?;
+            Some(Recording {
                 path,
                 ids: Some(ids),
                 clean: false,

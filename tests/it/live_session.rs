@@ -252,6 +252,11 @@ fn demo_clip_frame_by_frame_finds_steps_and_records_every_frame() {
         .map(|e| e.unwrap().path())
         .collect();
     assert!(!clips.is_empty(), "no clips in the live report");
+    // The event log, read back from events.csv, is in the report.
+    assert!(
+        report.contains("What happened when") && report.contains("<td>0:00</td><td>recording started</td>"),
+        "no event log in the live report"
+    );
     for clip in &clips {
         assert!(decoded_frames(clip) > 10, "{}", clip.display());
         let name = clip.file_name().unwrap().to_string_lossy().into_owned();
@@ -378,8 +383,12 @@ fn sigint_finishes_every_file() {
     assert!(status.success(), "exit {status:?} after Ctrl-C");
     let s = summary(out.path());
     assert!(s["session"]["frames_shown"].as_u64().unwrap() > 0);
-    let events = std::fs::read_to_string(out.path().join("events.csv")).unwrap();
-    assert!(events.trim_end().ends_with("\"session ended\""), "{events}");
+    let events = csv_rows(&out.path().join("events.csv"));
+    assert_eq!(
+        events.last().map(|e| e[1].to_string()).as_deref(),
+        Some("session ended"),
+        "{events:?}"
+    );
     assert!(!out.path().join(".preroll").exists());
     // The clip was finished: ffprobe reads a duration from it.
     let probe = Command::new("ffprobe")
@@ -967,7 +976,11 @@ fn a_60_fps_session_keeps_its_rate_and_its_report_cuts_one_second_clips() {
         String::from_utf8_lossy(&result.stderr)
     );
     let s = summary(&out);
-    assert_eq!(s["session"]["fps"].as_f64(), Some(60.0), "the summary's frame rate");
+    assert_eq!(
+        s["session"]["fps"].as_f64(),
+        Some(60.0),
+        "the summary's frame rate"
+    );
     assert!(s["valid_steps"].as_u64().unwrap() >= 10, "{}", s["valid_steps"]);
     // A clip is a second around its contact: 61 frames at 60 fps, played at 60 (the live
     // recording is already drawn on, so it is not slowed).

@@ -93,7 +93,7 @@ fn the_bystanders_face_is_blurred_in_every_clip_frame() {
         let cuts = Cuts {
             stills: Vec::new(),
             clips: vec![(first, last, path.clone())],
-            ..Default::default()
+            ..Cuts::at(30.0)
         };
         // Nothing drawn on it (`clean` off): the frames compared are the source's, blurred.
         media::cut(

@@ -81,7 +81,7 @@ fn stills_are_blurred_off_the_body_then_drawn_with_the_plumb_line_and_angles() {
                 } else {
                     Default::default()
                 },
-                ..Default::default()
+                ..Cuts::at(30.0)
             };
             let mut b = FaceBlur::new(&pose_config());
             let got = media::cut(

@@ -37,14 +37,13 @@ use crate::timing::{Samples, StageTimes};
 
 mod analysis;
 mod commands;
-mod events;
 mod replay;
 mod screen;
 mod system;
 
+use crate::session::events::EventLog;
 use analysis::{spawn_analysis, Controls, Packet};
 use commands::spawn_stdin_commands;
-use events::EventLog;
 use screen::Ui;
 use system::{cpu_seconds, describe_open_failure, join_within, peak_memory_mb, threshold_of};
 
@@ -263,7 +262,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     )?;
     if opts.record {
         let _ = rec_tx.send(RecorderMsg::StartRecording);
-        events.log(0.0, "recording started")?;
+        events.log(0.0, "recording started");
     }
 
     let screen_w = (width as f64 * panel::VIEW_HEIGHT as f64 / height.max(1) as f64) as usize
@@ -337,7 +336,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         last_view: Mat::default(),
     };
     if let Some(p) = &opts.phase {
-        events.log(0.0, &format!("phase {p}"))?;
+        events.log(0.0, &format!("phase {p}"));
     }
     let mut screen = Mat::default();
     let mut screen_times = StageTimes::default();
@@ -379,7 +378,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
             Err(RecvTimeoutError::Timeout) => {
                 for change in ui.refresh_problems(&capture_status, &recorder_status) {
                     eprintln!("gaitcue: {change}");
-                    events.log(last_pts, &change)?;
+                    events.log(last_pts, &change);
                 }
                 // No frame: the window still answers keys, and after a while says so over
                 // the last picture, dimmed.
@@ -414,7 +413,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         }
         for s in steps {
             if let Some(c) = &s.cue {
-                events.log(s.decided_at_s, &format!("cue {c}"))?;
+                events.log(s.decided_at_s, &format!("cue {c}"));
             }
             ui.push_step(s);
         }
@@ -422,12 +421,12 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         let first_t = *ui.first_frame_t.get_or_insert(frame.pts_s);
         if let Some(begun) = ui.speed_lines(frame.pts_s) {
             eprintln!("gaitcue: {begun}");
-            events.log(frame.pts_s, &begun)?;
+            events.log(frame.pts_s, &begun);
         }
         // A ramp ends with its last stage, on the clock its stages run on.
         if let Some(ramp_end) = opts.ramp.then(|| opts.analysis.ramp.duration_s()) {
             if frame.pts_s - first_t >= ramp_end {
-                events.log(frame.pts_s, "the ramp's last stage is over")?;
+                events.log(frame.pts_s, "the ramp's last stage is over");
                 break;
             }
         }
@@ -441,7 +440,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         // What is wrong now, before the banner is chosen (a camera back is no longer lost).
         for change in ui.refresh_problems(&capture_status, &recorder_status) {
             eprintln!("gaitcue: {change}");
-            events.log(frame.pts_s, &change)?;
+            events.log(frame.pts_s, &change);
         }
         let t_draw = Instant::now();
         // The runner's view: skeleton, contact, banner; the clinician's numbers are on the
@@ -529,7 +528,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
                 Err(e) => format!("snapshot not saved: {e:#}"),
             };
             eprintln!("gaitcue: {said}");
-            events.log(frame.pts_s, &said)?;
+            events.log(frame.pts_s, &said);
             ui.state.notice = Some(said);
         }
         screen_times.record("display", t_show.elapsed());
@@ -607,7 +606,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         "cpu_percent_of_one_core": cpu_seconds().map(|c| 100.0 * c / wall.max(1e-9)),
     });
     let outputs = gait.finish(extra)?;
-    events.log(last_pts, "session ended")?;
+    events.log(last_pts, "session ended");
     let progress = super::progress_bar(true, None, "report");
     let report = crate::report::build(&opts.out, &opts.report, &opts.pose, &progress);
     progress.finish_and_clear();

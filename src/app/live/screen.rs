@@ -21,7 +21,7 @@ use crate::panel::{self, PanelState};
 use crate::record::recorder::{RecorderMsg, RecorderStatus};
 use crate::timing::Samples;
 
-use super::events::EventLog;
+use crate::session::events::EventLog;
 
 /// Without a runner for this long the screen says so.
 const NO_RUNNER_S: f64 = 1.5;
@@ -199,11 +199,11 @@ impl Ui {
                 if self.recording_since.is_some() {
                     let _ = rec.send(RecorderMsg::StopRecording);
                     self.recording_since = None;
-                    events.log(t, "recording stopped")?;
+                    events.log(t, "recording stopped");
                 } else {
                     let _ = rec.send(RecorderMsg::StartRecording);
                     self.recording_since = Some(Instant::now());
-                    events.log(t, "recording started")?;
+                    events.log(t, "recording started");
                 }
             }
             Command::SavePreroll => {
@@ -212,16 +212,16 @@ impl Ui {
                 } else {
                     let _ = rec.send(RecorderMsg::SavePreroll);
                     self.state.notice = Some("saved the last seconds".into());
-                    events.log(t, "pre-roll saved")?;
+                    events.log(t, "pre-roll saved");
                 }
             }
             Command::Phase(p) => {
                 self.state.phase = Some(p.clone());
-                events.log(t, &format!("phase {p}"))?;
+                events.log(t, &format!("phase {p}"));
                 if p == "retest" {
                     self.retest.store(true, Ordering::SeqCst);
                     self.set_cues(false);
-                    events.log(t, "cues off for the retest")?;
+                    events.log(t, "cues off for the retest");
                 }
             }
             Command::ToggleCues => {
@@ -229,7 +229,7 @@ impl Ui {
                     self.state.notice = Some("cues stay off during a retest or a speed ramp".into());
                 } else {
                     self.set_cues(!self.state.cues_on);
-                    events.log(t, if self.state.cues_on { "cues on" } else { "cues off" })?;
+                    events.log(t, if self.state.cues_on { "cues on" } else { "cues off" });
                 }
             }
             Command::SetSpeed(kmh) => self.set_speed(*kmh, events, t)?,
@@ -250,7 +250,7 @@ impl Ui {
                     } else {
                         "delay view off"
                     },
-                )?;
+                );
             }
             Command::ChangeDelay(by) => {
                 self.replay.change_delay(*by);
@@ -278,7 +278,7 @@ impl Ui {
                 events.log(
                     t,
                     "runner chosen again by the clinician: the next person in view who looks like a runner; the analysis starts afresh",
-                )?;
+                );
             }
             Command::Snapshot => {
                 self.snapshot_pending = true;
@@ -287,7 +287,7 @@ impl Ui {
                 let mut texts = self.cue_texts.clone();
                 texts.dedup();
                 self.preview = Some((t, texts));
-                events.log(t, "cue preview shown to the runner")?;
+                events.log(t, "cue preview shown to the runner");
             }
             // The window's own business (see the session loop); nothing to do headless.
             Command::ToggleFullscreen => {}
@@ -382,7 +382,7 @@ impl Ui {
                 let _ = self.speed_tx.try_send((t, speed));
                 self.belt_kmh = Some(kmh);
                 self.state.notice = Some(format!("belt speed {kmh:.1} km/h"));
-                events.log(t, &format!("belt speed {kmh:.1} km/h"))?;
+                events.log(t, &format!("belt speed {kmh:.1} km/h"));
             }
             Err(e) => self.state.notice = Some(format!("{e}")),
         }

@@ -11,45 +11,26 @@
 //!   earlier results whole and its own in an `incomplete-…` folder beside them.
 //! - Default folder names never collide: [`claim_default`] creates the folder atomically.
 
+mod entries;
+mod names;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
 use super::prepare_output_dir;
+pub use entries::is_session_entry;
+use entries::{session_entries, would_write_over};
+use names::free_name;
+pub use names::{claim_default, release_if_empty, stamp};
 
-/// Files and folders a session writes.
-const SESSION_NAMES: &[&str] = &[
-    "summary.json",
-    "steps.csv",
-    "keypoints.jsonl",
-    "events.csv",
-    "annotated.mp4",
-    "report.html",
-    "clips",
-    "snapshots",
-];
-/// Numbered recordings of `live`: prefix and extension.
-const NUMBERED: &[(&str, &str)] = &[
-    ("annotated-", ".ts"),
-    ("annotated-", ".frames"),
-    ("raw-", ".ts"),
-    ("preroll-", ".ts"),
-];
 const LOCK: &str = ".gaitcue.lock";
 const STAGE_PREFIX: &str = ".gaitcue-partial-";
 /// An earlier session's entries are moved here while a commit replaces them, and deleted
 /// once the new ones are in: a crash in between leaves both sessions whole, never mixed.
 const REPLACED_PREFIX: &str = ".gaitcue-replaced-";
-
-/// Whether a file or folder of this name is one a session writes.
-pub fn is_session_entry(name: &str) -> bool {
-    SESSION_NAMES.contains(&name)
-        || NUMBERED
-            .iter()
-            .any(|(prefix, ext)| name.starts_with(prefix) && name.ends_with(ext))
-}
 
 /// A session folder held by this process (the lock is released when it is dropped).
 #[derive(Debug)]
@@ -212,100 +193,6 @@ impl SessionDir {
     }
 }
 
-/// Creates a new folder named `base`, or `base-2`, `base-3`… when that exists, and
-/// returns it. `create_dir` is atomic, so two sessions started at once never share one.
-pub fn claim_default(base: &Path) -> Result<PathBuf> {
-    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).with_context(|| {
-            format!(
-                "output folder '{}' cannot be created: choose a writable --out",
-                parent.display()
-            )
-        })?;
-    }
-    let name = base
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for n in 1..10_000 {
-        let candidate = if n == 1 {
-            base.to_path_buf()
-        } else {
-            base.with_file_name(format!("{name}-{n}"))
-        };
-        match fs::create_dir(&candidate) {
-            Ok(()) => return Ok(candidate),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => bail!(
-                "output folder '{}' cannot be created ({e}): choose a writable --out",
-                candidate.display()
-            ),
-        }
-    }
-    bail!("no free folder name beside '{}': choose an --out", base.display())
-}
-
-/// `dir/KIND-<time>`, or with `-2`… when that exists.
-fn free_name(dir: &Path, kind: &str) -> PathBuf {
-    let stamp = stamp();
-    let mut target = dir.join(format!("{kind}-{stamp}"));
-    let mut n = 2;
-    while target.exists() {
-        target = dir.join(format!("{kind}-{stamp}-{n}"));
-        n += 1;
-    }
-    target
-}
-
-/// Gives back a default folder a failed run claimed: removed when it holds nothing but
-/// the lock (anything else in it stays).
-pub fn release_if_empty(dir: &Path) {
-    let only_lock = fs::read_dir(dir)
-        .map(|entries| entries.flatten().all(|e| e.file_name() == LOCK))
-        .unwrap_or(false);
-    if only_lock {
-        let _ = fs::remove_file(dir.join(LOCK));
-        let _ = fs::remove_dir(dir);
-    }
-}
-
-/// The time now as `YYYYMMDD-HHMMSS`, local time where the system says it safely.
-pub fn stamp() -> String {
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(time::macros::format_description!(
-        "[year][month][day]-[hour][minute][second]"
-    ))
-    .unwrap_or_else(|_| now.unix_timestamp().to_string())
-}
-
-/// The entries of `dir` that a session wrote.
-fn session_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("reading '{}'", dir.display()))? {
-        let entry = entry?;
-        if is_session_entry(&entry.file_name().to_string_lossy()) {
-            found.push(entry.path());
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-/// Whether `input` is, or lies inside, something a session writes in `dir`.
-fn would_write_over(dir: &Path, input: &Path) -> bool {
-    let (Ok(dir), Ok(input)) = (dir.canonicalize(), input.canonicalize()) else {
-        return false;
-    };
-    match input
-        .strip_prefix(&dir)
-        .ok()
-        .and_then(|rel| rel.components().next())
-    {
-        Some(Component::Normal(first)) => is_session_entry(&first.to_string_lossy()),
-        _ => false,
-    }
-}
-
 fn remove(path: &Path) -> Result<()> {
     let result = match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => fs::remove_dir_all(path),
@@ -383,29 +270,6 @@ mod tests {
     }
 
     #[test]
-    fn an_input_among_the_session_files_is_refused_and_others_are_not() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("clips")).unwrap();
-        for name in [
-            "annotated.mp4",
-            "clips/worst-1.mp4",
-            "annotated-002.ts",
-            "raw-footage.mp4",
-        ] {
-            fs::write(dir.path().join(name), "x").unwrap();
-        }
-        for name in ["annotated.mp4", "clips/worst-1.mp4", "annotated-002.ts"] {
-            let input = dir.path().join(name);
-            let err = SessionDir::open(dir.path(), "analyze", &[&input], true)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("would be written over"), "{name}: {err}");
-        }
-        let own = dir.path().join("raw-footage.mp4");
-        SessionDir::open(dir.path(), "analyze", &[&own], true).unwrap();
-    }
-
-    #[test]
     fn what_a_killed_run_left_is_kept_in_view() {
         let dir = tempfile::tempdir().unwrap();
         let stale = dir.path().join(format!("{STAGE_PREFIX}99999"));
@@ -426,32 +290,6 @@ mod tests {
             names[0].starts_with("incomplete-") && names[1].starts_with("replaced-"),
             "{names:?}"
         );
-    }
-
-    #[test]
-    fn a_claimed_folder_goes_again_only_when_nothing_but_the_lock_is_in_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let empty = claim_default(&dir.path().join("a")).unwrap();
-        drop(SessionDir::open(&empty, "analyze", &[], false).unwrap());
-        release_if_empty(&empty);
-        assert!(!empty.exists());
-        let used = claim_default(&dir.path().join("b")).unwrap();
-        drop(SessionDir::open(&used, "analyze", &[], false).unwrap());
-        fs::write(used.join("keypoints.jsonl"), "{}").unwrap();
-        release_if_empty(&used);
-        assert!(used.join("keypoints.jsonl").exists());
-    }
-
-    #[test]
-    fn default_folders_never_collide() {
-        let dir = tempfile::tempdir().unwrap();
-        let base = dir.path().join("out").join("demo");
-        let a = claim_default(&base).unwrap();
-        let b = claim_default(&base).unwrap();
-        let c = claim_default(&base).unwrap();
-        assert_eq!(a, base);
-        assert_eq!(b, dir.path().join("out").join("demo-2"));
-        assert_eq!(c, dir.path().join("out").join("demo-3"));
     }
 
     #[test]
