@@ -19,8 +19,8 @@ use crate::analysis::time_base;
 use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
 use crate::pose::stickers::MarkerFinder;
-use crate::record::steps::StepsWriter;
 use crate::record::{speed_stages, summary};
+use crate::session::steps::StepsWriter;
 
 pub struct GaitStage {
     analyzer: GaitAnalyzer,
@@ -229,7 +229,7 @@ impl GaitStage {
             }
         }
         if changed > 0 && self.write_error.is_none() {
-            if let Err(e) = crate::record::steps::rewrite(&self.steps_path, &self.steps) {
+            if let Err(e) = crate::session::steps::rewrite(&self.steps_path, &self.steps) {
                 self.write_error = Some(format!("{e:#}"));
             }
         }

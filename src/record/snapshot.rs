@@ -45,7 +45,7 @@ pub fn save(screen: &Mat, session: &Path) -> Result<PathBuf> {
         if path.exists() {
             continue;
         }
-        super::session_dir::write_atomically(&path, &bytes)
+        crate::session::atomic::write_atomically(&path, &bytes)
             .with_context(|| format!("saving '{}' (is the disk full?)", path.display()))?;
         return Ok(path);
     }

@@ -186,6 +186,6 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
 
 pub fn write(path: &Path, summary: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(summary)?;
-    super::session_dir::write_atomically(path, (text + "\n").as_bytes())
+    crate::session::atomic::write_atomically(path, (text + "\n").as_bytes())
         .with_context(|| "is the disk full?".to_string())
 }

@@ -9,8 +9,8 @@
 //!   (e.g. 0.02 leg lengths of overstride, 2 steps/min, 2°), so that very long sessions do
 //!   not turn trivial shifts into "changes".
 
-use crate::record::session_dir::write_atomically;
-use crate::record::steps::Column;
+use crate::session::atomic::write_atomically;
+use crate::session::steps::Column;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};

@@ -8,7 +8,7 @@ use super::html::{esc, Html};
 use super::media::{self, Cuts};
 use super::session::{Session, StepRow};
 use crate::analysis::Metric;
-use crate::record::steps::Column;
+use crate::session::steps::Column;
 
 /// Steps shown as stills (worst) and clips (worst and best).
 const WORST: usize = 3;

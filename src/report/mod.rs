@@ -16,7 +16,7 @@ mod session_log;
 mod stages;
 mod verdict;
 
-use crate::record::steps::Column;
+use crate::session::steps::Column;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -102,8 +102,7 @@ pub fn build(
     session_log::events(&mut page, &session);
     definitions(&mut page, config);
     let path = dir.join("report.html");
-    crate::record::session_dir::write_atomically(&path, page.finish().as_bytes())
-        .context("is the disk full?")?;
+    crate::session::atomic::write_atomically(&path, page.finish().as_bytes()).context("is the disk full?")?;
     Ok(path)
 }
 

@@ -4,7 +4,7 @@
 use super::html::{esc, Html};
 use super::session::Session;
 use crate::analysis::Metric;
-use crate::record::steps::Column;
+use crate::session::steps::Column;
 
 use super::{OVERSTRIDE_GOOD_BELOW, OVERSTRIDE_POOR_ABOVE};
 

@@ -2,35 +2,12 @@
 //! the annotated video and keypoints.
 
 use crate::analysis::Metric;
-use crate::record::steps::Column;
-use std::collections::HashMap;
+pub use crate::session::steps::StepRow;
+use crate::session::steps::{self, Column};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
-
-/// One row of `steps.csv`, by column name.
-#[derive(Debug, Clone)]
-pub struct StepRow(HashMap<String, String>);
-
-impl StepRow {
-    /// The cell as a number; `inf` and `NaN` (a damaged or hand-edited file) are unknown.
-    pub fn num(&self, column: Column) -> Option<f64> {
-        self.0
-            .get(column.name())
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|v| v.is_finite())
-    }
-
-    pub fn text(&self, column: Column) -> &str {
-        self.0.get(column.name()).map(String::as_str).unwrap_or("")
-    }
-
-    /// `metric`'s value in this step (`None`: unknown or not a number).
-    pub fn value(&self, metric: Metric) -> Option<f64> {
-        self.num(Column::Metric(metric))
-    }
-}
 
 pub struct Session {
     pub dir: PathBuf,
@@ -65,27 +42,10 @@ impl Session {
             )
         })?;
         let steps_path = dir.join("steps.csv");
-        let mut reader = csv::Reader::from_path(&steps_path)
-            .map_err(|e| anyhow!("folder '{shown}' has no readable steps.csv ({e})"))?;
-        let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
-        let mut steps = Vec::new();
-        for (i, row) in reader.records().enumerate() {
-            let row = row.map_err(|e| anyhow!("'{}' row {}: {e}", steps_path.display(), i + 2))?;
-            steps.push(StepRow(
-                header.iter().cloned().zip(row.iter().map(String::from)).collect(),
-            ));
+        if !steps_path.exists() {
+            bail!("folder '{shown}' has no steps.csv: is it a gaitcue session folder?");
         }
-        let not_finite = steps
-            .iter()
-            .flat_map(|r| r.0.values())
-            .filter(|v| v.parse::<f64>().is_ok_and(|x| !x.is_finite()))
-            .count();
-        if not_finite > 0 {
-            eprintln!(
-                "gaitcue: warning: '{}' has {not_finite} cells that are not finite numbers (inf or NaN); they are read as unknown",
-                steps_path.display()
-            );
-        }
+        let steps = steps::read(&steps_path)?;
         let source = summary["session"]["source"]
             .as_str()
             .map(std::path::PathBuf::from);

@@ -4,7 +4,7 @@ use crate::common;
 
 use common::*;
 use gaitcue::pose::KEYPOINT_NAMES;
-use gaitcue::record::steps::required_columns;
+use gaitcue::session::steps::required_columns;
 use opencv::core::{self, Mat, Rect};
 use opencv::prelude::*;
 use opencv::videoio::{self, VideoCapture};

@@ -8,7 +8,7 @@ use crate::synthetic;
 use std::path::Path;
 
 use common::{gaitcue, stderr};
-use gaitcue::record::steps::required_columns;
+use gaitcue::session::steps::required_columns;
 use serde_json::Value;
 use synthetic::{generate, to_jsonl, RunParams};
 

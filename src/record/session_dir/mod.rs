@@ -202,22 +202,6 @@ fn remove(path: &Path) -> Result<()> {
     result.with_context(|| format!("replacing '{}'", path.display()))
 }
 
-/// Writes `bytes` to `path` through a temporary name in the same folder, so a reader (or
-/// a crash) never sees half a file and the earlier file stays until the new one is whole.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    let written = fs::write(&partial, bytes).and_then(|()| fs::rename(&partial, path));
-    if written.is_err() {
-        // A full disk leaves no half-written file behind; what was there before stays.
-        let _ = fs::remove_file(&partial);
-    }
-    written.with_context(|| format!("writing '{}'", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
