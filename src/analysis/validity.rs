@@ -10,7 +10,7 @@
 //! [Tudor-Locke 2011] and run at about 95–220: a slow jogger and a brisk walker share a
 //! cadence, so the cadence never decides the movement, the flight phase does.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which part of the foot touched the belt first, from the foot angle at contact relative to
 /// the runner's own flat foot (Altman & Davis 2012: rearfoot above 8°, forefoot below −1.6°).
@@ -72,11 +72,15 @@ impl FootStrike {
 
 /// The movement: running, walking, or neither (standing, stepping on and off, a person the
 /// pose cannot follow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+/// Written as its [`Gait::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Gait {
+    #[serde(rename = "running")]
     Running,
+    #[serde(rename = "walking")]
     Walking,
     #[default]
+    #[serde(rename = "not gait")]
     NotGait,
 }
 

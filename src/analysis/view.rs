@@ -81,13 +81,15 @@ impl ViewCheck {
     }
 
     /// How long the runner was lost (out of view, hidden by someone, or someone else in
-    /// their place) between the moments they were measured, and how many people were seen.
-    pub fn facts(&self) -> serde_json::Value {
-        serde_json::json!({
-            "runner_lost_s": (self.lost_s * 1000.0).round() / 1000.0,
-            "runner_lost_times": self.lost_times,
-            "most_people_in_view": self.most_people,
-        })
+    /// their place) between the moments they were measured: seconds (to the millisecond)
+    /// and times.
+    pub fn runner_lost(&self) -> (f64, u64) {
+        ((self.lost_s * 1000.0).round() / 1000.0, self.lost_times)
+    }
+
+    /// The most people seen at once.
+    pub fn most_people(&self) -> usize {
+        self.most_people
     }
 
     /// The frame rate the timestamps show, frames per second.

@@ -27,9 +27,9 @@ use crate::pose::blazepose::BlazePose;
 use crate::pose::config::PoseConfig;
 use crate::record::clip::ClipWriter;
 use crate::record::session_dir::{claim_default, SessionDir};
-use crate::record::summary::MIN_VALID_STEPS;
 use crate::session::keypoints::KeypointsReplay;
 use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
+use crate::session::summary::{SessionFacts, MIN_VALID_STEPS};
 use crate::timing::StageTimes;
 
 /// Frames in flight between two stages; small, so memory stays flat.
@@ -288,22 +288,18 @@ fn stop_on_signal(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
     });
 }
 
-fn session_facts(source: &str, opts: &AnalyzeOptions) -> serde_json::Value {
-    serde_json::json!({
-        "source": source,
-        "created_unix_s": std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        "gaitcue_version": env!("CARGO_PKG_VERSION"),
-        "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
-        "belt_speed": opts.analysis.belt_speed.map(String::from),
-        "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
-        "runner_height_cm": opts.analysis.runner_height_cm,
-        "patient": opts.report.patient,
-        "notes": opts.report.notes,
-        "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
-    })
+fn session_facts(source: &str, fps: f64, opts: &AnalyzeOptions) -> SessionFacts {
+    let mut facts = SessionFacts::new(source, fps);
+    facts.pose_model = Some(format!("BlazePose {} (ONNX)", opts.pose.model.name()));
+    facts.belt_speed = opts.analysis.belt_speed.map(String::from);
+    facts.speed_schedule = opts.analysis.speed_schedule.clone().map(String::from);
+    facts.patient = opts.report.patient.clone();
+    facts.notes = opts.report.notes.clone();
+    facts.settings = serde_json::json!({"analysis": &opts.analysis, "pose": &opts.pose});
+    facts
+        .run
+        .insert("runner_height_cm".into(), opts.analysis.runner_height_cm.into());
+    facts
 }
 
 /// Replays `keypoints.jsonl` through the analysis stage; on a bad line the steps before it
@@ -312,10 +308,13 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
     let started = Instant::now();
     let mut replay = KeypointsReplay::open(file)?;
     let out = output.open()?;
+    // A keypoints file states no frame rate: its frame numbers and times give it (one
+    // line or none measures nothing, and 30 is assumed).
+    let fps = crate::session::keypoints::frame_rate(file).unwrap_or(30.0);
     let mut gait = GaitStage::create(
         &out,
         &opts.analysis,
-        session_facts(&file.display().to_string(), opts),
+        session_facts(&file.display().to_string(), fps, opts),
     )?;
     let (mut frames, mut with_runner) = (0u64, 0u64);
     let mut failure = None;
@@ -334,7 +333,8 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
         }
         frames += 1;
     }
-    let gait = gait.finish(serde_json::json!({"frames": frames, "frames_with_runner": with_runner}))?;
+    let run = serde_json::json!({"frames": frames, "frames_with_runner": with_runner});
+    let gait = gait.finish(run.as_object().cloned().unwrap_or_default())?;
     if let Some(e) = failure {
         bail!("{e:#}; the {} steps before it were kept", gait.steps.len());
     }
@@ -370,8 +370,7 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
     let keypoints_path = out.join("keypoints.jsonl");
     let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
-    let mut facts = session_facts(&video.display().to_string(), opts);
-    facts["fps"] = fps.into();
+    let facts = session_facts(&video.display().to_string(), fps, opts);
     let mut gait = GaitStage::create(&out, &opts.analysis, facts)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -445,12 +444,13 @@ fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result
     let pose_stats = join_stage("pose", pose_stage);
     let most_people = pose_stats.as_ref().map(|p| p.most_people).unwrap_or(0);
     let interrupted = interrupted.load(Ordering::SeqCst);
-    let gait = gait.finish(serde_json::json!({
+    let run = serde_json::json!({
         "frames": frames,
         "frames_with_runner": frames_with_runner,
         "most_people_in_view": most_people,
         "interrupted": interrupted,
-    }));
+    });
+    let gait = gait.finish(run.as_object().cloned().unwrap_or_default());
     write_result?;
     finish?;
     let gait = gait?;

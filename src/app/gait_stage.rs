@@ -19,8 +19,9 @@ use crate::analysis::time_base;
 use crate::analysis::view::ViewCheck;
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
 use crate::pose::stickers::MarkerFinder;
-use crate::record::{speed_stages, summary};
+use crate::record::speed_stages;
 use crate::session::steps::StepsWriter;
+use crate::session::summary::{self, SessionFacts};
 
 pub struct GaitStage {
     analyzer: GaitAnalyzer,
@@ -30,7 +31,7 @@ pub struct GaitStage {
     marker_radius: f64,
     summary_path: PathBuf,
     steps_path: PathBuf,
-    session: Value,
+    session: SessionFacts,
     marker_frames: u64,
     write_error: Option<String>,
     view: ViewCheck,
@@ -44,7 +45,7 @@ pub struct GaitStage {
 }
 
 impl GaitStage {
-    pub fn create(out_dir: &Path, config: &AnalysisConfig, session: Value) -> Result<Self> {
+    pub fn create(out_dir: &Path, config: &AnalysisConfig, session: SessionFacts) -> Result<Self> {
         let steps_path = out_dir.join("steps.csv");
         Ok(Self {
             analyzer: GaitAnalyzer::new(config.clone())?,
@@ -198,8 +199,9 @@ impl GaitStage {
         self.steps.last()
     }
 
-    /// Closes open steps and writes `summary.json`.
-    pub fn finish(mut self, extra: Value) -> Result<GaitOutputs> {
+    /// Closes open steps and writes `summary.json`, with `run`: how the run went, as the
+    /// command measured it (frames, drops, stage times…).
+    pub fn finish(mut self, run: serde_json::Map<String, Value>) -> Result<GaitOutputs> {
         let done = self.analyzer.finish();
         self.keep(done)?;
         // The clock as judged over the whole session decides: steps counted before it could be
@@ -233,41 +235,35 @@ impl GaitStage {
                 self.write_error = Some(format!("{e:#}"));
             }
         }
-        let mut session = std::mem::take(&mut self.session);
-        if let (Value::Object(s), Value::Object(e)) = (&mut session, extra) {
-            s.extend(e);
-        }
+        let mut session = self.session.clone();
+        session.run.extend(run);
         let mut warnings = Vec::new();
         if let Some(problem) = clock_problem {
             warnings.push(format!(
                 "{problem}: no step is counted; analyse the clip at its real frame rate (a phone's slow motion: export it at real speed)"
             ));
         }
-        warnings.extend(self.view.warnings(&self.steps, session["fps"].as_f64()));
+        warnings.extend(self.view.warnings(&self.steps, Some(session.fps)));
         let spans = self.analyzer.speed_spans();
         warnings.extend(self.speed_warnings(&spans));
-        if let Value::Object(s) = &mut session {
-            s.insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
-            s.insert("warnings".into(), warnings.clone().into());
-            if let serde_json::Value::Object(facts) = self.view.facts() {
-                for (key, value) in facts {
-                    // The pose stage's own count (every detector run) may be higher.
-                    let more = match (s.get(&key).and_then(Value::as_u64), value.as_u64()) {
-                        (Some(a), Some(b)) => Value::from(a.max(b)),
-                        _ => value,
-                    };
-                    s.insert(key, more);
-                }
-            }
-        }
+        session
+            .run
+            .insert("frames_with_pelvic_markers".into(), self.marker_frames.into());
+        session.warnings = warnings.clone();
+        let (lost_s, lost_times) = self.view.runner_lost();
+        session.runner_lost_s = Some(lost_s);
+        session.runner_lost_times = Some(lost_times);
+        // The pose stage's own count (every detector run) may be higher than the view's.
+        let counted = session.run.remove("most_people_in_view").and_then(|v| v.as_u64());
+        session.most_people_in_view = Some(counted.unwrap_or(0).max(self.view.most_people() as u64));
         let mut summary = summary::build(&self.steps, session);
         let end = self.analyzer.last_t().unwrap_or(0.0);
         let (stages, strategy) = speed_stages::build(&self.steps, &spans, end, &self.stages);
-        summary["time_base"] = serde_json::to_value(time_base)?;
-        summary["speed_stages"] = stages;
-        summary["speed_strategy"] = strategy;
-        summary["feedback"] = self.banner.facts();
-        summary["cue_rules"] = self.cue_rules.clone().into();
+        summary.time_base = serde_json::to_value(time_base)?;
+        summary.speed_stages = stages;
+        summary.speed_strategy = strategy;
+        summary.feedback = self.banner.facts();
+        summary.cue_rules = self.cue_rules.clone().into();
         summary::write(&self.summary_path, &summary)?;
         if let Some(e) = &self.write_error {
             anyhow::bail!(

@@ -7,7 +7,6 @@ pub mod recorder;
 pub mod session_dir;
 pub mod snapshot;
 pub mod speed_stages;
-pub mod summary;
 
 use std::path::Path;
 

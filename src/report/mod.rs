@@ -81,14 +81,8 @@ pub fn build(
     };
     let mut page = Html::new("gaitcue session report");
     page.h1("Running session report");
-    for w in session.summary["session"]["warnings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        if let Some(w) = w.as_str() {
-            page.warning(w);
-        }
+    for w in &session.summary.session.warnings {
+        page.warning(w);
     }
     overview::headline(&mut page, &session);
     overview::facts(&mut page, &session);
@@ -110,11 +104,11 @@ fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
     page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step counts when it passes every check of running: recognised as running, the stance leg seen from contact to toe-off, sides alternate, step time 0.25–0.5 s, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, and the belt already learned.");
     for side in ["left", "right"] {
-        if let Some(why) = s.summary["medians_withheld"][side].as_str() {
+        if let Some(Some(why)) = s.summary.medians_withheld.get(side) {
             page.p(&esc(&format!("{side}: medians withheld: {why}.")));
         }
     }
-    if let Some(reasons) = s.summary["invalid_reasons"].as_object().filter(|r| !r.is_empty()) {
+    if let Some(reasons) = Some(&s.summary.invalid_reasons).filter(|r| !r.is_empty()) {
         let rows = reasons
             .iter()
             .map(|(why, n)| vec![esc(why), n.to_string()])

@@ -3,6 +3,7 @@
 
 use super::html::{esc, Html};
 use super::session::Session;
+use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 use crate::session::steps::Column;
 
@@ -12,11 +13,11 @@ use super::{OVERSTRIDE_GOOD_BELOW, OVERSTRIDE_POOR_ABOVE};
 /// guide ranges, in a neutral box (the numbers are the runner's; the guide is not a verdict).
 pub(super) fn headline(page: &mut Html, s: &Session) {
     let mut lines: Vec<String> = Vec::new();
-    let session = &s.summary["session"];
-    if let Some(p) = session["patient"].as_str() {
+    let session = &s.summary.session;
+    if let Some(p) = &session.patient {
         lines.push(format!("<strong>{}</strong>", esc(p)));
     }
-    let valid = s.summary["valid_steps"].as_u64().unwrap_or(0);
+    let valid = s.summary.valid_steps;
     if valid == 0 {
         lines.push("No running steps could be counted in this session, so no running numbers are given (see the warnings and the reasons below).".into());
     } else {
@@ -46,10 +47,8 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
             ));
         }
     }
-    let shown: u64 = s.summary["cues_shown"]
-        .as_object()
-        .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum());
-    let retest = s.summary["feedback"]["retest"] == true;
+    let shown: usize = s.summary.cues_shown.values().sum();
+    let retest = s.summary.feedback["retest"] == true;
     lines.push(if shown > 0 {
         format!("Cues were shown {shown} times (see the cue log).")
     } else if retest {
@@ -57,7 +56,7 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
     } else {
         "No cue was shown.".to_string()
     });
-    if let Some(n) = session["notes"].as_str() {
+    if let Some(n) = &session.notes {
         lines.push(format!("Notes: {}", esc(n)));
     }
     page.raw(&format!(
@@ -102,8 +101,8 @@ pub(super) fn cue_log(page: &mut Html, s: &Session) {
 
 /// When the session was made, as "2026-11-30 17:00 UTC".
 pub(crate) fn session_date(s: &Session) -> Option<String> {
-    s.summary["session"]["created_unix_s"]
-        .as_i64()
+    Some(s.summary.session.created_unix_s as i64)
+        .filter(|t| *t > 0)
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
         .and_then(|d| {
             d.format(time::macros::format_description!(
@@ -127,48 +126,49 @@ pub(crate) fn session_name(s: &Session) -> String {
     if let Some(d) = session_date(s) {
         name += &format!(", {d}");
     }
-    if let Some(src) = s.summary["session"]["source"].as_str() {
-        name += &format!(", {}", file_name_only(src));
-    }
+    name += &format!(", {}", file_name_only(&s.summary.session.source));
     name
 }
 
 pub(super) fn facts(page: &mut Html, s: &Session) {
-    let session = &s.summary["session"];
+    let session = &s.summary.session;
     let created = session_date(s).unwrap_or_else(|| "unknown".into());
-    let text = |v: &serde_json::Value| v.as_str().map(String::from).unwrap_or_else(|| "not given".into());
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "not given".into());
     let rows = [
         ("date", created),
-        ("source", file_name_only(&text(&session["source"]))),
-        ("pose model", text(&session["pose_model"])),
+        ("source", file_name_only(&session.source)),
+        ("pose model", text(&session.pose_model)),
         (
             "belt speed",
-            session["speed_schedule"]
-                .as_str()
+            session
+                .speed_schedule
+                .as_ref()
                 .map(|s| format!("by stage: {s}"))
-                .unwrap_or_else(|| text(&session["belt_speed"])),
+                .unwrap_or_else(|| text(&session.belt_speed)),
         ),
         (
             "movement",
-            match s.summary["gait"].as_str() {
-                Some("not gait") => "not recognised as running or walking".to_string(),
-                _ => text(&s.summary["gait"]),
+            match s.summary.gait {
+                Gait::NotGait => "not recognised as running or walking".to_string(),
+                g => g.name().to_string(),
             },
         ),
         (
             "steps",
-            match s.summary["valid_steps"].as_u64() {
-                Some(v) => format!("{} ({v} valid running steps)", s.summary["steps"]),
-                None => s.summary["steps"].to_string(),
-            },
+            format!(
+                "{} ({} valid running steps)",
+                s.summary.steps, s.summary.valid_steps
+            ),
         ),
-        ("side nearer the camera", text(&s.summary["near_side"])),
+        (
+            "side nearer the camera",
+            s.summary
+                .near_side
+                .map_or_else(|| "not given".into(), |side| side.name().to_string()),
+        ),
         (
             "runner lost",
-            match (
-                session["runner_lost_s"].as_f64(),
-                session["runner_lost_times"].as_u64(),
-            ) {
+            match (session.runner_lost_s, session.runner_lost_times) {
                 (Some(s), Some(n)) if n > 0 => {
                     format!("{s:.1} s over {n} times (out of view or hidden; nobody else was measured)")
                 }
@@ -178,7 +178,7 @@ pub(super) fn facts(page: &mut Html, s: &Session) {
         ),
         (
             "people in view",
-            match session["most_people_in_view"].as_u64() {
+            match session.most_people_in_view {
                 Some(n) if n > 1 => format!("up to {n} at once; only the runner was measured"),
                 Some(_) => "the runner only".into(),
                 None => "not recorded".into(),
@@ -186,9 +186,7 @@ pub(super) fn facts(page: &mut Html, s: &Session) {
         ),
         (
             "pelvic tilt from",
-            s.summary["pelvic_tilt_sources"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("; "))
+            Some(s.summary.pelvic_tilt_sources.join("; "))
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| "not measured".into()),
         ),

@@ -7,16 +7,15 @@
 
 use super::session::Session;
 use crate::analysis::scale::BeltSpeed;
+use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 
 /// A session needs this many valid running steps to be compared at all.
-pub const MIN_VALID_STEPS: usize = crate::record::summary::MIN_VALID_STEPS;
+pub const MIN_VALID_STEPS: usize = crate::session::summary::MIN_VALID_STEPS;
 
-/// Valid running steps in a session (folders from before the gate: all its steps).
+/// Valid running steps in a session.
 pub fn valid_steps(s: &Session) -> usize {
-    s.summary["valid_steps"]
-        .as_u64()
-        .map_or(s.steps.len(), |n| n as usize)
+    s.summary.valid_steps
 }
 
 /// Leg lengths (pixels) further apart than this share of the smaller one are different
@@ -36,16 +35,15 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
     if same_folder {
         out.push("the baseline and the retest are the same folder".to_string());
     }
-    let version = |s: &Session| s.summary["session"]["gaitcue_version"].as_str().map(String::from);
+    let version = |s: &Session| s.summary.session.gaitcue_version.clone();
     if let (Some(a), Some(b)) = (version(base), version(retest)) {
         if a != b {
             out.push(format!("made by different gaitcue versions: {a} and {b}"));
         }
     }
-    let runner = |s: &Session, key: &str| s.summary["runner"][key].clone();
     let legs = (
-        runner(base, "leg_length_px").as_f64(),
-        runner(retest, "leg_length_px").as_f64(),
+        base.summary.runner.leg_length_px,
+        retest.summary.runner.leg_length_px,
     );
     if let (Some(a), Some(b)) = legs {
         let differ = (a - b).abs() / a.min(b);
@@ -57,8 +55,8 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
         }
     }
     let facing = (
-        runner(base, "facing").as_str().map(String::from),
-        runner(retest, "facing").as_str().map(String::from),
+        base.summary.runner.facing.clone(),
+        retest.summary.runner.facing.clone(),
     );
     if let (Some(a), Some(b)) = facing {
         if a != b {
@@ -70,8 +68,10 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
     // Belt speed: the median over the valid steps (older folders: the speed typed).
     let belt = |s: &Session| {
         s.summary_of("both", Metric::BeltSpeed).map(|m| m.0).or_else(|| {
-            s.summary["session"]["belt_speed"]
-                .as_str()
+            s.summary
+                .session
+                .belt_speed
+                .as_deref()
                 .and_then(|t| t.parse::<BeltSpeed>().ok())
                 .map(|b| b.metres_per_second * 3.6)
         })
@@ -85,21 +85,19 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
         ),
         _ => {}
     }
-    let cues = |s: &Session| -> u64 {
-        s.summary["cues_shown"]
-            .as_object()
-            .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum())
-    };
+    let cues = |s: &Session| -> usize { s.summary.cues_shown.values().sum() };
     if cues(retest) > 0 {
         out.push(format!(
             "cues were shown {} times during the retest: a retest measures the runner without feedback (--retest)",
             cues(retest)
         ));
     }
-    let gait = |s: &Session| s.summary["gait"].as_str().map(String::from);
     for (s, label) in [(base, "baseline"), (retest, "retest")] {
-        if let Some(g) = gait(s).filter(|g| g != "running") {
-            out.push(format!("the {label} is not a running session ({g})"));
+        if s.summary.gait != Gait::Running {
+            out.push(format!(
+                "the {label} is not a running session ({})",
+                s.summary.gait
+            ));
         }
     }
     out

@@ -6,12 +6,13 @@ pub use crate::session::steps::StepRow;
 use crate::session::steps::{self, Column};
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
-use serde_json::Value;
+use anyhow::{bail, Result};
+
+use crate::session::summary::{self, Summary};
 
 pub struct Session {
     pub dir: PathBuf,
-    pub summary: Value,
+    pub summary: Summary,
     pub steps: Vec<StepRow>,
     /// Where its frames are: `annotated.mp4`, or a live session's recordings.
     pub recordings: Vec<super::recordings::Recording>,
@@ -31,28 +32,16 @@ impl Session {
         if !summary_path.exists() {
             bail!("folder '{shown}' has no summary.json: is it a gaitcue session folder? (gaitcue analyze or live writes one)");
         }
-        let summary: Value = serde_json::from_str(
-            &std::fs::read_to_string(&summary_path)
-                .with_context(|| format!("reading '{}'", summary_path.display()))?,
-        )
-        .map_err(|e| {
-            anyhow!(
-                "'{}' is not valid JSON ({e}): the session was cut off; analyse it again",
-                summary_path.display()
-            )
-        })?;
+        let summary = summary::read(&summary_path)?;
         let steps_path = dir.join("steps.csv");
         if !steps_path.exists() {
             bail!("folder '{shown}' has no steps.csv: is it a gaitcue session folder?");
         }
         let steps = steps::read(&steps_path)?;
-        let source = summary["session"]["source"]
-            .as_str()
-            .map(std::path::PathBuf::from);
+        let source = Some(PathBuf::from(&summary.session.source));
         let recordings = super::recordings::find(dir, source.as_deref());
         let keypoints = Some(dir.join("keypoints.jsonl")).filter(|p| p.exists());
-        let fps = summary["session"]["fps"]
-            .as_f64()
+        let fps = Some(summary.session.fps)
             .filter(|f| f.is_finite() && *f > 0.0)
             .or_else(|| {
                 keypoints
@@ -72,21 +61,13 @@ impl Session {
 
     /// Per-side summary of one metric: (median, q1, q3, n).
     pub fn summary_of(&self, side: &str, metric: Metric) -> Option<(f64, f64, f64, u64)> {
-        let m = &self.summary["per_side"][side][metric.name()];
-        Some((
-            m["median"].as_f64()?,
-            m["q1"].as_f64()?,
-            m["q3"].as_f64()?,
-            m["n"].as_u64()?,
-        ))
+        let m = self.summary.metric(side, metric)?;
+        Some((m.median?, m.q1?, m.q3?, m.n as u64))
     }
 
     /// The metric names the summary holds.
     pub fn metric_names(&self) -> Vec<String> {
-        self.summary["per_side"]["both"]
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
+        self.summary.per_side.both.keys().cloned().collect()
     }
 
     /// Values of `metric` over the valid steps, with their contact times (steps that failed

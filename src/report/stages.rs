@@ -27,7 +27,7 @@ fn cell(m: &Value, metric: Metric) -> String {
 /// The stages table, the strategy and the plots; nothing for a session of one stage with
 /// no speed given.
 pub fn section(page: &mut Html, s: &Session) -> Result<()> {
-    let Some(stages) = s.summary["speed_stages"].as_array() else {
+    let Some(stages) = s.summary.speed_stages.as_array() else {
         return Ok(());
     };
     let speeds_known = stages.iter().any(|st| st["belt_speed_kmh"].is_number());
@@ -69,7 +69,7 @@ pub fn section(page: &mut Html, s: &Session) -> Result<()> {
             page.p(&format!("Stage {}: numbers withheld: {}.", st["stage"], esc(why)));
         }
     }
-    strategy(page, &s.summary["speed_strategy"]);
+    strategy(page, &s.summary.speed_strategy);
     if speeds_known {
         for (metric, colour) in [(Metric::Cadence, plots::LEFT), (Metric::StepLength, plots::RIGHT)] {
             let points: Vec<(f64, f64)> = stages
@@ -146,8 +146,8 @@ fn strategy(page: &mut Html, strategy: &Value) {
 
 /// The cue rules in effect and the feedback given.
 pub fn feedback_section(page: &mut Html, s: &Session) {
-    let f = &s.summary["feedback"];
-    let Some(rules) = s.summary["cue_rules"].as_array() else {
+    let f = &s.summary.feedback;
+    let Some(rules) = s.summary.cue_rules.as_array() else {
         return;
     };
     page.h2("Cues and feedback");
@@ -215,7 +215,7 @@ const SAME_SPEED_KMH: f64 = 0.3;
 /// SD ≈ interquartile range / 1.349, Welch standard error, 1.96 ×, never below the metric's
 /// floor). Empty when the sessions share no speed.
 pub fn compare(base: &Session, re: &Session) -> Vec<Value> {
-    let stages = |s: &Session| s.summary["speed_stages"].as_array().cloned().unwrap_or_default();
+    let stages = |s: &Session| s.summary.speed_stages.as_array().cloned().unwrap_or_default();
     let (a, b) = (stages(base), stages(re));
     let mut out = Vec::new();
     for sa in &a {

@@ -6,3 +6,4 @@ pub mod events;
 pub mod frame_index;
 pub mod keypoints;
 pub mod steps;
+pub mod summary;

@@ -10,7 +10,7 @@ use gaitcue::analysis::events::EventKind;
 use gaitcue::analysis::geometry::{median, quantile};
 use gaitcue::analysis::validity::Gait;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, Side, StepRecord};
-use gaitcue::record::summary;
+use gaitcue::session::summary;
 
 /// Contacts this close to the start may be missed while the detector settles.
 const SETTLE_S: f64 = 2.0;
@@ -443,7 +443,9 @@ fn walking_is_labelled_walking_and_gets_no_running_cue() {
             .iter()
             .all(|s| !s.valid && s.cue.is_none() && s.active_cue.is_none()));
         assert_eq!(summary::session_gait(&steps), Gait::Walking);
-        let json = summary::build(&steps, serde_json::json!({}));
+        // As summary.json holds it.
+        let json =
+            serde_json::to_value(summary::build(&steps, summary::SessionFacts::new("walker", 30.0))).unwrap();
         assert_eq!(json["gait"], "walking");
         assert!(json["per_side"]["both"]["overstride_ratio"]["median"].is_null());
         assert!(json["medians_withheld"]["left"]

@@ -15,6 +15,7 @@ use gaitcue::pose::blazepose::BlazePose;
 use gaitcue::pose::stickers::MarkerFinder;
 use gaitcue::pose::PoseEstimator;
 use gaitcue::record::clip::ClipWriter;
+use gaitcue::session::summary::SessionFacts;
 use opencv::core::{Mat, Point, Rect, Scalar, Size, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
@@ -168,7 +169,12 @@ fn marker_steps_report_the_change_from_standing() {
     let mut config = AnalysisConfig::default();
     config.pelvis.markers = true;
     config.pelvis.standing_tilt_deg = Some(4.0);
-    let mut stage = GaitStage::create(out.path(), &config, serde_json::json!({})).unwrap();
+    let mut stage = GaitStage::create(
+        out.path(),
+        &config,
+        SessionFacts::new("synthetic runner", run.params.fps),
+    )
+    .unwrap();
     let running_tilt = 14.0;
     for (i, f) in run.frames.iter().enumerate() {
         let mut image = Mat::new_rows_cols_with_default(
@@ -193,7 +199,7 @@ fn marker_steps_report_the_change_from_standing() {
         let sample = run.pose_sample(i);
         stage.process(&sample, Some(&image)).unwrap();
     }
-    let outputs = stage.finish(serde_json::json!({})).unwrap();
+    let outputs = stage.finish(Default::default()).unwrap();
     let with_tilt: Vec<_> = outputs
         .steps
         .iter()

@@ -42,6 +42,7 @@ mod screen;
 mod system;
 
 use crate::session::events::EventLog;
+use crate::session::summary::SessionFacts;
 use analysis::{spawn_analysis, Controls, Packet};
 use commands::spawn_stdin_commands;
 use screen::Ui;
@@ -176,20 +177,14 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
     let mut folder = SessionDir::open(&opts.out, "live", source_file.as_slice(), opts.overwrite)?;
     // The source delivers and the model loaded: the earlier session (--overwrite) goes now.
     folder.clear_earlier()?;
-    let session = json!({
-        "source": first.describe(),
-        "mode": "live",
-        // The source's frame rate: the recording's, and the clock of its frame numbers.
-        "fps": fps_hint,
-        "created_unix_s": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-        "gaitcue_version": env!("CARGO_PKG_VERSION"),
-        "pose_model": format!("BlazePose {} (ONNX)", opts.pose.model.name()),
-        "belt_speed": opts.analysis.belt_speed.map(String::from),
-        "speed_schedule": opts.analysis.speed_schedule.clone().map(String::from),
-        "patient": opts.report.patient,
-        "notes": opts.report.notes,
-        "settings": {"analysis": &opts.analysis, "pose": &opts.pose},
-    });
+    let mut session = SessionFacts::new(&first.describe(), fps_hint);
+    session.mode = Some("live".into());
+    session.pose_model = Some(format!("BlazePose {} (ONNX)", opts.pose.model.name()));
+    session.belt_speed = opts.analysis.belt_speed.map(String::from);
+    session.speed_schedule = opts.analysis.speed_schedule.clone().map(String::from);
+    session.patient = opts.report.patient.clone();
+    session.notes = opts.report.notes.clone();
+    session.settings = json!({"analysis": &opts.analysis, "pose": &opts.pose});
     let gait = GaitStage::create(&opts.out, &opts.analysis, session)?;
     let mut events = EventLog::create(&opts.out)?;
 
@@ -605,7 +600,7 @@ pub fn run(opts: &LiveOptions) -> Result<LiveSummary> {
         "peak_memory_mb": peak_memory_mb(),
         "cpu_percent_of_one_core": cpu_seconds().map(|c| 100.0 * c / wall.max(1e-9)),
     });
-    let outputs = gait.finish(extra)?;
+    let outputs = gait.finish(extra.as_object().cloned().unwrap_or_default())?;
     events.log(last_pts, "session ended");
     let progress = super::progress_bar(true, None, "report");
     let report = crate::report::build(&opts.out, &opts.report, &opts.pose, &progress);

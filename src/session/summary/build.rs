@@ -1,35 +1,20 @@
-//! `summary.json`: the machine-readable summary of a session — its movement (running,
-//! walking or not gait), and per side the median and spread (quartiles) of every step metric
-//! over the valid steps, with its unit, definition and step count. Medians need at least
-//! [`MIN_VALID_STEPS`] valid steps on a side; otherwise they are withheld, with the reason.
+//! The summary built from a session's steps: the movement, per-side medians and spreads
+//! over the valid steps, the reasons steps were not counted, the cues shown.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use anyhow::{Context, Result};
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::{BySide, MetricSummary, Runner, SessionFacts, Summary};
 use crate::analysis::geometry::quantile;
 use crate::analysis::validity::Gait;
 use crate::analysis::{Side, StepRecord, METRICS};
-
-#[derive(Debug, Serialize)]
-pub struct MetricSummary {
-    pub unit: &'static str,
-    pub definition: &'static str,
-    /// Steps with a known value.
-    pub n: usize,
-    pub median: Option<f64>,
-    pub q1: Option<f64>,
-    pub q3: Option<f64>,
-}
 
 /// Valid steps a side needs before its medians are given [Dingenen 2018 averages at least
 /// 7 per side; 10 leaves room for a few unknown values].
 pub const MIN_VALID_STEPS: usize = 10;
 
-fn summarise(steps: &[&StepRecord]) -> BTreeMap<&'static str, MetricSummary> {
+fn summarise(steps: &[&StepRecord]) -> BTreeMap<String, MetricSummary> {
     let enough = steps.len() >= MIN_VALID_STEPS;
     METRICS
         .iter()
@@ -41,10 +26,10 @@ fn summarise(steps: &[&StepRecord]) -> BTreeMap<&'static str, MetricSummary> {
             };
             let round = |v: Option<f64>| v.map(|x| (x * 1e4).round() / 1e4);
             (
-                info.name,
+                info.name.to_string(),
                 MetricSummary {
-                    unit: info.unit,
-                    definition: info.definition,
+                    unit: info.unit.to_string(),
+                    definition: info.definition.to_string(),
                     n: values.len(),
                     median: round(quantile(&values, 0.5)),
                     q1: round(quantile(&values, 0.25)),
@@ -68,7 +53,7 @@ pub fn session_gait(steps: &[StepRecord]) -> Gait {
 
 /// Who the session describes, as the camera saw them: leg length in pixels (and in cm when
 /// a scale is known) and the way they face, over the valid steps (every step when none is).
-pub fn runner(steps: &[StepRecord]) -> Value {
+pub fn runner(steps: &[StepRecord]) -> Runner {
     let valid: Vec<&StepRecord> = steps.iter().filter(|s| s.valid).collect();
     let pool: Vec<&StepRecord> = if valid.is_empty() {
         steps.iter().collect()
@@ -91,15 +76,17 @@ pub fn runner(steps: &[StepRecord]) -> Value {
         _ => None,
     };
     let round = |v: Option<f64>| v.map(|x| (x * 10.0).round() / 10.0);
-    json!({
-        "leg_length_px": round(quantile(&legs, 0.5)),
-        "leg_length_cm": round(quantile(&legs_cm, 0.5)),
-        "facing": facing,
-    })
+    Runner {
+        leg_length_px: round(quantile(&legs, 0.5)),
+        leg_length_cm: round(quantile(&legs_cm, 0.5)),
+        facing: facing.map(String::from),
+    }
 }
 
-/// Builds the summary; `session` holds facts about the source and settings.
-pub fn build(steps: &[StepRecord], session: Value) -> Value {
+/// Builds the summary of `steps`; `session` holds facts about the source, the settings and
+/// the run. The sections written by other stages (time base, speed stages, feedback, cue
+/// rules) start empty.
+pub fn build(steps: &[StepRecord], session: SessionFacts) -> Summary {
     // Only steps that passed the gait-validity gate feed the medians.
     let by_side = |side: Option<Side>| -> Vec<&StepRecord> {
         steps
@@ -111,9 +98,9 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
     for s in steps.iter().filter(|s| !s.valid) {
         *invalid.entry(s.reason.clone().unwrap_or_default()).or_default() += 1;
     }
-    let mut gaits: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut gaits: BTreeMap<String, usize> = BTreeMap::new();
     for s in steps {
-        *gaits.entry(s.gait.name()).or_default() += 1;
+        *gaits.entry(s.gait.name().to_string()).or_default() += 1;
     }
     let gait = session_gait(steps);
     let withheld = |side: Option<Side>| -> Option<String> {
@@ -137,8 +124,11 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
             *cues.entry(c.clone()).or_default() += 1;
         }
     }
-    let tilt_sources: Vec<&str> = {
-        let mut v: Vec<&str> = steps.iter().filter_map(|s| s.pelvic_tilt_source).collect();
+    let tilt_sources: Vec<String> = {
+        let mut v: Vec<String> = steps
+            .iter()
+            .filter_map(|s| s.pelvic_tilt_source.map(String::from))
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -155,37 +145,36 @@ pub fn build(steps: &[StepRecord], session: Value) -> Value {
         )
     };
     let near_side = match (confidence(Side::Left), confidence(Side::Right)) {
-        (Some(l), Some(r)) => Some(if l >= r { "left" } else { "right" }),
-        (Some(_), None) => Some("left"),
-        (None, Some(_)) => Some("right"),
+        (Some(l), Some(r)) => Some(if l >= r { Side::Left } else { Side::Right }),
+        (Some(_), None) => Some(Side::Left),
+        (None, Some(_)) => Some(Side::Right),
         (None, None) => None,
     };
-    json!({
-        "session": session,
-        "runner": runner(steps),
-        "gait": gait.name(),
-        "gait_steps": gaits,
-        "near_side": near_side,
-        "steps": steps.len(),
-        "valid_steps": by_side(None).len(),
-        "invalid_reasons": invalid,
-        "medians_withheld": {
-            "left": withheld(Some(Side::Left)),
-            "right": withheld(Some(Side::Right)),
-            "both": withheld(None),
+    Summary {
+        session,
+        runner: runner(steps),
+        gait,
+        gait_steps: gaits,
+        near_side,
+        steps: steps.len(),
+        valid_steps: by_side(None).len(),
+        invalid_reasons: invalid,
+        medians_withheld: BySide {
+            left: withheld(Some(Side::Left)),
+            right: withheld(Some(Side::Right)),
+            both: withheld(None),
         },
-        "pelvic_tilt_sources": tilt_sources,
-        "cues_shown": cues,
-        "per_side": {
-            "left": summarise(&by_side(Some(Side::Left))),
-            "right": summarise(&by_side(Some(Side::Right))),
-            "both": summarise(&by_side(None)),
+        pelvic_tilt_sources: tilt_sources,
+        cues_shown: cues,
+        per_side: BySide {
+            left: summarise(&by_side(Some(Side::Left))),
+            right: summarise(&by_side(Some(Side::Right))),
+            both: summarise(&by_side(None)),
         },
-    })
-}
-
-pub fn write(path: &Path, summary: &Value) -> Result<()> {
-    let text = serde_json::to_string_pretty(summary)?;
-    crate::session::atomic::write_atomically(path, (text + "\n").as_bytes())
-        .with_context(|| "is the disk full?".to_string())
+        time_base: Value::Null,
+        speed_stages: Value::Null,
+        speed_strategy: Value::Null,
+        feedback: Value::Null,
+        cue_rules: Value::Null,
+    }
 }
