@@ -18,6 +18,7 @@ use crate::timing::Samples;
 
 mod analysis;
 mod commands;
+mod problems;
 mod replay;
 mod screen;
 mod session;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Sender, TrySendError};
 use opencv::core::Mat;
 use opencv::prelude::*;
 
@@ -21,56 +21,10 @@ use crate::panel::{self, PanelState};
 use crate::record::recorder::{RecorderMsg, RecorderStatus};
 use crate::timing::Samples;
 
+pub(super) use super::problems::Problem;
+use super::problems::NO_RUNNER_S;
 use crate::session::events::EventLog;
 
-/// Without a runner for this long the screen says so.
-const NO_RUNNER_S: f64 = 1.5;
-
-/// Something the screen shows in red until it is over.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Problem {
-    /// The camera or stream (named) is gone and being reconnected.
-    SourceLost(String),
-    /// Nobody the pose stage accepts as the runner, for more than [`NO_RUNNER_S`].
-    NoRunner,
-    /// The recorder's or the analysis's warning (disk full, files no longer written).
-    Warning(String),
-}
-
-impl Problem {
-    /// The problem in a few words, large on the picture for the runner and the clinician
-    /// (`None`: a warning for the clinician's panel only).
-    pub(super) fn headline(&self) -> Option<String> {
-        match self {
-            Problem::SourceLost(_) => Some("Camera lost - reconnecting".into()),
-            Problem::NoRunner => Some("No runner in view - whole body, side on".into()),
-            Problem::Warning(_) => None,
-        }
-    }
-
-    /// What is logged when the problem is over.
-    fn resolved(&self) -> String {
-        match self {
-            Problem::SourceLost(source) => format!("{source} is back"),
-            Problem::NoRunner => {
-                "runner in view again (the same runner: size, belt line and clothes match)".into()
-            }
-            Problem::Warning(w) => format!("resolved: {w}"),
-        }
-    }
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Problem::SourceLost(source) => write!(f, "{source} lost - reconnecting"),
-            Problem::NoRunner => f.write_str(
-                "no runner in view - whole body, side on, inside the zone; nobody else is measured meanwhile",
-            ),
-            Problem::Warning(w) => f.write_str(w),
-        }
-    }
-}
 /// Steps kept for the panel and its chart.
 const PANEL_STEPS: usize = panel::CHART_STEPS;
 /// Latency samples kept for the rolling p50/p95 on screen.
@@ -197,11 +151,11 @@ impl Ui {
         match c {
             Command::ToggleRecord => {
                 if self.recording_since.is_some() {
-                    let _ = rec.send(RecorderMsg::StopRecording);
-                    self.recording_since = None;
-                    events.log(t, "recording stopped");
-                } else {
-                    let _ = rec.send(RecorderMsg::StartRecording);
+                    if self.tell_recorder(rec, RecorderMsg::StopRecording, events, t) {
+                        self.recording_since = None;
+                        events.log(t, "recording stopped");
+                    }
+                } else if self.tell_recorder(rec, RecorderMsg::StartRecording, events, t) {
                     self.recording_since = Some(Instant::now());
                     events.log(t, "recording started");
                 }
@@ -209,8 +163,7 @@ impl Ui {
             Command::SavePreroll => {
                 if self.recording_since.is_some() {
                     self.state.notice = Some("recording: everything is being saved already".into());
-                } else {
-                    let _ = rec.send(RecorderMsg::SavePreroll);
+                } else if self.tell_recorder(rec, RecorderMsg::SavePreroll, events, t) {
                     self.state.notice = Some("saved the last seconds".into());
                     events.log(t, "pre-roll saved");
                 }
@@ -366,6 +319,24 @@ impl Ui {
         Some(banner)
     }
 
+    /// Hands `msg` to the recorder; when its thread has ended, says so on the panel and in
+    /// the log and returns false.
+    fn tell_recorder(
+        &mut self,
+        rec: &Sender<RecorderMsg>,
+        msg: RecorderMsg,
+        events: &mut EventLog,
+        t: f64,
+    ) -> bool {
+        let sent = rec.send(msg).is_ok();
+        if !sent {
+            let said = "the recorder has stopped: nothing more can be recorded in this session".to_string();
+            events.log(t, &said);
+            self.state.notice = Some(said);
+        }
+        sent
+    }
+
     fn set_cues(&mut self, on: bool) {
         self.state.cues_on = on;
         self.cues_allowed.store(on, Ordering::SeqCst);
@@ -378,12 +349,24 @@ impl Ui {
             return Ok(());
         }
         match format!("{kmh} km/h").parse::<BeltSpeed>() {
-            Ok(speed) => {
-                let _ = self.speed_tx.try_send((t, speed));
-                self.belt_kmh = Some(kmh);
-                self.state.notice = Some(format!("belt speed {kmh:.1} km/h"));
-                events.log(t, &format!("belt speed {kmh:.1} km/h"));
-            }
+            Ok(speed) => match self.speed_tx.try_send((t, speed)) {
+                Ok(()) => {
+                    self.belt_kmh = Some(kmh);
+                    self.state.notice = Some(format!("belt speed {kmh:.1} km/h"));
+                    events.log(t, &format!("belt speed {kmh:.1} km/h"));
+                }
+                // Speeds typed faster than the analysis takes them: this one is not used.
+                Err(TrySendError::Full(_)) => {
+                    self.state.notice = Some(format!(
+                        "belt speed {kmh:.1} km/h not taken: too many speeds at once, type it again"
+                    ))
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    let said = format!("belt speed {kmh:.1} km/h not taken: the analysis has stopped");
+                    events.log(t, &said);
+                    self.state.notice = Some(said);
+                }
+            },
             Err(e) => self.state.notice = Some(format!("{e}")),
         }
         Ok(())
@@ -455,34 +438,5 @@ impl Ui {
                 + &self.state.prompt.as_ref().map(|p| format!(" - {p}")).unwrap_or_default(),
             self.state.problems.iter().map(|p| format!(" [{p}]")).collect::<String>(),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Problem;
-
-    #[test]
-    fn problems_say_what_is_wrong_and_when_it_is_over() {
-        let lost = Problem::SourceLost("camera 0".into());
-        assert_eq!(lost.to_string(), "camera 0 lost - reconnecting");
-        assert_eq!(lost.resolved(), "camera 0 is back");
-        assert!(Problem::NoRunner.resolved().starts_with("runner in view again"));
-        let full = Problem::Warning("recording stopped: only 40 MB free".into());
-        assert_eq!(full.resolved(), "resolved: recording stopped: only 40 MB free");
-    }
-
-    #[test]
-    fn problems_that_stop_the_measuring_are_headlined_for_the_picture() {
-        assert_eq!(
-            Problem::SourceLost("camera 0 (/dev/video0)".into())
-                .headline()
-                .as_deref(),
-            Some("Camera lost - reconnecting")
-        );
-        assert!(Problem::NoRunner.headline().is_some_and(|h| h.len() < 45));
-        // The recorder's warnings can last the session: the panel's, never the picture's.
-        let full = Problem::Warning("pre-roll stopped: only 40 MB free in '/clinic/out'".into());
-        assert_eq!(full.headline(), None);
     }
 }

@@ -177,7 +177,9 @@ impl<'a> LiveSession<'a> {
             recorder_status.clone(),
         )?;
         if opts.record {
-            let _ = rec_tx.send(RecorderMsg::StartRecording);
+            rec_tx
+                .send(RecorderMsg::StartRecording)
+                .map_err(|_| anyhow!("the recorder stopped as the session began: see the messages above"))?;
             events.log(0.0, "recording started");
         }
 
