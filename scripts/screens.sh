@@ -5,10 +5,14 @@
 # test/retest comparison, and an annotated frame of a portrait clip. Not run by CI (it installs Xvfb, xdotool, ImageMagick
 # and Chromium from Debian when missing).
 #
+# The screens are kept small: JPEG, at most 1600 px wide; one replaces the picture already
+# there only when it looks different (more than 2 % RMS), so unchanged screens are not
+# committed again.
+#
 #   scripts/screens.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-shots="${1:-docs/screens}"
+out="${1:-docs/screens}"
 bash scripts/setup.sh >/dev/null
 for p in xvfb xdotool imagemagick chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
@@ -17,8 +21,10 @@ for p in xvfb xdotool imagemagick chromium; do
   }
 done
 cargo build --release --quiet
-mkdir -p "$shots"
+mkdir -p "$out"
 work="$(mktemp -d)"
+shots="$work/png"
+mkdir -p "$shots"
 display=":$(( 90 + RANDOM % 9 ))"
 Xvfb "$display" -screen 0 1920x1080x24 >/dev/null 2>&1 &
 xvfb=$!
@@ -96,4 +102,18 @@ press l
 sleep 1
 DISPLAY="$display" import -window root "$shots/live-delay-loop.png"
 wait "$app" || true
-ls -1 "$shots"
+
+# Small JPEGs, replaced only when the screen changed.
+for png in "$shots"/*.png; do
+  name="$(basename "${png%.png}").jpg"
+  convert "$png" -resize '1600x>' -quality 82 -interlace JPEG "$work/$name"
+  if [ -f "$out/$name" ]; then
+    diff="$(compare -metric RMSE "$out/$name" "$work/$name" null: 2>&1 | sed -n 's/.*(\(.*\)).*/\1/p')"
+    if awk -v d="${diff:-1}" 'BEGIN { exit !(d < 0.02) }'; then
+      echo "unchanged: $name"
+      continue
+    fi
+  fi
+  cp "$work/$name" "$out/$name"
+  echo "written:   $name"
+done

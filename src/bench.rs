@@ -7,16 +7,17 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::capture::SourceSpec;
+use crate::config::Settings;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
-use crate::pose::config::PoseConfig;
 use crate::pose::PoseEstimator;
 use crate::record::clip::ClipWriter;
 use crate::timing::StageTimes;
 
 pub struct BenchOptions {
     pub video: PathBuf,
-    pub pose: PoseConfig,
+    /// The pose settings are the ones timed.
+    pub settings: Settings,
     /// Stop after this many frames (all when `None`).
     pub max_frames: Option<u64>,
     /// Per-frame time of a reference implementation to compare the pose stage with.
@@ -74,9 +75,8 @@ impl BenchReport {
 }
 
 pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
-    opts.pose.validate()?;
     let mut source = SourceSpec::File(opts.video.clone()).open()?;
-    let mut estimator = BlazePose::new(&opts.pose)?;
+    let mut estimator = BlazePose::new(&opts.settings.pose)?;
     crate::record::prepare_output_dir(&opts.scratch_dir)?;
     let (w, h) = source.frame_size();
     let clip_path = opts.scratch_dir.join("bench.mp4");

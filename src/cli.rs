@@ -12,7 +12,7 @@ use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
 use gaitcue::app::live::LiveOptions;
 use gaitcue::bench::{self, BenchOptions};
 use gaitcue::capture::LiveSource;
-use gaitcue::config::Config;
+use gaitcue::config::{Config, Settings};
 use gaitcue::record::session_dir;
 
 use flags::{GaitFlags, PoseFlags, ReportFlags};
@@ -183,9 +183,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let opts = AnalyzeOptions {
                 input,
                 out,
-                pose: pose.apply(config.pose),
-                analysis: gait.apply(config.analysis)?,
-                report: report.apply(config.report),
+                settings: Settings::checked(
+                    pose.apply(config.pose),
+                    gait.apply(config.analysis)?,
+                    report.apply(config.report),
+                )?,
                 progress: !quiet,
                 overwrite,
             };
@@ -222,9 +224,12 @@ pub fn run(cli: Cli) -> Result<()> {
             gait,
             report,
         } => {
-            let pose = pose.apply(config.pose);
             let ramp = gait.protocol.is_some();
-            let analysis = gait.apply(config.analysis)?;
+            let settings = Settings::checked(
+                pose.apply(config.pose),
+                gait.apply(config.analysis)?,
+                report.apply(config.report),
+            )?;
             let source = LiveSource::choose(camera, source.as_deref());
             let claimed = out.is_none();
             let out = match out {
@@ -234,7 +239,6 @@ pub fn run(cli: Cli) -> Result<()> {
                 )?,
             };
             let opts = LiveOptions {
-                report: report.apply(config.report),
                 source: source.spec,
                 pace: source.pace,
                 every_frame,
@@ -242,8 +246,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 record,
                 record_raw,
                 out,
-                pose,
-                analysis,
+                settings,
                 duration_s: duration,
                 preroll_s: preroll,
                 delay_s: delay,
@@ -292,7 +295,8 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{o}");
         }
         Command::Calibrate { video, pose } => {
-            let c = gaitcue::app::calibrate::run(&video, &pose.apply(config.pose), &config.analysis.pelvis)?;
+            let settings = Settings::checked(pose.apply(config.pose), config.analysis, config.report)?;
+            let c = gaitcue::app::calibrate::run(&video, &settings)?;
             print!("{c}");
         }
         Command::Bench {
@@ -301,12 +305,12 @@ pub fn run(cli: Cli) -> Result<()> {
             baseline_ms,
             pose,
         } => {
-            let pose = pose.apply(config.pose);
-            let (model, threads) = (pose.model.name(), pose.threads);
+            let settings = Settings::checked(pose.apply(config.pose), config.analysis, config.report)?;
+            let (model, threads) = (settings.pose().model.name(), settings.pose().threads);
             let opts = BenchOptions {
                 scratch_dir: bench::default_scratch_dir(&video),
                 video,
-                pose,
+                settings,
                 max_frames: frames,
                 baseline_pose_ms: baseline_ms,
             };

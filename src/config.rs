@@ -1,6 +1,7 @@
-//! Settings: a TOML file (optional) overridden by command-line flags, validated once.
-//! Each stage owns its section (`pose::config`, `analysis`, `report`); this module only
-//! gathers them and reads the file.
+//! Settings: a TOML file (optional) overridden by command-line flags, validated once into
+//! [`Settings`], the only form in which the commands take them. Each stage owns its section
+//! (`pose::config`, `analysis`, `report`) and its checks; this module gathers them and reads
+//! the file.
 //!
 //! ```toml
 //! [pose]
@@ -52,6 +53,41 @@ impl Config {
     }
 }
 
+/// The settings one command runs with: the file's sections with the command line's flags
+/// applied, checked together. Only [`Settings::checked`] makes one, so a command never
+/// checks them again.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(crate) pose: PoseConfig,
+    pub(crate) analysis: AnalysisConfig,
+    pub(crate) report: ReportConfig,
+}
+
+impl Settings {
+    /// Every section checked; the error says which setting is wrong and how.
+    pub fn checked(pose: PoseConfig, analysis: AnalysisConfig, report: ReportConfig) -> Result<Self> {
+        pose.validate()?;
+        analysis.validate()?;
+        Ok(Self {
+            pose,
+            analysis,
+            report,
+        })
+    }
+
+    pub fn pose(&self) -> &PoseConfig {
+        &self.pose
+    }
+
+    pub fn analysis(&self) -> &AnalysisConfig {
+        &self.analysis
+    }
+
+    pub fn report(&self) -> &ReportConfig {
+        &self.report
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +101,17 @@ mod tests {
         assert_eq!(c.pose.runner_zone.x0, 0.2);
         assert_eq!(c.pose.threads, 2);
         assert!(toml::from_str::<Config>("[pose]\nmodle = \"lite\"\n").is_err());
+    }
+
+    #[test]
+    fn settings_are_made_only_from_checked_sections() {
+        let c = Config::default();
+        assert!(Settings::checked(c.pose.clone(), c.analysis.clone(), c.report.clone()).is_ok());
+        let mut pose = c.pose.clone();
+        pose.threads = 0;
+        assert!(Settings::checked(pose, c.analysis.clone(), c.report.clone()).is_err());
+        let mut analysis = c.analysis.clone();
+        analysis.min_visibility = 2.0;
+        assert!(Settings::checked(c.pose, analysis, c.report).is_err());
     }
 }

@@ -15,10 +15,10 @@ use super::stages::{spawn_pose, Posed};
 
 use crate::analysis::body::BodyTracker;
 use crate::analysis::geometry::quantile;
-use crate::analysis::pelvis::{marker_tilt_deg, PelvisConfig};
+use crate::analysis::pelvis::marker_tilt_deg;
 use crate::capture::{self, SourceSpec};
+use crate::config::Settings;
 use crate::pose::blazepose::BlazePose;
-use crate::pose::config::PoseConfig;
 use crate::pose::stickers::MarkerFinder;
 
 /// Frames with both stickers needed for a calibration.
@@ -50,8 +50,8 @@ impl std::fmt::Display for Calibration {
     }
 }
 
-pub fn run(video: &Path, pose: &PoseConfig, pelvis: &PelvisConfig) -> Result<Calibration> {
-    pose.validate()?;
+pub fn run(video: &Path, settings: &Settings) -> Result<Calibration> {
+    let (pose, pelvis) = (&settings.pose, &settings.analysis.pelvis);
     let source = SourceSpec::File(video.to_path_buf()).open()?;
     let estimator = BlazePose::new(pose)?;
     let mut finder = MarkerFinder::new(pelvis.asis_colour, pelvis.psis_colour);

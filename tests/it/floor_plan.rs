@@ -12,16 +12,17 @@ use std::path::{Path, PathBuf};
 /// The top-level modules from the bottom up: a module may import only modules of a lower
 /// layer (or its own descendants). The pipeline reads upward: frames and timing; the pose;
 /// capture, analysis and privacy on it; the session files and the overlay; the records and
-/// screens; reports; the settings that gather every stage's section; the commands.
+/// screens; reports; the settings that gather every stage's section; the commands (app,
+/// bench).
 const LAYERS: &[&[&str]] = &[
     &["frame", "timing"],
     &["pose"],
     &["capture", "analysis", "privacy"],
     &["session", "overlay"],
     &["record", "panel", "display"],
-    &["report", "bench"],
+    &["report"],
     &["config"],
-    &["app"],
+    &["app", "bench"],
 ];
 
 const MAX_LINES: usize = 450;

@@ -20,8 +20,7 @@ use anyhow::{bail, Result};
 
 use super::gait_stage::{GaitOutputs, GaitStage};
 use super::progress_bar;
-use crate::analysis::AnalysisConfig;
-use crate::pose::config::PoseConfig;
+use crate::config::Settings;
 use crate::record::session_dir::{claim_default, SessionDir};
 use crate::session::keypoints::KeypointsReplay;
 use crate::session::summary::SessionFacts;
@@ -44,9 +43,8 @@ pub enum AnalyzeInput {
 pub struct AnalyzeOptions {
     pub input: AnalyzeInput,
     pub out: PathBuf,
-    pub pose: PoseConfig,
-    pub analysis: AnalysisConfig,
-    pub report: crate::report::ReportConfig,
+    /// Pose, analysis and report settings, checked.
+    pub settings: Settings,
     pub progress: bool,
     /// Replace the earlier session in `out` (refused without it).
     pub overwrite: bool,
@@ -93,7 +91,6 @@ impl AnalyzeSummary {
 }
 
 pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
-    opts.analysis.validate()?;
     let input = match &opts.input {
         AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p) => p.clone(),
     };
@@ -130,7 +127,7 @@ pub fn run(opts: &AnalyzeOptions) -> Result<AnalyzeSummary> {
     // The results are complete: the report is built beside them, then all move in.
     let started = Instant::now();
     let progress = progress_bar(opts.progress, None, "report");
-    match crate::report::build(&stage, &opts.report, &opts.pose, &progress) {
+    match crate::report::build(&stage, &opts.settings.report, &opts.settings.pose, &progress) {
         Ok(path) => summary.report = Some(path),
         Err(e) => {
             eprintln!("gaitcue: the report was not written ({e:#}); steps.csv and summary.json are complete")
@@ -185,15 +182,16 @@ fn stop_on_signal(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
 
 fn session_facts(source: &str, fps: f64, opts: &AnalyzeOptions) -> SessionFacts {
     let mut facts = SessionFacts::new(source, fps);
-    facts.pose_model = Some(format!("BlazePose {} (ONNX)", opts.pose.model.name()));
-    facts.belt_speed = opts.analysis.belt_speed.map(String::from);
-    facts.speed_schedule = opts.analysis.speed_schedule.clone().map(String::from);
-    facts.patient = opts.report.patient.clone();
-    facts.notes = opts.report.notes.clone();
-    facts.settings = serde_json::json!({"analysis": &opts.analysis, "pose": &opts.pose});
-    facts
-        .run
-        .insert("runner_height_cm".into(), opts.analysis.runner_height_cm.into());
+    facts.pose_model = Some(format!("BlazePose {} (ONNX)", opts.settings.pose.model.name()));
+    facts.belt_speed = opts.settings.analysis.belt_speed.map(String::from);
+    facts.speed_schedule = opts.settings.analysis.speed_schedule.clone().map(String::from);
+    facts.patient = opts.settings.report.patient.clone();
+    facts.notes = opts.settings.report.notes.clone();
+    facts.settings = serde_json::json!({"analysis": &opts.settings.analysis, "pose": &opts.settings.pose});
+    facts.run.insert(
+        "runner_height_cm".into(),
+        opts.settings.analysis.runner_height_cm.into(),
+    );
     facts
 }
 
@@ -208,7 +206,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
     let fps = crate::session::keypoints::frame_rate(file).unwrap_or(30.0);
     let mut gait = GaitStage::create(
         &out,
-        &opts.analysis,
+        &opts.settings.analysis,
         session_facts(&file.display().to_string(), fps, opts),
     )?;
     let (mut frames, mut with_runner) = (0u64, 0u64);

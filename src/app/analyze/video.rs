@@ -26,9 +26,8 @@ use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
 pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result<AnalyzeSummary> {
-    opts.pose.validate()?;
     let source = SourceSpec::File(video.to_path_buf()).open()?;
-    let estimator = BlazePose::new(&opts.pose)?;
+    let estimator = BlazePose::new(&opts.settings.pose)?;
     let out = output.open()?;
     let started = Instant::now();
     let (width, height) = source.frame_size();
@@ -39,7 +38,7 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
     let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
     let facts = session_facts(&video.display().to_string(), fps, opts);
-    let mut gait = GaitStage::create(&out, &opts.analysis, facts)?;
+    let mut gait = GaitStage::create(&out, &opts.settings.analysis, facts)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));

@@ -11,9 +11,8 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 
 use super::gait_stage::GaitOutputs;
-use crate::analysis::AnalysisConfig;
 use crate::capture::SourceSpec;
-use crate::pose::config::PoseConfig;
+use crate::config::Settings;
 use crate::timing::Samples;
 
 mod analysis;
@@ -35,7 +34,6 @@ const RECORDER_QUEUE: usize = 8;
 const STALE_AFTER: Duration = Duration::from_secs(1);
 
 pub struct LiveOptions {
-    pub report: crate::report::ReportConfig,
     pub source: SourceSpec,
     /// Play a file at its real speed (the demo, recorded clips used as a camera).
     pub pace: bool,
@@ -46,8 +44,8 @@ pub struct LiveOptions {
     pub record: bool,
     pub record_raw: bool,
     pub out: PathBuf,
-    pub pose: PoseConfig,
-    pub analysis: AnalysisConfig,
+    /// Pose, analysis and report settings, checked.
+    pub settings: Settings,
     /// Stop after this long (seconds of session time).
     pub duration_s: Option<f64>,
     pub preroll_s: f64,

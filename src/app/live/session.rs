@@ -74,12 +74,10 @@ pub(super) struct LiveSession<'a> {
 
 impl<'a> LiveSession<'a> {
     pub(super) fn start(opts: &'a LiveOptions) -> Result<Self> {
-        opts.pose.validate()?;
         opts.check_limits()?;
         if opts.every_frame && !matches!(opts.source, SourceSpec::File(_)) {
             bail!("--every-frame plays a video file frame by frame; a camera or stream cannot wait for the analysis, so leave it out");
         }
-        opts.analysis.validate()?;
         let first = opts
             .source
             .open()
@@ -89,7 +87,7 @@ impl<'a> LiveSession<'a> {
             .fps_hint()
             .filter(|f| (5.0..=240.0).contains(f))
             .unwrap_or(30.0);
-        let estimator = BlazePose::new(&opts.pose)?;
+        let estimator = BlazePose::new(&opts.settings.pose)?;
         let source_file = match &opts.source {
             SourceSpec::File(p) => Some(p.as_path()),
             _ => None,
@@ -100,13 +98,13 @@ impl<'a> LiveSession<'a> {
         folder.clear_earlier()?;
         let mut session = SessionFacts::new(&first.describe(), fps_hint);
         session.mode = Some("live".into());
-        session.pose_model = Some(format!("BlazePose {} (ONNX)", opts.pose.model.name()));
-        session.belt_speed = opts.analysis.belt_speed.map(String::from);
-        session.speed_schedule = opts.analysis.speed_schedule.clone().map(String::from);
-        session.patient = opts.report.patient.clone();
-        session.notes = opts.report.notes.clone();
-        session.settings = json!({"analysis": &opts.analysis, "pose": &opts.pose});
-        let gait = GaitStage::create(&opts.out, &opts.analysis, session)?;
+        session.pose_model = Some(format!("BlazePose {} (ONNX)", opts.settings.pose.model.name()));
+        session.belt_speed = opts.settings.analysis.belt_speed.map(String::from);
+        session.speed_schedule = opts.settings.analysis.speed_schedule.clone().map(String::from);
+        session.patient = opts.settings.report.patient.clone();
+        session.notes = opts.settings.report.notes.clone();
+        session.settings = json!({"analysis": &opts.settings.analysis, "pose": &opts.settings.pose});
+        let gait = GaitStage::create(&opts.out, &opts.settings.analysis, session)?;
         let mut events = EventLog::create(&opts.out)?;
 
         let stop = Arc::new(AtomicBool::new(false));
@@ -146,8 +144,8 @@ impl<'a> LiveSession<'a> {
         )?;
         let recorder_status = Arc::new(RecorderStatus::default());
         let keypoints = KeypointsWriter::create(&opts.out.join("keypoints.jsonl"))?;
-        let retest = opts.analysis.cues.feedback.retest || opts.phase.as_deref() == Some("retest");
-        let cues_on = opts.cues_on && !retest && opts.analysis.cues.enabled;
+        let retest = opts.settings.analysis.cues.feedback.retest || opts.phase.as_deref() == Some("retest");
+        let cues_on = opts.cues_on && !retest && opts.settings.analysis.cues.enabled;
         let cues_allowed = Arc::new(AtomicBool::new(cues_on));
         // Read by the analysis at every frame: a few typed speeds at most wait in it.
         let (speed_tx, speed_rx) = bounded(16);
@@ -212,8 +210,8 @@ impl<'a> LiveSession<'a> {
                 cues_on,
                 phase: opts.phase.clone(),
                 mirrored: opts.mirror,
-                overstride_threshold: threshold_of(&opts.analysis, Metric::Overstride),
-                tilt_threshold: threshold_of(&opts.analysis, Metric::PelvicTilt),
+                overstride_threshold: threshold_of(&opts.settings.analysis, Metric::Overstride),
+                tilt_threshold: threshold_of(&opts.settings.analysis, Metric::PelvicTilt),
                 notice: window_notice,
                 ..PanelState::default()
             },
@@ -233,6 +231,7 @@ impl<'a> LiveSession<'a> {
             snapshot_pending: false,
             preview: None,
             cue_texts: opts
+                .settings
                 .analysis
                 .cues
                 .describe()
@@ -244,12 +243,13 @@ impl<'a> LiveSession<'a> {
             retest: retest_flag,
             speed_tx,
             belt_kmh: opts
+                .settings
                 .analysis
                 .schedule()
                 .filter(|s| s.stages().len() == 1)
                 .and_then(|s| s.at(0.0).1)
                 .map(|v| v.metres_per_second * 3.6),
-            ramp: opts.ramp.then(|| opts.analysis.schedule()).flatten(),
+            ramp: opts.ramp.then(|| opts.settings.analysis.schedule()).flatten(),
             ramp_stage: None,
             last_view: Mat::default(),
         };
@@ -368,7 +368,7 @@ impl<'a> LiveSession<'a> {
         let outputs = gait.finish(extra.as_object().cloned().unwrap_or_default())?;
         events.log(last_pts, "session ended");
         let progress = crate::app::progress_bar(true, None, "report");
-        let report = crate::report::build(&opts.out, &opts.report, &opts.pose, &progress);
+        let report = crate::report::build(&opts.out, &opts.settings.report, &opts.settings.pose, &progress);
         progress.finish_and_clear();
         let report = match report {
             Ok(p) => Some(p),

@@ -119,7 +119,7 @@ impl LiveSession<'_> {
             events.log(frame.pts_s, &begun);
         }
         // A ramp ends with its last stage, on the clock its stages run on.
-        if let Some(ramp_end) = opts.ramp.then(|| opts.analysis.ramp.duration_s()) {
+        if let Some(ramp_end) = opts.ramp.then(|| opts.settings.analysis.ramp.duration_s()) {
             if frame.pts_s - first_t >= ramp_end {
                 events.log(frame.pts_s, "the ramp's last stage is over");
                 return Ok(Tick::Stop);
