@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use crossbeam_channel::{Receiver, Sender};
 
+use super::problems::Problem;
 use crate::analysis::scale::BeltSpeed;
 use crate::analysis::{PoseSample, StepRecord};
 use crate::app::gait_stage::GaitStage;
@@ -18,7 +19,6 @@ use crate::overlay::contact::ContactDrawing;
 use crate::overlay::Banner;
 use crate::pose::PersonBox;
 use crate::pose::Pose;
-use crate::record::recorder::RecorderStatus;
 use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
@@ -34,6 +34,8 @@ pub(super) struct Packet {
     pub(super) contact: Option<ContactDrawing>,
     /// Everyone in view, where the pose stage looked around in this frame.
     pub(super) people: Option<Vec<PersonBox>>,
+    /// A file of the session the analysis could no longer write, said once.
+    pub(super) not_saved: Option<Problem>,
 }
 
 /// The analysis stage's thread result: the stage itself (so its steps can be saved
@@ -55,7 +57,6 @@ pub(super) fn spawn_analysis(
     mut keypoints: Option<KeypointsWriter>,
     rx: Receiver<Posed>,
     tx: Sender<Packet>,
-    problems: Arc<RecorderStatus>,
     controls: Controls,
 ) -> Result<thread::JoinHandle<Result<AnalysisResult>>> {
     thread::Builder::new()
@@ -64,6 +65,7 @@ pub(super) fn spawn_analysis(
             let mut times = StageTimes::default();
             let mut warned = false;
             let mut first = true;
+            let mut not_saved = None;
             for Posed { frame, pose, people } in rx.iter() {
                 let t0 = Instant::now();
                 let size = (frame.width(), frame.height());
@@ -78,9 +80,10 @@ pub(super) fn spawn_analysis(
                         people.as_deref(),
                     );
                     if let Err(e) = w.write(&record) {
-                        if let Ok(mut p) = problems.warning.lock() {
-                            *p = Some(format!("keypoints no longer saved: {e:#}"));
-                        }
+                        not_saved = Some(Problem::NotSaved {
+                            what: "keypoints",
+                            why: format!("{e:#}"),
+                        });
                         keypoints = None;
                     }
                 }
@@ -102,9 +105,10 @@ pub(super) fn spawn_analysis(
                 };
                 if let (Some(e), false) = (gait.write_error(), warned) {
                     warned = true;
-                    if let Ok(mut w) = problems.warning.lock() {
-                        *w = Some(format!("steps no longer saved: {e}"));
-                    }
+                    not_saved = Some(Problem::NotSaved {
+                        what: "steps",
+                        why: e.to_string(),
+                    });
                 }
                 times.record("analysis", t0.elapsed());
                 let cue = gait.cue_on_screen().map(String::from);
@@ -117,6 +121,7 @@ pub(super) fn spawn_analysis(
                     steps,
                     cue,
                     people,
+                    not_saved: not_saved.take(),
                 };
                 if tx.send(packet).is_err() {
                     break;

@@ -11,8 +11,11 @@ pub(super) enum Problem {
     SourceLost(String),
     /// Nobody the pose stage accepts as the runner, for more than [`NO_RUNNER_S`].
     NoRunner,
-    /// The recorder's or the analysis's warning (disk full, files no longer written).
+    /// The recorder's warning (disk full, a recording stopped).
     Warning(String),
+    /// A file of the session the analysis can no longer write (`what`: keypoints, steps);
+    /// it lasts the session.
+    NotSaved { what: &'static str, why: String },
 }
 
 impl Problem {
@@ -22,7 +25,7 @@ impl Problem {
         match self {
             Problem::SourceLost(_) => Some("Camera lost - reconnecting".into()),
             Problem::NoRunner => Some("No runner in view - whole body, side on".into()),
-            Problem::Warning(_) => None,
+            Problem::Warning(_) | Problem::NotSaved { .. } => None,
         }
     }
 
@@ -34,6 +37,7 @@ impl Problem {
                 "runner in view again (the same runner: size, belt line and clothes match)".into()
             }
             Problem::Warning(w) => format!("resolved: {w}"),
+            Problem::NotSaved { what, .. } => format!("{what} saved again"),
         }
     }
 }
@@ -46,6 +50,7 @@ impl std::fmt::Display for Problem {
                 "no runner in view - whole body, side on, inside the zone; nobody else is measured meanwhile",
             ),
             Problem::Warning(w) => f.write_str(w),
+            Problem::NotSaved { what, why } => write!(f, "{what} no longer saved: {why}"),
         }
     }
 }
@@ -62,6 +67,15 @@ mod tests {
         assert!(Problem::NoRunner.resolved().starts_with("runner in view again"));
         let full = Problem::Warning("recording stopped: only 40 MB free".into());
         assert_eq!(full.resolved(), "resolved: recording stopped: only 40 MB free");
+        let steps = Problem::NotSaved {
+            what: "steps",
+            why: "No space left on device".into(),
+        };
+        assert_eq!(
+            steps.to_string(),
+            "steps no longer saved: No space left on device"
+        );
+        assert_eq!(steps.headline(), None);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub(super) struct Ui {
     pub(super) last_pose_t: Option<f64>,
     /// What is wrong now, as shown in red (`state.problems` holds the words).
     pub(super) problems: Vec<Problem>,
+    /// Files the analysis can no longer write: wrong for the rest of the session.
+    pub(super) lasting: Vec<Problem>,
     /// Set to have the pose stage choose another person as the runner.
     pub(super) choose_runner: Arc<AtomicBool>,
     /// Whether the analysis may show cues (off while hidden and for a retest).
@@ -119,6 +121,7 @@ impl Ui {
             .into_iter()
             .chain(recorder.warning().map(Problem::Warning))
             .chain((no_runner > NO_RUNNER_S).then_some(Problem::NoRunner))
+            .chain(self.lasting.iter().cloned())
             .collect();
         let mut changes: Vec<String> = problems
             .iter()

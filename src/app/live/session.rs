@@ -155,14 +155,7 @@ impl<'a> LiveSession<'a> {
             retest: retest_flag.clone(),
             speeds: speed_rx,
         };
-        let analysis = spawn_analysis(
-            gait,
-            Some(keypoints),
-            pose_rx,
-            packet_tx,
-            recorder_status.clone(),
-            controls,
-        )?;
+        let analysis = spawn_analysis(gait, Some(keypoints), pose_rx, packet_tx, controls)?;
         let recorder = recorder::spawn(
             RecorderOptions {
                 out_dir: opts.out.clone(),
@@ -227,6 +220,7 @@ impl<'a> LiveSession<'a> {
             last_frame_t: 0.0,
             last_pose_t: None,
             problems: Vec::new(),
+            lasting: Vec::new(),
             choose_runner,
             snapshot_pending: false,
             preview: None,

@@ -102,7 +102,9 @@ impl LiveSession<'_> {
             banner,
             contact,
             people,
+            not_saved,
         } = packet;
+        ui.lasting.extend(not_saved);
         if people.is_some() {
             ui.people = people.map(|p| (frame.pts_s, p));
         }
