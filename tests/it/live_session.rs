@@ -71,6 +71,13 @@ fn wait_for_text(path: &Path, text: &str, child: &mut Child) {
     }
 }
 
+/// A live session of `source` played frame by frame and recorded into `out`, to its end.
+fn record_every_frame(source: &str, out: &str) -> std::process::Output {
+    live(&["--source", source, "--every-frame", "--record", "--out", out])
+        .output()
+        .unwrap()
+}
+
 fn live(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_gaitcue"));
     c.arg("live")
@@ -206,16 +213,7 @@ fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
 fn demo_clip_frame_by_frame_finds_steps_and_records_every_frame() {
     let _turn = one_session_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    let result = live(&[
-        "--source",
-        "demo",
-        "--every-frame",
-        "--record",
-        "--out",
-        out.path().to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    let result = record_every_frame("demo", out.path().to_str().unwrap());
     assert!(
         result.status.success(),
         "{}",
@@ -602,16 +600,7 @@ fn a_full_disk_stops_the_recording_and_the_live_view_goes_on() {
     );
     let _guard = Mounted(dir.path().to_path_buf());
     let out = dir.path().join("session");
-    let result = live(&[
-        "--source",
-        "demo",
-        "--every-frame",
-        "--record",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    let result = record_every_frame("demo", out.to_str().unwrap());
     let err = String::from_utf8_lossy(&result.stderr);
     assert!(result.status.success(), "{err}");
     assert!(
@@ -960,16 +949,7 @@ fn a_60_fps_session_keeps_its_rate_and_its_report_cuts_one_second_clips() {
     let dir = tempfile::tempdir().unwrap();
     let clip = real_runner_at_60_fps(dir.path());
     let out = dir.path().join("session");
-    let result = live(&[
-        "--source",
-        clip.to_str().unwrap(),
-        "--every-frame",
-        "--record",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
+    let result = record_every_frame(clip.to_str().unwrap(), out.to_str().unwrap());
     assert!(
         result.status.success(),
         "{}",
