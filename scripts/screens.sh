@@ -108,7 +108,7 @@ for png in "$shots"/*.png; do
   name="$(basename "${png%.png}").jpg"
   convert "$png" -resize '1600x>' -quality 82 -interlace JPEG "$work/$name"
   if [ -f "$out/$name" ]; then
-    diff="$(compare -metric RMSE "$out/$name" "$work/$name" null: 2>&1 | sed -n 's/.*(\(.*\)).*/\1/p')"
+    diff="$(compare -metric RMSE "$out/$name" "$work/$name" null: 2>&1 | sed -n 's/.*(\(.*\)).*/\1/p' || true)"
     if awk -v d="${diff:-1}" 'BEGIN { exit !(d < 0.02) }'; then
       echo "unchanged: $name"
       continue

@@ -175,6 +175,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 (Some(v), None) => AnalyzeInput::Video(v),
                 (None, None) => anyhow::bail!("give a video file or --keypoints FILE"),
             };
+            // Checked before a default folder is claimed for the results.
+            let settings = Settings::checked(
+                pose.apply(config.pose),
+                gait.apply(config.analysis)?,
+                report.apply(config.report),
+            )?;
             let claimed = out.is_none();
             let out = match (out, &input) {
                 (Some(out), _) => out,
@@ -183,11 +189,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let opts = AnalyzeOptions {
                 input,
                 out,
-                settings: Settings::checked(
-                    pose.apply(config.pose),
-                    gait.apply(config.analysis)?,
-                    report.apply(config.report),
-                )?,
+                settings,
                 progress: !quiet,
                 overwrite,
             };

@@ -32,6 +32,9 @@ pub struct GaitStage {
     summary_path: PathBuf,
     steps_path: PathBuf,
     session: SessionFacts,
+    /// The frame rate a video file's header states, for the frame-rate warning (`None`:
+    /// no header; the rate of the frames seen is judged instead).
+    stated_fps: Option<f64>,
     marker_frames: u64,
     write_error: Option<String>,
     view: ViewCheck,
@@ -59,6 +62,7 @@ impl GaitStage {
             summary_path: out_dir.join("summary.json"),
             steps_path,
             session,
+            stated_fps: None,
             marker_frames: 0,
             write_error: None,
             view: ViewCheck::default(),
@@ -195,6 +199,12 @@ impl GaitStage {
         self.steps.last().filter(|s| s.track == track && track.is_some())
     }
 
+    /// The video file's header states `fps` (see [`GaitStage::finish`]'s frame-rate warning).
+    pub fn with_stated_fps(mut self, fps: Option<f64>) -> Self {
+        self.stated_fps = fps;
+        self
+    }
+
     pub fn last_step(&self) -> Option<&StepRecord> {
         self.steps.last()
     }
@@ -243,7 +253,7 @@ impl GaitStage {
                 "{problem}: no step is counted; analyse the clip at its real frame rate (a phone's slow motion: export it at real speed)"
             ));
         }
-        warnings.extend(self.view.warnings(&self.steps, Some(session.fps)));
+        warnings.extend(self.view.warnings(&self.steps, self.stated_fps));
         let spans = self.analyzer.speed_spans();
         warnings.extend(self.speed_warnings(&spans));
         session

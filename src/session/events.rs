@@ -39,12 +39,10 @@ impl EventLog {
     /// Appends what happened at media time `t` (seconds).
     pub fn log(&mut self, t: f64, event: &str) {
         let Some(out) = &mut self.out else { return };
-        let row = Event {
-            t_s: (t * 1000.0).round() / 1000.0,
-            event: event.to_string(),
-        };
+        // Milliseconds, always three decimals, as the file has always held them.
+        let row = [format!("{t:.3}"), event.to_string()];
         if let Err(e) = out
-            .serialize(&row)
+            .write_record(&row)
             .map_err(anyhow::Error::from)
             .and_then(|_| Ok(out.flush()?))
         {
@@ -91,6 +89,11 @@ mod tests {
             })
             .collect();
         assert_eq!(read, expected);
+        let text = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+        assert!(
+            text.starts_with("t_s,event\n0.000,recording started\n12.346,"),
+            "{text}"
+        );
     }
 
     #[test]

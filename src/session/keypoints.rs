@@ -299,17 +299,33 @@ impl Iterator for KeypointsReplay {
 /// frame and time (`None` when it has fewer than two readable lines or no time between
 /// them): for sessions whose summary does not say.
 pub fn frame_rate(path: &Path) -> Option<f64> {
-    let text = std::fs::read_to_string(path).ok()?;
+    use std::io::{Read, Seek, SeekFrom};
     let frame_and_time = |line: &str| {
         let v: Value = serde_json::from_str(line.trim_start_matches('\u{feff}')).ok()?;
         Some((v.get("frame")?.as_u64()?, v.get("t")?.as_f64()?))
     };
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let first = lines.next().and_then(frame_and_time)?;
-    let last = lines.next_back().and_then(frame_and_time)?;
+    let mut file = File::open(path).ok()?;
+    let first = BufReader::new(&file)
+        .lines()
+        .map_while(|l| l.ok())
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| frame_and_time(&l))?;
+    // The last line from the file's tail only: a long session's file is large.
+    let len = file.metadata().ok()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES))).ok()?;
+    let mut tail = String::new();
+    file.read_to_string(&mut tail).ok()?;
+    let last = tail
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(frame_and_time)?;
     let (frames, seconds) = (last.0.checked_sub(first.0)? as f64, last.1 - first.1);
     (frames > 0.0 && seconds > 0.0).then(|| frames / seconds)
 }
+
+/// Bytes read from the end of a keypoints file for its last line (a line is about 2 kB).
+const TAIL_BYTES: u64 = 64 * 1024;
 
 #[cfg(test)]
 mod tests {

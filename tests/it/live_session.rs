@@ -140,7 +140,7 @@ fn live_test_source_counts_frames_drops_latency_and_survives_source_loss() {
     .output()
     .unwrap();
     let err = String::from_utf8_lossy(&result.stderr);
-    assert!(result.status.success(), "{err}");
+    assert!(result.status.success(), "{:?}: {err}", result.status);
     assert!(err.contains("running headless: --headless given"), "{err}");
     assert!(
         err.contains("lost - reconnecting") && err.contains("is back"),

@@ -38,7 +38,8 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
     let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
     let facts = session_facts(&video.display().to_string(), fps, opts);
-    let mut gait = GaitStage::create(&out, &opts.settings.analysis, facts)?;
+    let mut gait =
+        GaitStage::create(&out, &opts.settings.analysis, facts)?.with_stated_fps(source.fps_hint());
 
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));

@@ -34,8 +34,8 @@ pub(super) struct Packet {
     pub(super) contact: Option<ContactDrawing>,
     /// Everyone in view, where the pose stage looked around in this frame.
     pub(super) people: Option<Vec<PersonBox>>,
-    /// A file of the session the analysis could no longer write, said once.
-    pub(super) not_saved: Option<Problem>,
+    /// Files of the session the analysis could no longer write, each said once.
+    pub(super) not_saved: Vec<Problem>,
 }
 
 /// The analysis stage's thread result: the stage itself (so its steps can be saved
@@ -65,7 +65,7 @@ pub(super) fn spawn_analysis(
             let mut times = StageTimes::default();
             let mut warned = false;
             let mut first = true;
-            let mut not_saved = None;
+            let mut not_saved = Vec::new();
             for Posed { frame, pose, people } in rx.iter() {
                 let t0 = Instant::now();
                 let size = (frame.width(), frame.height());
@@ -80,7 +80,7 @@ pub(super) fn spawn_analysis(
                         people.as_deref(),
                     );
                     if let Err(e) = w.write(&record) {
-                        not_saved = Some(Problem::NotSaved {
+                        not_saved.push(Problem::NotSaved {
                             what: "keypoints",
                             why: format!("{e:#}"),
                         });
@@ -105,7 +105,7 @@ pub(super) fn spawn_analysis(
                 };
                 if let (Some(e), false) = (gait.write_error(), warned) {
                     warned = true;
-                    not_saved = Some(Problem::NotSaved {
+                    not_saved.push(Problem::NotSaved {
                         what: "steps",
                         why: e.to_string(),
                     });
@@ -121,7 +121,7 @@ pub(super) fn spawn_analysis(
                     steps,
                     cue,
                     people,
-                    not_saved: not_saved.take(),
+                    not_saved: std::mem::take(&mut not_saved),
                 };
                 if tx.send(packet).is_err() {
                     break;

@@ -4,7 +4,7 @@
 //! steps, with its unit, definition and step count. Medians need at least
 //! [`MIN_VALID_STEPS`] valid steps on a side; otherwise they are withheld, with the reason.
 //! One type, [`Summary`], is written and read back; fields an earlier version did not
-//! write read as unknown.
+//! write read as unknown (a folder from before the running checks has no valid steps).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,8 +24,10 @@ pub use build::{build, runner, session_gait, MIN_VALID_STEPS};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub session: SessionFacts,
+    #[serde(default)]
     pub runner: Runner,
     /// The session's movement (see [`session_gait`]).
+    #[serde(default)]
     pub gait: Gait,
     /// Steps of each movement, by its name.
     #[serde(default)]
@@ -34,13 +36,16 @@ pub struct Summary {
     #[serde(default)]
     pub near_side: Option<Side>,
     /// Steps seen.
+    #[serde(default)]
     pub steps: usize,
     /// Steps that passed every running check: only they feed medians, cues and charts.
+    #[serde(default)]
     pub valid_steps: usize,
     /// Steps not counted, by reason.
     #[serde(default)]
     pub invalid_reasons: BTreeMap<String, usize>,
     /// Why a side's medians are not given (`None`: they are).
+    #[serde(default)]
     pub medians_withheld: BySide<Option<String>>,
     #[serde(default)]
     pub pelvic_tilt_sources: Vec<String>,
@@ -48,6 +53,7 @@ pub struct Summary {
     #[serde(default)]
     pub cues_shown: BTreeMap<String, usize>,
     /// Each metric's summary by its name, per side.
+    #[serde(default)]
     pub per_side: BySide<BTreeMap<String, MetricSummary>>,
     /// The clock's verdict from the hips' fall in flight (`analysis::time_base`).
     #[serde(default)]
@@ -312,16 +318,23 @@ mod tests {
         for key in ["fps", "warnings", "runner_lost_s"] {
             json["session"].as_object_mut().unwrap().remove(key);
         }
-        json.as_object_mut().unwrap().remove("speed_stages");
+        // A folder from before the running checks: no movement, valid steps, runner or
+        // withheld medians.
+        for key in [
+            "speed_stages",
+            "runner",
+            "gait",
+            "valid_steps",
+            "medians_withheld",
+        ] {
+            json.as_object_mut().unwrap().remove(key);
+        }
         std::fs::write(&path, json.to_string()).unwrap();
         let read = read(&path).unwrap();
         assert_eq!(read.session.fps, 0.0);
         assert_eq!(read.session.runner_lost_s, None);
-        assert!(read
-            .medians_withheld
-            .both
-            .unwrap()
-            .contains("no valid running steps"));
+        assert_eq!((read.valid_steps, read.gait), (0, Gait::NotGait));
+        assert_eq!(read.runner, Runner::default());
         std::fs::write(&path, r#"{"steps": "many"}"#).unwrap();
         let err = read_err(&path);
         assert!(err.contains("is not a gaitcue session summary"), "{err}");
