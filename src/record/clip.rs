@@ -12,11 +12,16 @@ use opencv::videoio::{self, VideoWriter};
 /// through OpenCV is stuck on preset "medium": 10× slower, too slow for live use.)
 const FOURCC: [char; 4] = ['m', 'p', '4', 'v'];
 
-/// Runs `f` with file descriptor 2 pointed at /dev/null when `silence` is set.
+/// Runs `f` with file descriptor 2 pointed at /dev/null when `silence` is set; the other
+/// threads' messages to standard error wait meanwhile.
 fn with_stderr_silenced<T>(silence: bool, f: impl FnOnce() -> T) -> T {
     if !silence {
         return f();
     }
+    // fd 2 is the whole process's: while it points at /dev/null, a message another thread
+    // prints would be lost (a live session's "running headless" line was, once). Holding
+    // the standard error lock makes every other thread's message wait until it is back.
+    let _held = std::io::stderr().lock();
     // SAFETY: dup/dup2/close on fd 2 and a freshly opened /dev/null; every descriptor
     // opened here is closed before returning, and fd 2 is restored.
     unsafe {
