@@ -203,7 +203,9 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
     let out = output.open()?;
     // A keypoints file states no frame rate: its frame numbers and times give it (one
     // line or none measures nothing, and 30 is assumed).
-    let fps = crate::session::keypoints::frame_rate(file).unwrap_or(30.0);
+    let fps = crate::session::keypoints::frame_rate(file)
+        .map(|f| (f * 1000.0).round() / 1000.0)
+        .unwrap_or(30.0);
     let mut gait = GaitStage::create(
         &out,
         &opts.settings.analysis,
