@@ -14,8 +14,9 @@ use gaitcue::bench::{self, BenchOptions};
 use gaitcue::capture::LiveSource;
 use gaitcue::config::{Config, Settings};
 use gaitcue::record::session_dir;
+use gaitcue::session::course::Course;
 
-use flags::{GaitFlags, PoseFlags, ReportFlags};
+use flags::{CourseFlags, GaitFlags, PoseFlags, ReportFlags};
 
 /// Running-gait analysis beside the treadmill: pose, foot strikes, overstride, cues.
 #[derive(Parser)]
@@ -57,6 +58,8 @@ enum Command {
         gait: GaitFlags,
         #[command(flatten)]
         report: ReportFlags,
+        #[command(flatten)]
+        course: CourseFlags,
     },
     /// Live session: camera or stream to skeleton and cue on screen, with recording.
     Live {
@@ -121,6 +124,8 @@ enum Command {
         gait: GaitFlags,
         #[command(flatten)]
         report: ReportFlags,
+        #[command(flatten)]
+        course: CourseFlags,
     },
     /// Rebuild the report of a session folder (report.html, clips/).
     Report {
@@ -169,6 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
             pose,
             gait,
             report,
+            course,
         } => {
             let input = match (video, keypoints) {
                 (_, Some(k)) => AnalyzeInput::Keypoints(k),
@@ -176,15 +182,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 (None, None) => anyhow::bail!("give a video file or --keypoints FILE"),
             };
             // Checked before a default folder is claimed for the results.
-            let settings = Settings::checked(
-                pose.apply(config.pose),
-                gait.apply(config.analysis)?,
-                report.apply(config.report),
-            )?;
+            let (settings, plan) = settings_for(&config, pose, gait, report, &course)?;
             let claimed = out.is_none();
-            let out = match (out, &input) {
-                (Some(out), _) => out,
-                (None, AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p)) => analyze::default_out_dir(p)?,
+            let (out, settings) = match (out, &input, course.runner, plan) {
+                (Some(out), ..) => (out, settings),
+                (None, _, Some(runner), Some(plan)) => in_runner_folder(&runner, plan, settings)?,
+                (None, AnalyzeInput::Video(p) | AnalyzeInput::Keypoints(p), ..) => {
+                    (analyze::default_out_dir(p)?, settings)
+                }
             };
             let opts = AnalyzeOptions {
                 input,
@@ -225,20 +230,21 @@ pub fn run(cli: Cli) -> Result<()> {
             pose,
             gait,
             report,
+            course,
         } => {
             let ramp = gait.protocol.is_some();
-            let settings = Settings::checked(
-                pose.apply(config.pose),
-                gait.apply(config.analysis)?,
-                report.apply(config.report),
-            )?;
+            let (settings, plan) = settings_for(&config, pose, gait, report, &course)?;
             let source = LiveSource::choose(camera, source.as_deref());
             let claimed = out.is_none();
-            let out = match out {
-                Some(out) => out,
-                None => session_dir::claim_default(
-                    &PathBuf::from("out").join(format!("live-{}", session_dir::stamp())),
-                )?,
+            let (out, settings) = match (out, course.runner, plan) {
+                (Some(out), ..) => (out, settings),
+                (None, Some(runner), Some(plan)) => in_runner_folder(&runner, plan, settings)?,
+                (None, ..) => (
+                    session_dir::claim_default(
+                        &PathBuf::from("out").join(format!("live-{}", session_dir::stamp())),
+                    )?,
+                    settings,
+                ),
             };
             let opts = LiveOptions {
                 source: source.spec,
@@ -322,6 +328,43 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The checked settings of an analyze or live run, with what its place in a runner's course
+/// implies for the cues (the plan: `None` without --runner).
+fn settings_for(
+    config: &Config,
+    pose: PoseFlags,
+    gait: GaitFlags,
+    report: ReportFlags,
+    course: &CourseFlags,
+) -> Result<(Settings, Option<Course>)> {
+    let plan = course.plan(gait.retest);
+    let mut analysis = gait.apply(config.analysis.clone())?;
+    if let Some(plan) = &plan {
+        flags::follow_course(&mut analysis, plan);
+    }
+    let mut settings = Settings::checked(
+        pose.apply(config.pose.clone()),
+        analysis,
+        report.apply(config.report.clone()),
+    )?;
+    if let Some(plan) = plan {
+        settings.set_course(plan);
+    }
+    Ok((settings, plan))
+}
+
+/// Claims the session's folder in the runner's folder; the settings record the course as
+/// claimed.
+fn in_runner_folder(
+    runner: &std::path::Path,
+    plan: Course,
+    mut settings: Settings,
+) -> Result<(PathBuf, Settings)> {
+    let (out, course) = session_dir::claim_in_runner(runner, plan)?;
+    settings.set_course(course);
+    Ok((out, settings))
 }
 
 /// A run's result; when it failed, the default folder made for it goes again unless

@@ -64,6 +64,12 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The session's place in its runner's course, once its folder is claimed (the number
+    /// may have moved on if another session took the name meanwhile).
+    pub fn set_course(&mut self, course: crate::session::course::Course) {
+        self.report.course = Some(course);
+    }
+
     /// Every section checked; the error says which setting is wrong and how.
     pub fn checked(pose: PoseConfig, analysis: AnalysisConfig, report: ReportConfig) -> Result<Self> {
         pose.validate()?;

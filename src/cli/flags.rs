@@ -10,6 +10,7 @@ use gaitcue::analysis::speed::SpeedSchedule;
 use gaitcue::analysis::AnalysisConfig;
 use gaitcue::config::{PoseConfig, RunnerZone};
 use gaitcue::pose::landmarks::ModelVariant;
+use gaitcue::session::course::{self, Course, Visit};
 
 #[derive(Args)]
 pub(super) struct PoseFlags {
@@ -50,6 +51,45 @@ impl ReportFlags {
 }
 
 #[derive(Args)]
+pub(super) struct CourseFlags {
+    /// The runner's folder: the session goes into a new subfolder named for the date, the
+    /// visit and its number (e.g. 2026-12-05-retrain-2); cues fade with the count of earlier
+    /// retraining sessions there. `gaitcue progress DIR` shows the whole course.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub(super) runner: Option<PathBuf>,
+    /// What this session is in the runner's course: test (no cues), retrain (cues) or retest
+    /// (no cues) [default: test in a new runner folder, else retrain; retest with --retest].
+    #[arg(long, requires = "runner")]
+    visit: Option<Visit>,
+}
+
+impl CourseFlags {
+    /// The session's place in the runner's course (`None` without --runner), from the
+    /// sessions already in the folder.
+    pub(super) fn plan(&self, retest: bool) -> Option<Course> {
+        let runner = self.runner.as_deref()?;
+        let visit = self.visit.or(retest.then_some(Visit::Retest));
+        Some(course::next(&course::earlier(runner), visit))
+    }
+}
+
+/// What a visit implies for the cues: none in a test or a retest; in a retraining session,
+/// the fading share of the session counted in the runner's folder, unless a session
+/// number or a share was given.
+pub(super) fn follow_course(a: &mut AnalysisConfig, course: &Course) {
+    let feedback = &mut a.cues.feedback;
+    match course.visit {
+        Visit::Test => a.cues.enabled = false,
+        Visit::Retest => feedback.retest = true,
+        Visit::Retrain => {
+            if feedback.session_number.is_none() && feedback.visible_share.is_none() {
+                feedback.session_number = Some(course.retrain_before + 1);
+            }
+        }
+    }
+}
+
+#[derive(Args)]
 pub(super) struct GaitFlags {
     /// Treadmill belt speed, e.g. "10 km/h" or "6.2 mph": gives step length and a cm scale.
     #[arg(long, conflicts_with = "speed_schedule")]
@@ -75,7 +115,7 @@ pub(super) struct GaitFlags {
     feedback_share: Option<f64>,
     /// A retest: the gait is measured and no cue is ever shown.
     #[arg(long)]
-    retest: bool,
+    pub(super) retest: bool,
     /// A speed-ramp test: stages from 80 % of --easy-pace up by 10 % each (see README),
     /// cues off; gives the speed schedule.
     #[arg(long, value_enum, requires = "easy_pace", conflicts_with_all = ["belt_speed", "speed_schedule"])]

@@ -44,6 +44,9 @@ pub struct ReportConfig {
     pub patient: Option<String>,
     /// The clinician's notes for the report.
     pub notes: Option<String>,
+    /// Where the session stands in its runner's course (`--runner`; not a file setting).
+    #[serde(skip)]
+    pub course: Option<crate::session::course::Course>,
 }
 
 impl Default for ReportConfig {
@@ -52,6 +55,7 @@ impl Default for ReportConfig {
             blur_faces: true,
             patient: None,
             notes: None,
+            course: None,
         }
     }
 }

@@ -186,6 +186,7 @@ fn session_facts(source: &str, fps: f64, opts: &AnalyzeOptions) -> SessionFacts 
     facts.belt_speed = opts.settings.analysis.belt_speed.map(String::from);
     facts.speed_schedule = opts.settings.analysis.speed_schedule.clone().map(String::from);
     facts.patient = opts.settings.report.patient.clone();
+    facts.course = opts.settings.report.course;
     facts.notes = opts.settings.report.notes.clone();
     facts.settings = serde_json::json!({"analysis": &opts.settings.analysis, "pose": &opts.settings.pose});
     facts.run.insert(

@@ -102,6 +102,7 @@ impl<'a> LiveSession<'a> {
         session.belt_speed = opts.settings.analysis.belt_speed.map(String::from);
         session.speed_schedule = opts.settings.analysis.speed_schedule.clone().map(String::from);
         session.patient = opts.settings.report.patient.clone();
+        session.course = opts.settings.report.course;
         session.notes = opts.settings.report.notes.clone();
         session.settings = json!({"analysis": &opts.settings.analysis, "pose": &opts.settings.pose});
         let gait = GaitStage::create(&opts.out, &opts.settings.analysis, session)?;

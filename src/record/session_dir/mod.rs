@@ -24,7 +24,7 @@ use super::prepare_output_dir;
 pub use entries::is_session_entry;
 use entries::{session_entries, would_write_over};
 use names::free_name;
-pub use names::{claim_default, release_if_empty, stamp};
+pub use names::{claim_default, claim_in_runner, release_if_empty, stamp};
 
 const LOCK: &str = ".gaitcue.lock";
 const STAGE_PREFIX: &str = ".gaitcue-partial-";

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::LOCK;
+use crate::session::course::Course;
 
 /// Creates a new folder named `base`, or `base-2`, `base-3`… when that exists, and
 /// returns it. `create_dir` is atomic, so two sessions started at once never share one.
@@ -39,6 +40,34 @@ pub fn claim_default(base: &Path) -> Result<PathBuf> {
         }
     }
     bail!("no free folder name beside '{}': choose an --out", base.display())
+}
+
+/// Creates the folder of the next session in a runner's folder (made if needed), named
+/// for `course` and today's date ([`Course::folder_name`]); a name taken meanwhile (another
+/// session started at once) moves the number on.
+pub fn claim_in_runner(runner: &Path, mut course: Course) -> Result<(PathBuf, Course)> {
+    fs::create_dir_all(runner).with_context(|| {
+        format!(
+            "runner folder '{}' cannot be created: choose a writable --runner",
+            runner.display()
+        )
+    })?;
+    let today = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let date = today
+        .format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_else(|_| "0000-00-00".into());
+    for _ in 0..10_000 {
+        let candidate = runner.join(course.folder_name(&date));
+        match fs::create_dir(&candidate) {
+            Ok(()) => return Ok((candidate, course)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => course.number += 1,
+            Err(e) => bail!(
+                "session folder '{}' cannot be created ({e}): choose a writable --runner",
+                candidate.display()
+            ),
+        }
+    }
+    bail!("no free session name in '{}'", runner.display())
 }
 
 /// `dir/KIND-<time>`, or with `-2`… when that exists.

@@ -99,6 +99,10 @@ pub struct SessionFacts {
     pub patient: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Where the session stands in its runner's course (`--runner`): test, retraining
+    /// session N, retest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course: Option<crate::session::course::Course>,
     /// What made the session hard or impossible to measure, one sentence each.
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -134,6 +138,7 @@ impl SessionFacts {
             speed_schedule: None,
             patient: None,
             notes: None,
+            course: None,
             warnings: Vec::new(),
             runner_lost_s: None,
             runner_lost_times: None,
