@@ -38,6 +38,16 @@ $g analyze --keypoints "$work/ramp.jsonl" --speed-schedule "$(cat "$work/ramp.sc
 $g analyze --keypoints "$work/before.jsonl" --belt-speed "11 km/h" --out "$work/before" --quiet >/dev/null
 $g analyze --keypoints "$work/after.jsonl" --belt-speed "11 km/h" --retest --out "$work/after" --quiet >/dev/null
 $g compare "$work/before" "$work/after" --out "$work/compare" >/dev/null
+# A runner's course (test, three retraining sessions, retest, one at another speed).
+for i in 0 1 2 3 4 5; do
+  visit=(); speed="11 km/h"
+  [ "$i" -eq 4 ] && visit=(--visit retest)
+  [ "$i" -eq 5 ] && speed="12 km/h"
+  $g analyze --keypoints "$work/course-$i.jsonl" --runner "$work/runner" --belt-speed "$speed" \
+    --patient "Synthetic runner" "${visit[@]}" --quiet >/dev/null
+done
+$g progress "$work/runner" >/dev/null
+bash scripts/render_report.sh "$work/runner/progress.html" "$shots/progress.png" 3000 >/dev/null
 $g analyze data/demo.mp4 --patient "Demo walker" --out "$work/demo" --quiet >/dev/null 2>&1 || true
 bash scripts/render_report.sh "$work/demo/report.html" "$shots/report-demo.png" 4600 >/dev/null
 bash scripts/render_report.sh "$work/ramp/report.html" "$shots/report-ramp.png" 6000 >/dev/null

@@ -141,6 +141,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A runner's course on one page: every session in the runner's folder (--runner) set
+    /// beside the first test at the same belt speed; writes progress.html, progress.json
+    /// and progress.csv into it.
+    Progress {
+        /// The runner's folder.
+        dir: PathBuf,
+    },
     /// Measure the standing pelvic tilt from ASIS/PSIS stickers (marker mode's zero).
     Calibrate {
         /// A few seconds of the runner standing still in profile, stickers on.
@@ -301,6 +308,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 &config.pose,
             )?;
             print!("{o}");
+        }
+        Command::Progress { dir } => {
+            print!("{}", gaitcue::report::progress::run(&dir)?);
         }
         Command::Calibrate { video, pose } => {
             let settings = Settings::checked(pose.apply(config.pose), config.analysis, config.report)?;

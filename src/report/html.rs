@@ -9,7 +9,7 @@ pub fn esc(s: &str) -> String {
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}\
-h1{font-size:1.7em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
+h1{font-size:1.7em}h3{margin:1.2em 0 .2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}.spread{color:#777;font-size:.85em}.unknown{color:#666}\
 figure{display:inline-block;margin:.5em;vertical-align:top}figure.still{max-width:330px}figure img{max-width:100%;border:1px solid #ccc}\

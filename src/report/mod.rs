@@ -9,6 +9,7 @@ mod html;
 pub mod media;
 mod overview;
 pub mod plots;
+pub mod progress;
 mod recordings;
 mod sameness;
 pub mod session;

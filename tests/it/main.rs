@@ -23,5 +23,6 @@ mod real_runner;
 mod report_compare;
 mod report_stills;
 mod runner_identity;
+mod runner_progress;
 mod session_folders;
 mod speed_ramp;

@@ -450,4 +450,23 @@ fn write_screen_sessions() {
         });
         std::fs::write(dir.join(format!("{name}.jsonl")), to_jsonl(&run)).unwrap();
     }
+    // A course: a test, three retraining sessions, a retest, and one at another speed.
+    let course = [
+        (0.20, 164.0),
+        (0.17, 166.0),
+        (0.14, 168.0),
+        (0.12, 170.0),
+        (0.12, 170.0),
+        (0.12, 170.0),
+    ];
+    for (i, (overstride, cadence)) in course.into_iter().enumerate() {
+        let run = crate::synthetic::generate(&RunParams {
+            overstride_ratio: overstride,
+            cadence_spm: cadence,
+            duration_s: 60.0,
+            belt_speed_mps: Some(11.0 / 3.6),
+            ..realistic(50 + i as u64)
+        });
+        std::fs::write(dir.join(format!("course-{i}.jsonl")), to_jsonl(&run)).unwrap();
+    }
 }
