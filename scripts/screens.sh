@@ -47,7 +47,7 @@ for i in 0 1 2 3 4 5; do
     --patient "Synthetic runner" "${visit[@]}" --quiet >/dev/null
 done
 $g progress "$work/runner" >/dev/null
-bash scripts/render_report.sh "$work/runner/progress.html" "$shots/progress.png" 3000 >/dev/null
+bash scripts/render_report.sh "$work/runner/progress.html" "$shots/progress.png" 3800 >/dev/null
 $g analyze data/demo.mp4 --patient "Demo walker" --out "$work/demo" --quiet >/dev/null 2>&1 || true
 bash scripts/render_report.sh "$work/demo/report.html" "$shots/report-demo.png" 4600 >/dev/null
 bash scripts/render_report.sh "$work/ramp/report.html" "$shots/report-ramp.png" 6000 >/dev/null

@@ -1,6 +1,6 @@
 //! The course in one sentence for the runner: where the foot lands now against the first
 //! test, at the same belt speed, on the side the camera sees best, and whether the change is
-//! beyond the measurement's noise.
+//! beyond the measurement's margin of error.
 
 use super::sessions::{speed_words, Entry, Gathered};
 use super::trend::{AtSpeed, Course, Point};
@@ -49,11 +49,11 @@ fn sentence(course: &Course, p: &Point, cm: bool, when: &str, first: &str, speed
             format!("{:.0} % of your leg length", 100.0 * v.abs())
         }
     };
-    let side = course.side;
+    let side = format!("{} foot, nearer the camera,", course.side);
     let noise = amount(p.smallest_detectable_change);
     if !p.beyond_noise {
         return format!(
-            "At your {when} ({speed}) your {side} foot landed about where it did at {first}: within the measurement's noise (±{noise})."
+            "At your {when} ({speed}) your {side} landed about where it did at {first}: within the measurement's margin of error (±{noise})."
         );
     }
     let way = if p.change < 0.0 {
@@ -62,7 +62,7 @@ fn sentence(course: &Course, p: &Point, cm: bool, when: &str, first: &str, speed
         "further ahead of your hips"
     };
     format!(
-        "At your {when} ({speed}) your {side} foot landed {} {way} than at {first} — more than the measurement's noise (±{noise}).",
+        "At your {when} ({speed}) your {side} landed {} {way} than at {first} — more than the measurement's margin of error (±{noise}).",
         amount(p.change)
     )
 }

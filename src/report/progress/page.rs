@@ -15,34 +15,54 @@ use crate::report::plots::{LEFT, RIGHT};
 /// What each followed metric means, for the runner.
 fn meaning(metric: &str) -> &'static str {
     match metric {
-        "overstride_ratio" => "How far ahead of your hips your foot lands, as a share of your leg length. Retraining aims to bring it closer under you.",
-        "overstride_cm" => "How far ahead of your hips your foot lands. Retraining aims to bring it closer under you.",
-        "shank_angle_ic_deg" => "How far your shin leans forward as your foot lands. Retraining aims for a shin nearer upright.",
-        "cadence_spm" => "Steps per minute.",
-        "step_length_m" => "Distance the belt carries you per step.",
-        "contact_time_s" => "How long each foot stays on the belt.",
-        "trunk_lean_deg" => "How far your upper body leans forward.",
+        "overstride_ratio" => "How far ahead of your hips your foot is when it lands, as a share of your leg length. Retraining aims to bring it closer under you.",
+        "overstride_cm" => "How far ahead of your hips your foot is when it lands. Retraining aims to bring it closer under you.",
+        "shank_angle_ic_deg" => "The angle of your shin from upright as your foot lands: 0° is an upright shin, above 0 the foot lands ahead of the knee, below 0 the knee is ahead of the foot. Retraining aims for a shin near upright.",
+        "cadence_spm" => "Steps per minute, both feet together. Not a target of its own here: a few more steps a minute usually goes with landing closer under you.",
+        "step_length_m" => "How far you travel with each step. Not a target of its own here: shorter steps usually go with landing closer under you.",
+        "contact_time_s" => "How long each foot stays on the belt. Shown for context; not a target.",
+        "trunk_lean_deg" => "How far your upper body leans forward. Shown for context; not a target.",
         "pelvic_tilt_deg" => "Forward tilt of your pelvis against standing, from the stickers.",
         _ => "",
     }
 }
 
-/// A unit as people write it.
-fn unit(u: &str) -> &str {
-    match u {
-        "deg" => "°",
-        "leg lengths" => "of leg length",
+/// A chart's axis title: "Overstride (cm)".
+fn axis(label: &str, u: &str) -> String {
+    let u = match u {
+        "deg" => "degrees",
+        "s" => "ms",
+        "leg lengths" => "share of leg length",
         other => other,
+    };
+    format!("{} ({u})", capitalised(label))
+}
+
+/// A value as shown: seconds in ms, centimetres and degrees to a tenth.
+fn shown(v: f64, course: &Course) -> f64 {
+    let d = decimals(course) as i32;
+    let v = if course.unit == "s" { v * 1000.0 } else { v };
+    (v * 10f64.powi(d)).round() / 10f64.powi(d)
+}
+
+fn decimals(course: &Course) -> usize {
+    match course.unit {
+        "s" => 0,
+        "cm" | "deg" | "steps/min" => 1,
+        "m" => 2,
+        _ => 3,
     }
 }
 
-/// A value with its unit: "6 cm", "12.0°", "0.12 of leg length".
+/// A value with its unit: "5.6 cm", "12.0°", "264 ms", "0.120 of leg length".
 fn amount(v: f64, course: &Course) -> String {
-    let d = crate::analysis::Metric::from_name(course.metric).map_or(2, |m| m.info().decimals.min(3));
-    let d = if course.unit == "cm" { 0 } else { d };
+    let d = decimals(course);
+    let v = shown(v, course);
     match course.unit {
         "deg" => format!("{v:.d$}°"),
-        u => format!("{v:.d$} {}", unit(u)),
+        "s" => format!("{v:.d$} ms"),
+        "leg lengths" => format!("{v:.d$} of leg length"),
+        u => format!("{v:.d$} {u}"),
     }
 }
 
@@ -61,11 +81,12 @@ pub fn render(g: &Gathered, p: &Progress) -> Result<String> {
     if let Some(note) = &p.baseline_note {
         page.warning(note);
     }
+    page.p("Each session is set beside your first test at the same belt speed, filmed from the same side with the camera in the same place; a session that differs is listed with the reason and left out of the charts. The shaded band around a line is the measurement's margin of error: how far the middle (median) of a session's steps can move from your first test by chance alone. A point outside the band is very likely (95 %) more than chance; whether the change matters for you is for your clinician to say.");
     sessions_table(&mut page, &p.sessions);
     let labels: Vec<String> = g.accepted().map(|e| e.short()).collect();
     let index = |folder: &str| g.accepted().position(|e| e.folder == folder);
     for at in &p.speeds {
-        page.h2(&format!("At {}", speed_words(at.belt_speed_kmh)));
+        page.h2(&format!("Your running at {}", speed_words(at.belt_speed_kmh)));
         let has_cm = at.metrics.iter().any(|c| c.metric == "overstride_cm");
         let mut names: Vec<&str> = Vec::new();
         for c in &at.metrics {
@@ -77,21 +98,27 @@ pub fn render(g: &Gathered, p: &Progress) -> Result<String> {
         for name in names {
             let sides: Vec<&Course> = at.metrics.iter().filter(|c| c.metric == name).collect();
             let first = sides[0];
+            // Seconds are drawn in milliseconds.
+            let scale = if first.unit == "s" { 1000.0 } else { 1.0 };
             let lines: Vec<Line> = sides
                 .iter()
                 .map(|c| Line {
-                    label: format!("{} foot", c.side),
-                    colour: if c.side == "left" { LEFT } else { RIGHT },
+                    label: match c.side {
+                        "both" => "all steps".to_string(),
+                        side => format!("{side} foot"),
+                    },
+                    colour: if c.side == "right" { RIGHT } else { LEFT },
+                    dashed: c.side == "right",
                     points: c
                         .points
                         .iter()
-                        .filter_map(|pt| Some((index(&pt.folder)?, pt.median)))
+                        .filter_map(|pt| Some((index(&pt.folder)?, scale * pt.median)))
                         .collect(),
-                    band: c.band,
+                    band: (scale * c.band.0, scale * c.band.1),
                 })
                 .collect();
             let title = capitalised(first.label);
-            let svg = plot::chart(&title, unit(first.unit), &labels, &lines)?;
+            let svg = plot::chart(&title, &axis(first.label, first.unit), &labels, &lines)?;
             page.raw(&format!("<h3>{}</h3>", esc(&title)));
             page.p(&esc(meaning(name)));
             page.figure_svg(&svg, &title);
@@ -101,42 +128,49 @@ pub fn render(g: &Gathered, p: &Progress) -> Result<String> {
             }
         }
     }
-    page.h2("How to read this page");
-    page.p("Each session is set beside your first test at the same belt speed, filmed from the same side with the camera in the same place. A session that differs is listed above with the reason and left out of the charts.");
-    page.p("The shaded band around each line is the measurement's noise: how far a session's middle value can move from your first test by chance, from step-to-step scatter and the camera's resolution. A point outside the band is a real change.");
-    page.p(&format!(
-        "R1, R2 … are the retraining sessions. {}",
-        esc(&p.made_by)
-    ));
+    page.raw(&format!("<p class=spread>Made by {}.</p>", esc(&p.made_by)));
     Ok(page.finish())
 }
 
-/// "Left foot: 12 cm at the first test, 6 cm at the retest: 6 cm less, beyond the noise (±3 cm)."
+/// "Left foot: 28.6 cm at the first test, 23.1 cm at the retest: 5.5 cm less, beyond the
+/// margin of error (±2.0 cm)." The change is worked out from the values as shown.
 fn side_words(c: &Course) -> Option<String> {
     let (first, last) = (c.points.first()?, c.points.last()?);
     if c.points.len() < 2 {
         return None;
     }
-    let shown = amount(last.change.abs(), c);
-    let change = if shown == amount(0.0, c) {
-        "no change".to_string()
-    } else if last.change < 0.0 {
-        format!("{shown} less")
+    let d = decimals(c);
+    let difference = shown(last.median, c) - shown(first.median, c);
+    let unit_of = |text: String| {
+        text.split_once(' ')
+            .map_or(String::new(), |(_, u)| format!(" {u}"))
+    };
+    let suffix = if c.unit == "deg" {
+        "°".to_string()
     } else {
-        format!("{shown} more")
+        unit_of(amount(0.0, c))
+    };
+    let change = if difference.abs() < 0.5 * 10f64.powi(-(d as i32)) {
+        "no change".to_string()
+    } else if difference < 0.0 {
+        format!("{:.d$}{suffix} less", -difference)
+    } else {
+        format!("{difference:.d$}{suffix} more")
     };
     let judged = if last.beyond_noise {
-        "beyond the noise"
+        "beyond the margin of error"
     } else {
-        "within the noise"
+        "within the margin of error"
+    };
+    let who = match c.side {
+        "both" => "All steps".to_string(),
+        side => format!("{} foot", capitalised(side)),
     };
     Some(format!(
-        "{} foot: {} at {}, {} at {}: {change}, {judged} (±{}).",
-        capitalised(c.side),
+        "{who}: {} at the first test, {} at the {}: {change}, {judged} (±{}).",
         amount(first.median, c),
-        first.label,
         amount(last.median, c),
-        last.label,
+        last.label.to_lowercase(),
         amount(last.smallest_detectable_change, c)
     ))
 }
@@ -147,9 +181,9 @@ fn sessions_table(page: &mut Html, sessions: &[SessionLine]) {
         .iter()
         .map(|s| {
             let compared = match (&s.refused_because, s.baseline) {
-                (_, true) => "yes: the starting point".to_string(),
+                (_, true) => "yes (the starting point)".to_string(),
                 (None, false) => "yes".to_string(),
-                (Some(why), false) => format!("no: {why}"),
+                (Some(why), false) => format!("no — {why}"),
             };
             let speeds = if s.belt_speeds_kmh.is_empty() {
                 "—".to_string()
@@ -164,12 +198,23 @@ fn sessions_table(page: &mut Html, sessions: &[SessionLine]) {
                 esc(&day(&s.date)),
                 esc(&s.described),
                 esc(&speeds),
+                s.counted_steps.to_string(),
                 esc(&s.feedback.as_ref().map_or("—".to_string(), cue_words)),
                 esc(&compared),
             ]
         })
         .collect();
-    page.table(&["Date", "Session", "Belt speed", "Cues", "Compared"], rows);
+    page.table(
+        &[
+            "Date",
+            "Session",
+            "Belt speed",
+            "Steps counted",
+            "Cues",
+            "In the charts?",
+        ],
+        rows,
+    );
 }
 
 /// The feedback of a session in words.
@@ -179,13 +224,13 @@ fn cue_words(f: &Feedback) -> String {
         "off" => "none".to_string(),
         _ => {
             let allowed = f.share_allowed.map_or(String::new(), |s| {
-                format!("allowed {:.0} % of the time", 100.0 * s)
+                format!("on, fading plan: up to {:.0} % of the time", 100.0 * s)
             });
             match (f.cue_due_s, f.cue_shown_s) {
                 (Some(due), Some(shown)) if due > 0.0 => {
-                    format!("{allowed}; on screen {shown:.0} s of the {due:.0} s a cue was due")
+                    format!("{allowed}; a cue was needed for {due:.0} s and on screen for {shown:.0} s of it")
                 }
-                _ => format!("{allowed}; no cue was due"),
+                _ => format!("{allowed}; no cue was shown: your running never crossed a cue's limit"),
             }
         }
     }

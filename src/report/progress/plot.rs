@@ -1,6 +1,7 @@
 //! One metric over the sessions of a course as inline SVG: a line per side through each
-//! session's median, and around each side's first-test value a shaded band of the
-//! measurement's noise (a point outside it is a change).
+//! session's median (the right side dashed, with triangles, so that lines lying on each
+//! other both show), and around each side's first-test value a grey band of the
+//! measurement's margin of error, edged in the side's colour.
 
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
@@ -9,6 +10,8 @@ use plotters::prelude::*;
 pub struct Line {
     pub label: String,
     pub colour: RGBColor,
+    /// Dashed with triangles (the right side), else solid with dots.
+    pub dashed: bool,
     /// (session index, median).
     pub points: Vec<(usize, f64)>,
     /// The band around the first test: (low, high).
@@ -43,6 +46,7 @@ pub fn chart(title: &str, unit: &str, labels: &[String], lines: &[Line]) -> Resu
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .y_max_light_lines(0)
             .x_labels(n)
             .x_label_formatter(&|x| {
                 let i = x.round();
@@ -58,28 +62,66 @@ pub fn chart(title: &str, unit: &str, labels: &[String], lines: &[Line]) -> Resu
             .axis_desc_style(("sans-serif", 15))
             .draw()
             .map_err(err)?;
+        let right = n as f64 - 0.5;
         for l in lines {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(-0.5, l.band.0), (n as f64 - 0.5, l.band.1)],
-                    l.colour.mix(0.12).filled(),
+                    [(-0.5, l.band.0), (right, l.band.1)],
+                    RGBColor(150, 150, 150).mix(0.15).filled(),
                 )))
                 .map_err(err)?;
+            for edge in [l.band.0, l.band.1] {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(-0.5, edge), (right, edge)],
+                        4,
+                        4,
+                        l.colour.mix(0.6).stroke_width(1),
+                    ))
+                    .map_err(err)?;
+            }
         }
         for l in lines {
             let pts: Vec<(f64, f64)> = l.points.iter().map(|(i, v)| (*i as f64, *v)).collect();
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), l.colour.stroke_width(2)))
-                .map_err(err)?;
-            chart
-                .draw_series(pts.iter().map(|p| Circle::new(*p, 4, l.colour.filled())))
-                .map_err(err)?;
+            if l.dashed {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        pts.iter().copied(),
+                        8,
+                        5,
+                        l.colour.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+                chart
+                    .draw_series(pts.iter().map(|p| TriangleMarker::new(*p, 6, l.colour.filled())))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(pts.iter().copied(), l.colour.stroke_width(2)))
+                    .map_err(err)?;
+                chart
+                    .draw_series(pts.iter().map(|p| Circle::new(*p, 4, l.colour.filled())))
+                    .map_err(err)?;
+            }
         }
         let mut y = 50;
         for l in lines {
-            legend
-                .draw(&PathElement::new([(4, y), (24, y)], l.colour.stroke_width(3)))
-                .map_err(err)?;
+            let line = [(4, y), (24, y)];
+            if l.dashed {
+                legend
+                    .draw(&PathElement::new(line, l.colour.stroke_width(3)))
+                    .map_err(err)?;
+                legend
+                    .draw(&TriangleMarker::new((14, y), 6, l.colour.filled()))
+                    .map_err(err)?;
+            } else {
+                legend
+                    .draw(&PathElement::new(line, l.colour.stroke_width(3)))
+                    .map_err(err)?;
+                legend
+                    .draw(&Circle::new((14, y), 4, l.colour.filled()))
+                    .map_err(err)?;
+            }
             legend
                 .draw(&Text::new(l.label.clone(), (30, y - 8), ("sans-serif", 14)))
                 .map_err(err)?;
@@ -87,12 +129,18 @@ pub fn chart(title: &str, unit: &str, labels: &[String], lines: &[Line]) -> Resu
             legend
                 .draw(&Rectangle::new(
                     [(4, y - 6), (24, y + 6)],
-                    l.colour.mix(0.25).filled(),
+                    RGBColor(150, 150, 150).mix(0.3).filled(),
+                ))
+                .map_err(err)?;
+            legend
+                .draw(&Rectangle::new(
+                    [(4, y - 6), (24, y + 6)],
+                    l.colour.stroke_width(1),
                 ))
                 .map_err(err)?;
             legend
                 .draw(&Text::new(
-                    "within noise of the first test",
+                    "first test ± margin of error",
                     (30, y - 8),
                     ("sans-serif", 14),
                 ))

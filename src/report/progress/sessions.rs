@@ -45,15 +45,15 @@ impl Entry {
         }
     }
 
-    /// A short axis label: "test", "R2", "retest".
+    /// A short axis label: "First test", "Session 2", "Retest".
     pub fn short(&self) -> String {
         match (self.visit, self.course.map(|c| c.number)) {
-            (Some(Visit::Test), Some(1) | None) => "test".into(),
-            (Some(Visit::Test), Some(n)) => format!("test {n}"),
-            (Some(Visit::Retrain), Some(n)) => format!("R{n}"),
-            (Some(Visit::Retest), Some(1) | None) => "retest".into(),
-            (Some(Visit::Retest), Some(n)) => format!("retest {n}"),
-            _ => "?".into(),
+            (Some(Visit::Test), Some(1) | None) => "First test".into(),
+            (Some(Visit::Test), Some(n)) => format!("Test {n}"),
+            (Some(Visit::Retrain), Some(n)) => format!("Session {n}"),
+            (Some(Visit::Retest), Some(1) | None) => "Retest".into(),
+            (Some(Visit::Retest), Some(n)) => format!("Retest {n}"),
+            _ => self.folder.chars().take(12).collect(),
         }
     }
 }
@@ -227,7 +227,7 @@ fn against_baseline(e: &Entry, b: &Entry) -> Option<String> {
         let apart = (a - l).abs() / a.min(l);
         if apart > LEG_LENGTH_TOLERANCE {
             return Some(format!(
-                "another runner, or the camera moved: the leg measures {a:.0} px in the picture against {l:.0} px at the baseline ({:.0} % apart)",
+                "another runner, or the camera moved: the leg measures {a:.0} px in the picture against {l:.0} px at the first test ({:.0} % apart)",
                 100.0 * apart
             ));
         }
@@ -235,7 +235,7 @@ fn against_baseline(e: &Entry, b: &Entry) -> Option<String> {
     if let (Some(a), Some(f)) = (&r.facing, &rb.facing) {
         if a != f {
             return Some(format!(
-                "filmed from the other side: the runner faces {a}, at the baseline {f}"
+                "filmed from the other side: the runner faces {a}, at the first test {f}"
             ));
         }
     }
@@ -246,7 +246,7 @@ fn against_baseline(e: &Entry, b: &Entry) -> Option<String> {
     if !common {
         let list = |v: &[Option<f64>]| v.iter().map(|x| speed_words(*x)).collect::<Vec<_>>().join(", ");
         return Some(format!(
-            "at another belt speed: {} (the baseline: {}); steps change with speed, so only the same speed is compared",
+            "run at another belt speed: {}, while your first test was at {}; running changes with speed, so only the same speed is compared",
             list(&e.speeds),
             list(&b.speeds)
         ));

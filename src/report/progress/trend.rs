@@ -30,6 +30,15 @@ pub const FOLLOWED: [Metric; 8] = [
     Metric::PelvicTilt,
 ];
 
+/// The sides a metric is followed on: the body's own (cadence, trunk lean) on both feet
+/// together, the legs' per side.
+pub fn sides(metric: Metric) -> &'static [&'static str] {
+    match metric {
+        Metric::Cadence | Metric::TrunkLean => &["both"],
+        _ => &["left", "right"],
+    }
+}
+
 /// One session's values of a metric.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
@@ -129,7 +138,7 @@ pub fn follow(g: &Gathered) -> Vec<AtSpeed> {
             belt_speed_kmh: speed,
             metrics: FOLLOWED
                 .iter()
-                .flat_map(|&m| ["left", "right"].map(|side| (m, side)))
+                .flat_map(|&m| sides(m).iter().map(move |&side| (m, side)))
                 .filter_map(|(m, side)| course(g, base, m, side, speed))
                 .collect(),
         })
@@ -143,12 +152,13 @@ fn course(
     side: &'static str,
     speed: Option<f64>,
 ) -> Option<Course> {
-    let (bm, bsd, bn) = spread(&values(base, metric, Some(side), speed))?;
+    let which = Some(side).filter(|s| *s != "both");
+    let (bm, bsd, bn) = spread(&values(base, metric, which, speed))?;
     let half = sdc(metric, (bsd, bn), (bsd, bn));
     let points: Vec<Point> = g
         .accepted()
         .filter_map(|e| {
-            let (m, sd, n) = spread(&values(e, metric, Some(side), speed))?;
+            let (m, sd, n) = spread(&values(e, metric, which, speed))?;
             let change = m - bm;
             let smallest = sdc(metric, (bsd, bn), (sd, n));
             let beyond = change.abs() > smallest;
