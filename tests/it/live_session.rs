@@ -987,3 +987,46 @@ fn a_60_fps_session_keeps_its_rate_and_its_report_cuts_one_second_clips() {
         "clips (frames, fps) without a rate in the summary: {clips:?}"
     );
 }
+
+#[test]
+fn live_sessions_go_into_the_runners_folder_as_test_then_retraining() {
+    let _turn = one_session_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let runner = dir.path().join("runner");
+    let mut made = Vec::new();
+    for _ in 0..2 {
+        let result = live(&[
+            "--source",
+            &test_source(30),
+            "--duration",
+            "1",
+            "--runner",
+            runner.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let mut names: Vec<String> = std::fs::read_dir(&runner)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !made.contains(n))
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        made.push(names.pop().unwrap());
+    }
+    assert!(
+        made[0].ends_with("-test-1") && made[1].ends_with("-retrain-1"),
+        "{made:?}"
+    );
+    let first = summary(&runner.join(&made[0]));
+    assert_eq!(first["session"]["course"]["visit"], "test");
+    assert_eq!(first["cue_rules"], serde_json::json!([]), "a test shows no cue");
+    let second = summary(&runner.join(&made[1]));
+    assert_eq!(second["session"]["course"]["visit"], "retrain");
+    assert_eq!(second["session"]["course"]["retrain_before"], 0);
+    assert_eq!(second["feedback"]["session_number"], 1);
+}
