@@ -352,7 +352,7 @@ fn settings_for(
     let plan = course.plan(gait.retest);
     let mut analysis = gait.apply(config.analysis.clone())?;
     if let Some(plan) = &plan {
-        flags::follow_course(&mut analysis, plan);
+        flags::follow_course(&mut analysis, plan)?;
     }
     let mut settings = Settings::checked(
         pose.apply(config.pose.clone()),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 use gaitcue::analysis::scale::BeltSpeed;
 use gaitcue::analysis::speed::SpeedSchedule;
@@ -75,18 +75,28 @@ impl CourseFlags {
 
 /// What a visit implies for the cues: none in a test or a retest; in a retraining session,
 /// the fading share of the session counted in the runner's folder, unless a session
-/// number or a share was given.
-pub(super) fn follow_course(a: &mut AnalysisConfig, course: &Course) {
+/// number or a share was given (by flag or in the settings file). Settings that contradict
+/// the visit are refused rather than one of them silently winning.
+pub(super) fn follow_course(a: &mut AnalysisConfig, course: &Course) -> Result<()> {
     let feedback = &mut a.cues.feedback;
+    let schedule_set = feedback.session_number.is_some() || feedback.visible_share.is_some();
     match course.visit {
+        Visit::Test | Visit::Retest if schedule_set => bail!(
+            "a {} gives no cues, so --session-number and --feedback-share (or the settings file's session_number and visible_share) do not apply: drop them, or use --visit retrain",
+            course.visit
+        ),
+        Visit::Retrain if feedback.retest => bail!(
+            "--visit retrain and --retest contradict each other: a retest is --visit retest"
+        ),
         Visit::Test => a.cues.enabled = false,
         Visit::Retest => feedback.retest = true,
         Visit::Retrain => {
-            if feedback.session_number.is_none() && feedback.visible_share.is_none() {
+            if !schedule_set {
                 feedback.session_number = Some(course.retrain_before + 1);
             }
         }
     }
+    Ok(())
 }
 
 #[derive(Args)]

@@ -94,6 +94,12 @@ pub fn parse_folder_name(name: &str) -> Option<(Visit, u32)> {
     is_date.then_some((visit, number))
 }
 
+/// The date (`YYYY-MM-DD`) in a session folder's name `YYYY-MM-DD-VISIT-N`.
+pub fn folder_date(name: &str) -> Option<&str> {
+    parse_folder_name(name)?;
+    name.get(..10)
+}
+
 /// The sessions already in a runner's folder, by their names: (visit, number) each.
 pub fn earlier(runner: &Path) -> Vec<(Visit, u32)> {
     let Ok(entries) = std::fs::read_dir(runner) else {
@@ -143,6 +149,7 @@ mod tests {
         let name = c.folder_name("2026-12-05");
         assert_eq!(name, "2026-12-05-retrain-12");
         assert_eq!(parse_folder_name(&name), Some((Visit::Retrain, 12)));
+        assert_eq!(folder_date(&name), Some("2026-12-05"));
         for foreign in [
             "retrain-1",
             "2026-12-05-walk-1",
@@ -151,6 +158,7 @@ mod tests {
             "notes",
         ] {
             assert_eq!(parse_folder_name(foreign), None, "{foreign}");
+            assert_eq!(folder_date(foreign), None, "{foreign}");
         }
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Course>(&json).unwrap(), c);

@@ -207,6 +207,11 @@ impl StepRow {
             .filter(|v| v.is_finite())
     }
 
+    /// Whether the file has the column at all (files from earlier versions lack some).
+    pub fn has(&self, column: Column) -> bool {
+        self.0.contains_key(column.name())
+    }
+
     pub fn text(&self, column: Column) -> &str {
         self.0.get(column.name()).map(String::as_str).unwrap_or("")
     }

@@ -167,8 +167,11 @@ fn a_course_of_retraining_is_followed_session_by_session_at_one_speed() {
         let last = points.last().unwrap();
         assert_eq!(last["beyond_noise"], true, "{side}: {last}");
         assert_eq!(last["toward_aim"], true, "{side}: {last}");
-        let band = c["band"].as_array().unwrap();
-        assert!(band[0].as_f64() < Some(medians[0]) && band[1].as_f64() > Some(medians[0]));
+        let (low, high) = (c["band"][0].as_f64().unwrap(), c["band"][1].as_f64().unwrap());
+        assert!(
+            low < medians[0] && medians[0] < high,
+            "{side}: band {low}..{high}"
+        );
     }
     // The cadence (both feet together) did not change: steady, and no session's change
     // beyond its noise.
@@ -194,4 +197,231 @@ fn a_course_of_retraining_is_followed_session_by_session_at_one_speed() {
     assert!(csv
         .lines()
         .any(|l| l.starts_with(faster.as_str()) && l.contains(",false,12.0,")));
+}
+
+/// Replays one synthetic session into `dir/name` (a plain session folder, no runner's
+/// folder).
+fn plain_session(dir: &Path, name: &str, p: &RunParams, extra: &[&str]) -> std::path::PathBuf {
+    let file = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&file, to_jsonl(&generate(p))).unwrap();
+    let out = dir.join(name);
+    let mut args = vec![
+        "analyze",
+        "--keypoints",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let result = gaitcue(&args);
+    assert!(result.status.success(), "{name}: {}", stderr(&result));
+    out
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn edit_summary(folder: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = folder.join("summary.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+/// Sessions brought from elsewhere, as a clinic collects them: folders named by hand (no
+/// course in their summaries), copied from another computer (analysed on another day than
+/// they were recorded), written by an earlier gaitcue (no belt speed per step, no record of
+/// which steps were counted), a video whose analysis was stopped, a walking warm-up, and a
+/// session from before the first test. Each is ordered by the date in its folder's name and
+/// taken or refused with its own reason.
+#[test]
+fn sessions_from_other_computers_and_earlier_versions_are_taken_or_refused_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let speed = ["--belt-speed", "10 km/h"];
+    let test = plain_session(dir.path(), "test", &runner_params(0.22, 70), &speed);
+    let later = plain_session(dir.path(), "later", &runner_params(0.12, 71), &speed);
+    let walking = plain_session(
+        dir.path(),
+        "walking",
+        &RunParams {
+            duration_s: 30.0,
+            seed: 72,
+            ..RunParams::walking()
+        },
+        &["--belt-speed", "5 km/h"],
+    );
+    let runner = dir.path().join("runner");
+    let named = |n: &str| runner.join(n);
+    copy_folder(&test, &named("2026-03-02-test-1"));
+    // Recorded on the 9th, analysed on another computer long before the test's analysis
+    // (its summary's time is earlier), by a version that kept the belt speed only in the
+    // summary.
+    let moved = named("2026-03-09-retrain-1");
+    copy_folder(&later, &moved);
+    edit_summary(&moved, |v| {
+        v["session"]["created_unix_s"] = 1_000_000.into();
+        assert_eq!(v["session"]["belt_speed"], "10.00 km/h", "{}", v["session"]);
+    });
+    let steps = std::fs::read_to_string(moved.join("steps.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(steps.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| &header[i] != "belt_speed_kmh")
+        .collect();
+    assert!(
+        keep.len() < header.len(),
+        "steps.csv has a belt speed column: {header:?}"
+    );
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        writer.write_record(keep.iter().map(|&i| &row[i])).unwrap();
+    }
+    std::fs::write(moved.join("steps.csv"), writer.into_inner().unwrap()).unwrap();
+    // A session from before the test.
+    copy_folder(&later, &named("2026-02-20-retrain-1"));
+    // A video whose analysis was stopped part-way.
+    let stopped = named("2026-03-16-retrain-2");
+    copy_folder(&later, &stopped);
+    edit_summary(&stopped, |v| v["session"]["interrupted"] = true.into());
+    // An earlier version's summary: no counted steps nor movement recorded.
+    let old = named("2026-03-23-retrain-3");
+    copy_folder(&later, &old);
+    edit_summary(&old, |v| {
+        let o = v.as_object_mut().unwrap();
+        for key in ["valid_steps", "gait", "gait_steps"] {
+            o.remove(key);
+        }
+        v["session"]["gaitcue_version"] = "0.3.0".into();
+    });
+    copy_folder(&walking, &named("2026-03-30-retest-1"));
+    // Not sessions: a hidden folder (not listed at all) and loose files.
+    copy_folder(&later, &named(".trash"));
+    std::fs::write(runner.join("notes.txt"), "shoes: new").unwrap();
+
+    let out = gaitcue(&["progress", runner.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.join("progress.json")).unwrap()).unwrap();
+    let sessions = doc["sessions"].as_array().unwrap();
+    let order: Vec<&str> = sessions.iter().map(|s| s["folder"].as_str().unwrap()).collect();
+    assert_eq!(
+        order,
+        [
+            "2026-02-20-retrain-1",
+            "2026-03-02-test-1",
+            "2026-03-09-retrain-1",
+            "2026-03-16-retrain-2",
+            "2026-03-23-retrain-3",
+            "2026-03-30-retest-1",
+        ],
+        "by the dates in the folders' names, hidden folders and files left out"
+    );
+    assert_eq!(doc["baseline"], "2026-03-02-test-1");
+    let line = |f: &str| sessions.iter().find(|s| s["folder"] == f).unwrap();
+    assert_eq!(line("2026-03-09-retrain-1")["date"], "2026-03-09");
+    assert_eq!(line("2026-03-09-retrain-1")["visit"], "retrain");
+    let reason = |f: &str| line(f)["refused_because"].as_str().unwrap_or("").to_string();
+    for (folder, words) in [
+        ("2026-02-20-retrain-1", "recorded before"),
+        ("2026-03-16-retrain-2", "interrupted"),
+        ("2026-03-23-retrain-3", "earlier gaitcue"),
+        ("2026-03-30-retest-1", "not a running session (walking)"),
+    ] {
+        assert!(reason(folder).contains(words), "{folder}: {}", reason(folder));
+        assert_eq!(line(folder)["compared"], false, "{folder}");
+    }
+    assert_eq!(
+        line("2026-03-09-retrain-1")["compared"],
+        true,
+        "{}",
+        reason("2026-03-09-retrain-1")
+    );
+    assert_eq!(
+        line("2026-03-09-retrain-1")["belt_speeds_kmh"][0].as_f64(),
+        Some(10.0),
+        "the speed typed for an earlier version's session"
+    );
+    // The chart has the test then the later session, the change as laid down.
+    for side in ["left", "right"] {
+        let c = find(&doc, "overstride_ratio", side);
+        let points = c["points"].as_array().unwrap();
+        let folders: Vec<&str> = points.iter().map(|p| p["folder"].as_str().unwrap()).collect();
+        assert_eq!(folders, ["2026-03-02-test-1", "2026-03-09-retrain-1"], "{side}");
+        let change = points[1]["change"].as_f64().unwrap();
+        assert!((change + 0.10).abs() < 0.02, "{side}: change {change}");
+        let (low, high) = (c["band"][0].as_f64().unwrap(), c["band"][1].as_f64().unwrap());
+        let base = points[0]["median"].as_f64().unwrap();
+        assert!(
+            low < base && base < high,
+            "{side}: band {low}..{high} around {base}"
+        );
+    }
+    let html = std::fs::read_to_string(runner.join("progress.html")).unwrap();
+    assert!(html.contains("earlier gaitcue"), "refusals are shown on the page");
+    // One session's folder, or a folder of no sessions, is not a runner's folder.
+    for (folder, words) in [
+        (&test, "one session's folder"),
+        (&dir.path().join("empty"), "holds no session"),
+    ] {
+        std::fs::create_dir_all(folder).unwrap();
+        let out = gaitcue(&["progress", folder.to_str().unwrap()]);
+        assert!(
+            !out.status.success() && stderr(&out).contains(words),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!folder.join("progress.json").exists());
+    }
+}
+
+/// Settings that contradict the visit are refused before anything is written, rather than
+/// one of them silently deciding the cues.
+#[test]
+fn a_visit_and_cue_settings_that_contradict_it_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.jsonl");
+    std::fs::write(
+        &file,
+        to_jsonl(&generate(&RunParams {
+            duration_s: 4.0,
+            ..runner_params(0.2, 80)
+        })),
+    )
+    .unwrap();
+    let runner = dir.path().join("runner");
+    for (extra, words) in [
+        (&["--visit", "test", "--session-number", "3"][..], "gives no cues"),
+        (
+            &["--visit", "retest", "--feedback-share", "0.5"][..],
+            "gives no cues",
+        ),
+        (&["--visit", "retrain", "--retest"][..], "contradict"),
+    ] {
+        let mut args = vec![
+            "analyze",
+            "--keypoints",
+            file.to_str().unwrap(),
+            "--runner",
+            runner.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = gaitcue(&args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{extra:?} was accepted");
+        assert!(err.contains(words), "{extra:?}: {err}");
+        let made = std::fs::read_dir(&runner).map_or(0, |d| d.count());
+        assert_eq!(made, 0, "{extra:?} left a session folder");
+    }
 }

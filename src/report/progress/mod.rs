@@ -108,9 +108,19 @@ pub fn run(runner: &Path) -> Result<ProgressOutputs> {
             runner.display()
         );
     }
+    if runner.join("summary.json").is_file() {
+        bail!(
+            "'{}' is one session's folder: give the runner's folder that holds the sessions (its parent, when sessions were recorded with --runner)",
+            runner.display()
+        );
+    }
     let g = sessions::gather(runner)
         .with_context(|| format!("runner folder '{}' cannot be read", runner.display()))?;
-    if g.entries.is_empty() {
+    let looks_like_sessions = g
+        .entries
+        .iter()
+        .any(|e| e.session.is_some() || e.course.is_some());
+    if !looks_like_sessions {
         bail!(
             "runner folder '{}' holds no session: record sessions into it with gaitcue live --runner or gaitcue analyze --runner",
             runner.display()
@@ -153,7 +163,7 @@ fn line(e: &Entry, baseline: bool) -> SessionLine {
     let summary = e.session.as_ref().map(|s| &s.summary);
     SessionLine {
         folder: e.folder.clone(),
-        date: date(e.created_unix_s),
+        date: e.date.clone(),
         visit: e.visit,
         number: e.course.map(|c| c.number),
         described: e.describe(),
@@ -189,18 +199,6 @@ fn feedback(f: &Value, rules: &Value) -> Feedback {
         cue_shown_s: f["banner_up_s"].as_f64(),
         shown_share_of_due: f["banner_up_share_of_due"].as_f64(),
     }
-}
-
-/// `YYYY-MM-DD` of a Unix time (empty when unknown).
-fn date(unix_s: u64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(unix_s as i64) else {
-        return String::new();
-    };
-    if unix_s == 0 {
-        return String::new();
-    }
-    t.format(time::macros::format_description!("[year]-[month]-[day]"))
-        .unwrap_or_default()
 }
 
 /// Every readable session's medians and quartiles per belt speed, side and metric.

@@ -81,7 +81,7 @@ pub fn render(g: &Gathered, p: &Progress) -> Result<String> {
     if let Some(note) = &p.baseline_note {
         page.warning(note);
     }
-    page.p("Each session is set beside your first test at the same belt speed, filmed from the same side with the camera in the same place; a session that differs is listed with the reason and left out of the charts. The shaded band around a line is the measurement's margin of error: how far the middle (median) of a session's steps can move from your first test by chance alone. A point outside the band is very likely (95 %) more than chance; whether the change matters for you is for your clinician to say.");
+    page.p("Each session is set beside your first test at the same belt speed, filmed from the same side with the camera in the same place; a session that differs is listed with the reason and left out of the charts. The shaded band around a line is the measurement's margin of error: how far the middle (median) of a session's steps can move from your first test by chance alone. A point outside the band is very likely (95 %) more than chance; whether the change matters for you is for your clinician to say. The band is worked out for a session as long and as even as your first test; the sentences under each chart give each side's margin for its latest session, from that session's own steps.");
     sessions_table(&mut page, &p.sessions);
     let labels: Vec<String> = g.accepted().map(|e| e.short()).collect();
     let index = |folder: &str| g.accepted().position(|e| e.folder == folder);
@@ -167,8 +167,9 @@ fn side_words(c: &Course) -> Option<String> {
         side => format!("{} foot", capitalised(side)),
     };
     Some(format!(
-        "{who}: {} at the first test, {} at the {}: {change}, {judged} (±{}).",
+        "{who}: {} at the {}, {} at the {}: {change}, {judged} (±{}).",
         amount(first.median, c),
+        first.label.to_lowercase(),
         amount(last.median, c),
         last.label.to_lowercase(),
         amount(last.smallest_detectable_change, c)

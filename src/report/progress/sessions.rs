@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
+use crate::analysis::scale::BeltSpeed;
 use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 use crate::report::session::Session;
 use crate::session::course::{self, Course, Visit};
-use crate::session::steps::Column;
+use crate::session::steps::{Column, StepRow};
 use crate::session::summary::MIN_VALID_STEPS;
 
 /// Leg lengths in the image further apart than this share are another runner, or the same
@@ -28,6 +29,8 @@ pub struct Entry {
     /// when the summary says it was one.
     pub visit: Option<Visit>,
     pub course: Option<Course>,
+    /// `YYYY-MM-DD`: the folder name's date, else the day the summary was written.
+    pub date: String,
     pub created_unix_s: u64,
     /// Why it is not set beside the baseline (`None`: it is).
     pub refused: Option<String>,
@@ -82,29 +85,34 @@ impl Gathered {
 pub fn gather(runner: &Path) -> std::io::Result<Gathered> {
     let mut entries: Vec<Entry> = Vec::new();
     for dir in std::fs::read_dir(runner)?.flatten() {
-        if !dir.path().is_dir() {
+        let hidden = dir.file_name().to_string_lossy().starts_with('.');
+        if hidden || !dir.path().is_dir() {
             continue;
         }
         entries.push(read(&dir.path(), &dir.file_name().to_string_lossy()));
     }
-    // Oldest first (sessions made within one second: test, retraining, retest, by number);
-    // folders that could not be read last, by name.
+    // Oldest first by the day recorded (the folder's date; the summary's time only says
+    // when it was analysed), then test, retraining, retest, by number; folders that could
+    // not be read last, by name.
     entries.sort_by_key(|e| {
         (
             e.session.is_none(),
-            e.created_unix_s,
+            e.date.clone(),
             e.visit,
             e.course.map(|c| c.number),
+            e.created_unix_s,
             e.folder.clone(),
         )
     });
+    // The baseline: the first comparable test with a belt speed held long enough.
+    let usable = |e: &Entry| e.refused.is_none() && !e.speeds.is_empty();
     let baseline = entries
         .iter()
-        .position(|e| e.refused.is_none() && e.visit == Some(Visit::Test));
+        .position(|e| usable(e) && e.visit == Some(Visit::Test));
     let (baseline, note) = match baseline {
         Some(i) => (Some(i), None),
         None => {
-            let first = entries.iter().position(|e| e.refused.is_none());
+            let first = entries.iter().position(usable);
             let note = first.map(|i| {
                 format!(
                     "no session is marked as the first test (--visit test): the earliest session that can be compared, {}, is the baseline",
@@ -121,6 +129,11 @@ pub fn gather(runner: &Path) -> std::io::Result<Gathered> {
             .map(|(i, e)| {
                 if i == b || e.refused.is_some() {
                     e.refused.clone()
+                } else if i < b && e.session.is_some() {
+                    Some(format!(
+                        "recorded before {}, which the course is measured from",
+                        entries[b].describe()
+                    ))
                 } else {
                     against_baseline(e, &entries[b])
                 }
@@ -128,6 +141,10 @@ pub fn gather(runner: &Path) -> std::io::Result<Gathered> {
             .collect();
         for (e, r) in entries.iter_mut().zip(reasons) {
             e.refused = r;
+        }
+    } else {
+        for e in entries.iter_mut().filter(|e| e.refused.is_none()) {
+            e.refused = Some(no_speed_held());
         }
     }
     Ok(Gathered {
@@ -140,11 +157,18 @@ pub fn gather(runner: &Path) -> std::io::Result<Gathered> {
 /// One session folder, with what makes it unusable on its own.
 fn read(dir: &Path, folder: &str) -> Entry {
     let named = course::parse_folder_name(folder);
+    let named_course = named.map(|(visit, number)| Course {
+        visit,
+        number,
+        retrain_before: 0,
+    });
+    let folder_date = course::folder_date(folder).map(String::from);
     let unreadable = |why: String| Entry {
         folder: folder.to_string(),
         session: None,
         visit: named.map(|n| n.0),
-        course: None,
+        course: named_course,
+        date: folder_date.clone().unwrap_or_default(),
         created_unix_s: 0,
         refused: Some(why),
         speeds: Vec::new(),
@@ -159,13 +183,21 @@ fn read(dir: &Path, folder: &str) -> Entry {
         Err(e) => return unreadable(format!("not readable as a gaitcue session: {e:#}")),
     };
     let summary = &session.summary;
-    let course = summary.session.course;
+    let course = summary.session.course.or(named_course);
     let retest = summary.feedback["retest"] == true;
-    let visit = course
-        .map(|c| c.visit)
-        .or(named.map(|n| n.0))
-        .or(retest.then_some(Visit::Retest));
-    let refused = if summary.valid_steps < MIN_VALID_STEPS {
+    let visit = course.map(|c| c.visit).or(retest.then_some(Visit::Retest));
+    let counted_by_earlier_version =
+        summary.steps > 0 && summary.valid_steps == 0 && summary.gait_steps.is_empty();
+    let refused = if summary.session.run.get("interrupted") == Some(&true.into()) {
+        Some("stopped before the end of its video (interrupted): analyse the whole video again".to_string())
+    } else if counted_by_earlier_version {
+        Some(format!(
+            "made by an earlier gaitcue ({}) that did not record which steps were counted: run gaitcue analyze on its keypoints.jsonl again",
+            summary.session.gaitcue_version.as_deref().unwrap_or("version not recorded")
+        ))
+    } else if summary.gait == Gait::Walking {
+        Some(format!("not a running session ({})", summary.gait))
+    } else if summary.valid_steps < MIN_VALID_STEPS {
         Some(format!(
             "too few counted running steps: {} of the {MIN_VALID_STEPS} needed (its report says why steps were not counted)",
             summary.valid_steps
@@ -176,10 +208,12 @@ fn read(dir: &Path, folder: &str) -> Entry {
         None
     };
     let speeds = speeds(&session);
+    let date = folder_date.unwrap_or_else(|| day(summary.session.created_unix_s));
     Entry {
         folder: folder.to_string(),
         visit,
         course,
+        date,
         created_unix_s: summary.session.created_unix_s,
         refused,
         speeds,
@@ -187,12 +221,47 @@ fn read(dir: &Path, folder: &str) -> Entry {
     }
 }
 
+/// `YYYY-MM-DD` of a Unix time (empty when unknown).
+pub fn day(unix_s: u64) -> String {
+    if unix_s == 0 {
+        return String::new();
+    }
+    time::OffsetDateTime::from_unix_timestamp(unix_s as i64)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn no_speed_held() -> String {
+    format!("no belt speed held for {MIN_VALID_STEPS} counted steps, so there is no speed to compare at")
+}
+
+/// A counted step's belt speed to 0.1 km/h: its own column, or for files written before
+/// steps carried it, the speed typed for the session.
+pub fn step_speed(s: &Session, row: &StepRow) -> Option<f64> {
+    let v = if row.has(Column::Metric(Metric::BeltSpeed)) {
+        row.value(Metric::BeltSpeed)
+    } else {
+        s.summary
+            .session
+            .belt_speed
+            .as_deref()
+            .and_then(|t| t.parse::<BeltSpeed>().ok())
+            .map(|b| b.metres_per_second * 3.6)
+    };
+    v.map(|v| (v * 10.0).round() / 10.0)
+}
+
 /// The belt speeds a session ran at with at least [`MIN_VALID_STEPS`] counted steps, to
-/// 0.1 km/h (a speed-ramp test has one per stage); `None` when no speed was given.
+/// 0.1 km/h (a speed-ramp test has one per stage); `None` when no speed was given. Each
+/// step joins the first speed group it matches.
 fn speeds(s: &Session) -> Vec<Option<f64>> {
     let mut counts: Vec<(Option<f64>, usize)> = Vec::new();
     for row in s.steps.iter().filter(|r| r.text(Column::Valid) != "false") {
-        let v = row.value(Metric::BeltSpeed).map(|v| (v * 10.0).round() / 10.0);
+        let v = step_speed(s, row);
         match counts.iter_mut().find(|(k, _)| same_speed(*k, v)) {
             Some((_, n)) => *n += 1,
             None => counts.push((v, 1)),
@@ -243,6 +312,9 @@ fn against_baseline(e: &Entry, b: &Entry) -> Option<String> {
         .speeds
         .iter()
         .any(|v| b.speeds.iter().any(|w| same_speed(*v, *w)));
+    if e.speeds.is_empty() {
+        return Some(no_speed_held());
+    }
     if !common {
         let list = |v: &[Option<f64>]| v.iter().map(|x| speed_words(*x)).collect::<Vec<_>>().join(", ");
         return Some(format!(

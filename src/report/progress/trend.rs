@@ -11,12 +11,13 @@
 
 use serde::Serialize;
 
-use super::sessions::{same_speed, Entry, Gathered};
+use super::sessions::{same_speed, step_speed, Entry, Gathered};
 use crate::analysis::geometry::{median, quantile};
 use crate::analysis::pelvis::SOURCE_MARKERS;
 use crate::analysis::Metric;
 use crate::report::verdict::toward_goal;
 use crate::session::steps::Column;
+use crate::session::summary::MIN_VALID_STEPS;
 
 /// The metrics followed over a course, in page order.
 pub const FOLLOWED: [Metric; 8] = [
@@ -95,12 +96,7 @@ pub fn values(e: &Entry, metric: Metric, side: Option<&str>, speed: Option<f64>)
         .iter()
         .filter(|r| r.text(Column::Valid) != "false")
         .filter(|r| side.is_none_or(|side| r.text(Column::Side) == side))
-        .filter(|r| {
-            same_speed(
-                r.value(Metric::BeltSpeed).map(|v| (v * 10.0).round() / 10.0),
-                speed,
-            )
-        })
+        .filter(|r| same_speed(step_speed(s, r), speed))
         .filter(|r| metric != Metric::PelvicTilt || r.text(Column::PelvicTiltSource) == SOURCE_MARKERS)
         .filter_map(|r| match metric {
             Metric::Cadence => r.value(Metric::StepTime).filter(|t| *t > 0.0).map(|t| 60.0 / t),
@@ -153,12 +149,27 @@ fn course(
     speed: Option<f64>,
 ) -> Option<Course> {
     let which = Some(side).filter(|s| *s != "both");
-    let (bm, bsd, bn) = spread(&values(base, metric, which, speed))?;
+    // A side's median needs half the steps a session needs; both sides together, all.
+    let enough = if which.is_some() {
+        MIN_VALID_STEPS / 2
+    } else {
+        MIN_VALID_STEPS
+    };
+    let at = |e: &Entry| {
+        let held = e.speeds.iter().any(|v| same_speed(*v, speed));
+        let v = if held {
+            values(e, metric, which, speed)
+        } else {
+            Vec::new()
+        };
+        spread(&v).filter(|(_, _, n)| *n >= enough)
+    };
+    let (bm, bsd, bn) = at(base)?;
     let half = sdc(metric, (bsd, bn), (bsd, bn));
     let points: Vec<Point> = g
         .accepted()
         .filter_map(|e| {
-            let (m, sd, n) = spread(&values(e, metric, which, speed))?;
+            let (m, sd, n) = at(e)?;
             let change = m - bm;
             let smallest = sdc(metric, (bsd, bn), (sd, n));
             let beyond = change.abs() > smallest;
