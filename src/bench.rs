@@ -77,6 +77,7 @@ impl BenchReport {
 pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
     let mut source = SourceSpec::File(opts.video.clone()).open()?;
     let mut estimator = BlazePose::new(&opts.settings.pose)?;
+    estimator.set_frame_rate(source.fps_hint().unwrap_or(30.0));
     crate::record::prepare_output_dir(&opts.scratch_dir)?;
     let (w, h) = source.frame_size();
     let clip_path = opts.scratch_dir.join("bench.mp4");

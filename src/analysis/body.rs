@@ -7,8 +7,11 @@ use super::geometry::{distance, median, midpoint, point, Point};
 use super::sample::Side;
 use crate::pose::{Keypoint, NUM_KEYPOINTS};
 
-/// Frames of leg length kept for its running median (~3 s at 30 fps).
-const LEG_LENGTH_FRAMES: usize = 90;
+/// Seconds of leg length kept for its running median (several strides at any cadence and
+/// frame rate).
+const LEG_LENGTH_S: f64 = 3.0;
+/// At most this many frames kept (3 s at 240 fps; a clock that jumps back cannot grow it).
+const MAX_LEG_LENGTHS: usize = 720;
 /// Frames needed before the leg length is trusted.
 const MIN_LEG_LENGTH_FRAMES: usize = 5;
 /// A left/right relabel is accepted only when it explains the motion this much better
@@ -64,7 +67,8 @@ fn leg_track_points(side: Side) -> [usize; 4] {
 
 #[derive(Debug, Default)]
 pub struct BodyTracker {
-    lengths: VecDeque<f64>,
+    /// (time, leg length) of the frames within [`LEG_LENGTH_S`].
+    lengths: VecDeque<(f64, f64)>,
     direction_evidence: f64,
     /// Last repaired leg positions with their time, for continuity.
     last_legs: Option<(f64, [[Point; 4]; 2])>,
@@ -75,12 +79,18 @@ pub struct BodyTracker {
 }
 
 impl BodyTracker {
+    /// The running median of the leg length, once enough frames were seen.
+    fn leg_length(&self) -> Option<f64> {
+        if self.lengths.len() < MIN_LEG_LENGTH_FRAMES {
+            return None;
+        }
+        median(&self.lengths.iter().map(|(_, l)| *l).collect::<Vec<_>>())
+    }
+
     /// Repairs labels and derives geometry; `None` until enough frames were seen.
     pub fn update(&mut self, frame: u64, t: f64, keypoints: &[Keypoint; NUM_KEYPOINTS]) -> Option<BodyFrame> {
         let mut kps = *keypoints;
-        let known_length = (self.lengths.len() >= MIN_LEG_LENGTH_FRAMES)
-            .then(|| median(self.lengths.make_contiguous()))
-            .flatten();
+        let known_length = self.leg_length();
         self.repair_labels(t, &mut kps, known_length);
         let leg = |s: Side| {
             let p = s.points();
@@ -88,8 +98,10 @@ impl BodyTracker {
                 + distance(point(&kps[p.knee]), point(&kps[p.ankle]))
         };
         // Foreshortening only shortens a leg, so the longer of the two is the better estimate.
-        self.lengths.push_back(leg(Side::Left).max(leg(Side::Right)));
-        if self.lengths.len() > LEG_LENGTH_FRAMES {
+        self.lengths.push_back((t, leg(Side::Left).max(leg(Side::Right))));
+        while self.lengths.len() > MAX_LEG_LENGTHS
+            || self.lengths.front().is_some_and(|(t0, _)| t - t0 > LEG_LENGTH_S)
+        {
             self.lengths.pop_front();
         }
         for s in Side::BOTH {
@@ -98,10 +110,10 @@ impl BodyTracker {
             self.direction_evidence =
                 self.direction_evidence * DIRECTION_DECAY + w * (kps[p.toe].x - kps[p.heel].x) as f64;
         }
-        if self.lengths.len() < MIN_LEG_LENGTH_FRAMES || self.direction_evidence == 0.0 {
+        if self.direction_evidence == 0.0 {
             return None;
         }
-        let leg_length = median(self.lengths.make_contiguous())?;
+        let leg_length = self.leg_length()?;
         if leg_length <= 1.0 {
             return None;
         }

@@ -33,12 +33,14 @@ pub struct BlazePose {
     tracked: Option<Roi>,
     /// The chosen runner, once chosen.
     identity: Option<RunnerIdentity>,
-    /// Someone who looks like a runner, followed until they have for [`CONFIRM_FRAMES`]
-    /// frames in a row (a person turning for a moment is not chosen), and how long so far.
-    provisional: Option<(RunnerIdentity, u32)>,
+    /// Someone who looks like a runner, followed until they have for [`CONFIRM_S`] in a
+    /// row (a person turning for a moment is not chosen), and for how long so far (s).
+    provisional: Option<(RunnerIdentity, f64)>,
     /// The runner let go of by [`PoseEstimator::choose_again`], passed over until someone
-    /// else is chosen or for [`PASS_OVER_FRAMES`] frames.
-    passed_by: Option<(RunnerIdentity, u32)>,
+    /// else is chosen or for [`PASS_OVER_S`], and for how long so far (s).
+    passed_by: Option<(RunnerIdentity, f64)>,
+    /// Seconds from one frame to the next (the video's or camera's frame rate).
+    frame_s: f64,
     /// People seen but not chosen as the runner, by reason.
     passed_over: std::collections::BTreeMap<&'static str, u64>,
     track: u64,
@@ -91,6 +93,7 @@ impl BlazePose {
             provisional: None,
             passed_over: Default::default(),
             passed_by: None,
+            frame_s: 1.0 / DEFAULT_FPS,
             track: 0,
             detector_runs: 0,
             people_in_view: 0,
@@ -137,18 +140,18 @@ impl BlazePose {
             .iter_mut()
             .chain(self.passed_by.iter_mut().map(|(p, _)| p))
         {
-            id.unseen_frames += 1;
+            id.unseen_s += self.frame_s as f32;
         }
         if let Some(roi) = self.tracked.take() {
             if let Some((lm, body)) = self.person_at(image, &roi)? {
                 if !self.choose_runner || self.identity.as_ref().is_some_and(|id| id.follows(&body)) {
                     return Ok(Some(self.keep(lm, &body, &roi, false)));
                 }
-                if let Some((candidate, frames)) = &mut self.provisional {
+                if let Some((candidate, followed_s)) = &mut self.provisional {
                     if candidate.follows(&body) && body.not_a_runner().is_none() {
                         candidate.seen(&body);
-                        *frames += 1;
-                        if *frames < CONFIRM_FRAMES {
+                        *followed_s += self.frame_s;
+                        if *followed_s < CONFIRM_S - 0.5 * self.frame_s {
                             self.tracked = Some(lm.next_roi);
                             return Ok(None);
                         }
@@ -160,9 +163,9 @@ impl BlazePose {
             }
         }
         self.provisional = None;
-        if let Some((_, frames)) = &mut self.passed_by {
-            *frames += 1;
-            if *frames > PASS_OVER_FRAMES {
+        if let Some((_, passed_s)) = &mut self.passed_by {
+            *passed_s += self.frame_s;
+            if *passed_s > PASS_OVER_S {
                 self.passed_by = None;
             }
         }
@@ -201,7 +204,7 @@ impl BlazePose {
                 }
                 None => match body.not_a_runner() {
                     None => {
-                        self.provisional = Some((RunnerIdentity::new(&body, worn), 1));
+                        self.provisional = Some((RunnerIdentity::new(&body, worn), self.frame_s));
                         self.tracked = Some(lm.next_roi);
                         return Ok(None);
                     }
@@ -214,12 +217,16 @@ impl BlazePose {
     }
 }
 
-/// After the clinician asks for another runner, the former one is passed over this many
-/// frames (about 3 s at 30 fps) while someone else may be chosen.
-const PASS_OVER_FRAMES: u32 = 90;
+/// After the clinician asks for another runner, the former one is passed over this long
+/// (seconds) while someone else may be chosen.
+const PASS_OVER_S: f64 = 3.0;
 
-/// A person is chosen as the runner after looking like one in this many frames in a row.
-const CONFIRM_FRAMES: u32 = 10;
+/// A person is chosen as the runner after looking like one this long in a row (seconds;
+/// 10 frames at 30 fps, 40 at 120).
+const CONFIRM_S: f64 = 1.0 / 3.0;
+
+/// The frame rate assumed until [`PoseEstimator::set_frame_rate`] says otherwise.
+const DEFAULT_FPS: f64 = 30.0;
 
 /// People checked when looking for the runner in one frame, lowest first.
 const MAX_CANDIDATES: usize = 4;
@@ -243,12 +250,18 @@ impl PoseEstimator for BlazePose {
         &self.times
     }
 
+    fn set_frame_rate(&mut self, fps: f64) {
+        if fps.is_finite() && fps > 0.0 {
+            self.frame_s = 1.0 / fps;
+        }
+    }
+
     fn choose_again(&mut self) {
         // The runner, or the person about to be chosen, is passed over.
         let current = self.identity.take().or(self.provisional.take().map(|(c, _)| c));
         if let Some(mut former) = current {
-            former.unseen_frames = 0;
-            self.passed_by = Some((former, 0));
+            former.unseen_s = 0.0;
+            self.passed_by = Some((former, 0.0));
         }
         self.tracked = None;
         self.provisional = None;

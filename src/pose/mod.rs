@@ -56,6 +56,9 @@ pub trait PoseEstimator: Send {
     fn estimate(&mut self, image: &Mat) -> Result<Option<Pose>>;
     /// Time spent per sub-stage since creation.
     fn times(&self) -> &StageTimes;
+    /// The frames' rate (per second), so that what the estimator waits for (a runner
+    /// confirmed, a former runner passed over) lasts the same time at any frame rate.
+    fn set_frame_rate(&mut self, _fps: f64) {}
     /// Looks for everyone in view in `image` (the frame just estimated), for
     /// [`PoseEstimator::take_people`]; estimators that cannot see others do nothing.
     /// Lets go of the runner and chooses again, passing over them while anyone else in

@@ -48,9 +48,9 @@ const SAME_LEG_RATIO: f32 = 1.15;
 /// step nearer the camera lands about 0.3 lower)…
 const SAME_FOOT_LINE: f32 = 0.25;
 /// …hips within this many leg lengths of where they were last seen, plus the distance a
-/// walker covers while out of view (leg lengths per frame)…
+/// walker covers while out of view (leg lengths per second)…
 const SAME_PLACE: f32 = 1.0;
-const SAME_PLACE_PER_FRAME: f32 = 0.08;
+const SAME_PLACE_PER_S: f32 = 2.4;
 /// …and clothes not clearly different (histogram correlation, 1 = the same colours).
 const SAME_CLOTHES: f64 = 0.3;
 /// From one tracked frame to the next the hips move less than this (leg lengths).
@@ -182,8 +182,8 @@ pub struct RunnerIdentity {
     pub foot_y: f32,
     pub hip: (f32, f32),
     clothes: Option<Mat>,
-    /// Frames estimated since the runner was last seen.
-    pub unseen_frames: u64,
+    /// Seconds of video estimated since the runner was last seen.
+    pub unseen_s: f32,
 }
 
 impl RunnerIdentity {
@@ -193,7 +193,7 @@ impl RunnerIdentity {
             foot_y: body.foot_y,
             hip: body.hip,
             clothes,
-            unseen_frames: 0,
+            unseen_s: 0.0,
         }
     }
 
@@ -205,7 +205,7 @@ impl RunnerIdentity {
 
     /// Whether `body`, found while the runner was lost, is the runner again.
     pub fn matches(&self, body: &Body, clothes: Option<&Mat>) -> bool {
-        let reach = (SAME_PLACE + SAME_PLACE_PER_FRAME * self.unseen_frames as f32) * self.leg;
+        let reach = (SAME_PLACE + SAME_PLACE_PER_S * self.unseen_s) * self.leg;
         let near = (body.hip.0 - self.hip.0).hypot(body.hip.1 - self.hip.1) <= reach;
         self.same_size_and_floor(body) && near && self.same_clothes(clothes)
     }
@@ -230,7 +230,7 @@ impl RunnerIdentity {
         self.leg += FOLLOW * (body.leg - self.leg);
         self.foot_y += FOLLOW * (body.foot_y - self.foot_y);
         self.hip = body.hip;
-        self.unseen_frames = 0;
+        self.unseen_s = 0.0;
     }
 }
 
@@ -297,10 +297,10 @@ mod tests {
         // Someone the same size on the same floor, far away.
         assert!(!id.matches(&Body::of(&figure((1200.0, 400.0), 200.0, true)).unwrap(), None));
         // …who is allowed to be further off the longer the runner was out of view.
-        id.unseen_frames = 60;
+        id.unseen_s = 2.0;
         assert!(id.matches(&Body::of(&figure((1200.0, 400.0), 200.0, true)).unwrap(), None));
         // While tracking, a jump of more than half a leg is someone else.
-        id.unseen_frames = 0;
+        id.unseen_s = 0.0;
         assert!(id.follows(&Body::of(&figure((540.0, 400.0), 200.0, true)).unwrap()));
         assert!(!id.follows(&Body::of(&figure((650.0, 400.0), 200.0, true)).unwrap()));
     }

@@ -19,14 +19,22 @@ use super::sightings::Sightings;
 const BYSTANDER_MIN_SCORE: f32 = 0.3;
 
 /// Sessions without the pose stage's looks around (older ones, replays of other tools'
-/// keypoints): the person detector runs on one exported frame in this many, and between
-/// runs the faces it found are held (a bystander moves little in a fifth of a second).
-const DETECT_EVERY: u64 = 6;
-/// A face the detector stops finding stays blurred this many frames (missed detections,
-/// a turned head), unless a detection overlapping it replaces it first.
-const HOLD_FRAMES: u64 = 45;
+/// keypoints): the person detector runs on one exported frame every this many seconds,
+/// and between runs the faces it found are held (a bystander moves little in a fifth of a
+/// second).
+const DETECT_EVERY_S: f64 = 0.2;
+/// A face the detector stops finding stays blurred this long, in seconds (missed
+/// detections, a turned head), unless a detection overlapping it replaces it first.
+const HOLD_S: f64 = 1.5;
+/// The frame rate assumed until [`FaceBlur::use_sightings`] gives the video's.
+const DEFAULT_FPS: f64 = 30.0;
 /// Held boxes grow by this share each way, for movement between detections.
 const HOLD_GROW: f64 = 0.35;
+/// Whole frames in `seconds` at `fps` (at least one).
+fn frames_in(seconds: f64, fps: f64) -> u64 {
+    ((seconds * fps).round() as u64).max(1)
+}
+
 /// A bystander's face, as last found by the detector.
 #[derive(Debug, Clone, Copy)]
 struct HeldFace {
@@ -44,6 +52,9 @@ pub struct FaceBlur {
     held: Vec<HeldFace>,
     last_detection: Option<u64>,
     last_frame: Option<u64>,
+    /// Frames between detector runs, and frames a face is held, at the video's rate.
+    detect_every: u64,
+    hold_frames: u64,
 }
 
 impl FaceBlur {
@@ -57,13 +68,22 @@ impl FaceBlur {
             held: Vec::new(),
             last_detection: None,
             last_frame: None,
+            detect_every: frames_in(DETECT_EVERY_S, DEFAULT_FPS),
+            hold_frames: frames_in(HOLD_S, DEFAULT_FPS),
         }
     }
 
     /// Bystanders' faces come from `sightings` (the pose stage's looks around) instead of
-    /// running the detector here.
+    /// running the detector here; the video's frames come at `fps`.
     /// Called once per video: what was held from another video is dropped.
-    pub fn use_sightings(&mut self, sightings: Sightings) {
+    pub fn use_sightings(&mut self, sightings: Sightings, fps: f64) {
+        let fps = if fps.is_finite() && fps > 0.0 {
+            fps
+        } else {
+            DEFAULT_FPS
+        };
+        self.detect_every = frames_in(DETECT_EVERY_S, fps);
+        self.hold_frames = frames_in(HOLD_S, fps);
         self.sightings = (!sightings.is_empty()).then_some(sightings);
         self.held.clear();
         self.last_detection = None;
@@ -115,11 +135,12 @@ impl FaceBlur {
         }
         let contiguous = self.last_frame.is_some_and(|f| index == f + 1);
         self.last_frame = Some(index);
-        let due = !contiguous || self.last_detection.is_none_or(|d| index >= d + DETECT_EVERY);
+        let due = !contiguous || self.last_detection.is_none_or(|d| index >= d + self.detect_every);
         if due {
             self.detect(image, index, runner)?;
         }
-        self.held.retain(|h| index <= h.seen_at + HOLD_FRAMES);
+        let hold = self.hold_frames;
+        self.held.retain(|h| index <= h.seen_at + hold);
         for h in &self.held {
             let r = if h.seen_at == index {
                 h.rect

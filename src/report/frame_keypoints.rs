@@ -12,8 +12,8 @@ use crate::pose::{Keypoint, PersonBox, NUM_KEYPOINTS};
 use crate::privacy::Sightings;
 use crate::session::keypoints::KeypointsReplay;
 
-/// Looks this many frames (about 2 s) before a recording began still count for it.
-const LOOK_BEFORE_FRAMES: u64 = 60;
+/// Looks this long (seconds) before a recording began still count for it.
+const LOOK_BEFORE_S: f64 = 2.0;
 /// Keypoints by frame, in the pixels of frames of `size` (the analysed video's).
 #[derive(Debug, Clone, Default)]
 pub struct FrameKeypoints {
@@ -83,8 +83,10 @@ impl FrameKeypoints {
 }
 
 impl FrameKeypoints {
-    /// The same keypoints keyed by their position in `recording` (frames it lacks left out).
-    pub(super) fn in_recording(&self, recording: &Recording) -> FrameKeypoints {
+    /// The same keypoints keyed by their position in `recording` (frames it lacks left out);
+    /// the session's frames come at `fps`.
+    pub(super) fn in_recording(&self, recording: &Recording, fps: f64) -> FrameKeypoints {
+        let look_before = (LOOK_BEFORE_S * fps).round().max(1.0) as u64;
         FrameKeypoints {
             size: self.size,
             by_frame: self
@@ -97,11 +99,7 @@ impl FrameKeypoints {
             looks: self
                 .looks
                 .iter()
-                .filter(|(id, _)| {
-                    recording
-                        .id_at(0)
-                        .is_none_or(|first| **id + LOOK_BEFORE_FRAMES >= first)
-                })
+                .filter(|(id, _)| recording.id_at(0).is_none_or(|first| **id + look_before >= first))
                 .fold(BTreeMap::new(), |mut looks, (id, (people, nose))| {
                     let entry = looks
                         .entry(recording.position_from(*id))

@@ -120,7 +120,7 @@ pub fn cut_session(
         let found = cut(
             &recording.path,
             &local,
-            &keypoints.in_recording(recording),
+            &keypoints.in_recording(recording, cuts.fps),
             blur.as_deref_mut(),
             recording.clean,
             progress,
@@ -177,7 +177,7 @@ pub fn cut(
         cap.get(videoio::CAP_PROP_FRAME_HEIGHT)? as i32,
     );
     if let Some(b) = blur.as_deref_mut() {
-        b.use_sightings(keypoints.sightings(width, height, fps));
+        b.use_sightings(keypoints.sightings(width, height, fps), fps);
     }
     let keypoints = &keypoints.scaled_to(width, height);
     // Every clip frame goes once, in video order, into one stream cut from the same place;

@@ -138,3 +138,77 @@ fn a_real_treadmill_runner_is_measured_step_by_step() {
         1e3 * contact
     );
 }
+
+/// The real runner as a 120 fps camera delivers them: each of the clip's frames written
+/// four times into a 120 fps video. The running is the same, so everything measured in
+/// seconds must be too: cadence against the pixels' truth, contact time, the clock's check
+/// (not slow motion), and the report's clips (1 s of running around a contact, played at a
+/// quarter speed) all follow the video's own frame rate.
+#[test]
+fn the_real_runner_filmed_at_120_fps_is_measured_in_seconds_not_frames() {
+    use opencv::prelude::*;
+    use opencv::videoio::{VideoCapture, VideoWriter, CAP_ANY, CAP_PROP_FPS, CAP_PROP_FRAME_COUNT};
+
+    let dir = tempfile::tempdir().unwrap();
+    let fast = dir.path().join("runner-120fps.mp4");
+    let source = root().join("tests/data/real/male_side.mp4");
+    let mut read = VideoCapture::from_file(source.to_str().unwrap(), CAP_ANY).unwrap();
+    assert_eq!(read.get(CAP_PROP_FPS).unwrap().round(), 30.0);
+    let mut frame = opencv::core::Mat::default();
+    let mut write: Option<VideoWriter> = None;
+    let mut written = 0;
+    while read.read(&mut frame).unwrap() && !frame.empty() {
+        let w = write.get_or_insert_with(|| {
+            let fourcc = VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
+            VideoWriter::new(fast.to_str().unwrap(), fourcc, 120.0, frame.size().unwrap(), true).unwrap()
+        });
+        for _ in 0..4 {
+            w.write(&frame).unwrap();
+            written += 1;
+        }
+    }
+    write.unwrap().release().unwrap();
+    assert!(written >= 1400, "{written} frames written");
+
+    let out = dir.path().join("session");
+    let run = gaitcue(&["analyze", fast.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["session"]["fps"].as_f64(), Some(120.0));
+    assert_eq!(summary["gait"], "running", "{}", summary["gait_steps"]);
+    assert!(
+        summary["time_base"]["stretched_by"].is_null(),
+        "taken for slow motion: {}",
+        summary["time_base"]
+    );
+    let (counted, seen, cadence, contact, knee) = check(&steps(&out));
+    eprintln!(
+        "real runner at 120 fps: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee:.1}°",
+        1e3 * contact
+    );
+
+    // Each clip holds 1 s of running (121 frames at 120 fps), played at a quarter speed.
+    let clips: Vec<_> = std::fs::read_dir(out.join("clips"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(!clips.is_empty(), "no clips cut");
+    for clip in &clips {
+        let c = VideoCapture::from_file(clip.to_str().unwrap(), CAP_ANY).unwrap();
+        let frames = c.get(CAP_PROP_FRAME_COUNT).unwrap();
+        let played_fps = c.get(CAP_PROP_FPS).unwrap();
+        let running_s = frames / 120.0;
+        assert!(
+            (running_s - 1.0).abs() <= 2.0 / 120.0,
+            "{}: {frames} frames",
+            clip.display()
+        );
+        assert!(
+            (frames / played_fps - 4.0 * running_s).abs() < 0.1,
+            "{}: {frames} frames at {played_fps} fps",
+            clip.display()
+        );
+    }
+}

@@ -21,17 +21,19 @@ use crate::capture::{self, SourceSpec};
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
+use crate::pose::PoseEstimator;
 use crate::record::clip::ClipWriter;
 use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
 pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result<AnalyzeSummary> {
     let source = SourceSpec::File(video.to_path_buf()).open()?;
-    let estimator = BlazePose::new(&opts.settings.pose)?;
+    let mut estimator = BlazePose::new(&opts.settings.pose)?;
     let out = output.open()?;
     let started = Instant::now();
     let (width, height) = source.frame_size();
     let fps = source.fps_hint().unwrap_or(30.0);
+    estimator.set_frame_rate(fps);
     let expected = source.frame_count_hint();
     let clip_path = out.join("annotated.mp4");
     let keypoints_path = out.join("keypoints.jsonl");

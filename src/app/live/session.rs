@@ -29,6 +29,7 @@ use crate::display::{Command, Display};
 use crate::frame::Frame;
 use crate::panel::{self, PanelState};
 use crate::pose::blazepose::BlazePose;
+use crate::pose::PoseEstimator;
 use crate::record::recorder::{self, RecorderMsg, RecorderOptions, RecorderStatus};
 use crate::record::session_dir::SessionDir;
 use crate::session::events::EventLog;
@@ -87,7 +88,8 @@ impl<'a> LiveSession<'a> {
             .fps_hint()
             .filter(|f| (5.0..=240.0).contains(f))
             .unwrap_or(30.0);
-        let estimator = BlazePose::new(&opts.settings.pose)?;
+        let mut estimator = BlazePose::new(&opts.settings.pose)?;
+        estimator.set_frame_rate(fps_hint);
         let source_file = match &opts.source {
             SourceSpec::File(p) => Some(p.as_path()),
             _ => None,
