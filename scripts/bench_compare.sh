@@ -10,6 +10,7 @@
 # with nothing else going on.
 #
 #   scripts/bench_compare.sh [ROUNDS] [extra gaitcue bench flags, e.g. --threads 1]
+#   GAITCUE_BENCH_CLIP=tests/data/real/male_side.mp4 scripts/bench_compare.sh   (another clip)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-3}"
@@ -21,7 +22,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 bash scripts/setup.sh >/dev/null
 cargo build --release --quiet
-clip=data/demo.mp4
+clip="${GAITCUE_BENCH_CLIP:-data/demo.mp4}"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
