@@ -224,14 +224,19 @@ fn cue_words(f: &Feedback) -> String {
         "retest" => "none: a retest measures your running without help".to_string(),
         "off" => "none".to_string(),
         _ => {
-            let allowed = f.share_allowed.map_or(String::new(), |s| {
-                format!("on, fading plan: up to {:.0} % of the time", 100.0 * s)
-            });
+            let plan = match (f.share_allowed, f.share_from.as_deref()) {
+                (Some(s), Some("visible_share")) => {
+                    format!("on, up to {:.0} % of the time (set by hand)", 100.0 * s)
+                }
+                (Some(s), _) => format!("on, fading plan: up to {:.0} % of the time", 100.0 * s),
+                (None, _) => "on".to_string(),
+            };
             match (f.cue_due_s, f.cue_shown_s) {
                 (Some(due), Some(shown)) if due > 0.0 => {
-                    format!("{allowed}; a cue was needed for {due:.0} s and on screen for {shown:.0} s of it")
+                    format!("{plan}; a cue was needed for {due:.0} s and on screen for {shown:.0} s of it")
                 }
-                _ => format!("{allowed}; no cue was shown: your running never crossed a cue's limit"),
+                (Some(_), _) => format!("{plan}; no cue was shown: your running never crossed a cue's limit"),
+                (None, _) => format!("{plan}; how long cues were needed was not recorded"),
             }
         }
     }
@@ -254,4 +259,52 @@ fn capitalised(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feedback(share: Option<f64>, from: Option<&str>, due: Option<f64>, shown: Option<f64>) -> Feedback {
+        Feedback {
+            cues: "on",
+            share_allowed: share,
+            share_from: from.map(String::from),
+            session_number: None,
+            cue_due_s: due,
+            cue_shown_s: shown,
+            shown_share_of_due: None,
+        }
+    }
+
+    #[test]
+    fn cue_words_say_where_the_share_came_from_and_what_is_not_known() {
+        let hand = cue_words(&feedback(
+            Some(0.5),
+            Some("visible_share"),
+            Some(40.0),
+            Some(20.0),
+        ));
+        assert!(hand.contains("set by hand") && !hand.contains("fading"), "{hand}");
+        assert!(
+            hand.contains("needed for 40 s") && hand.contains("20 s"),
+            "{hand}"
+        );
+        let plan = cue_words(&feedback(
+            Some(0.75),
+            Some("session number"),
+            Some(0.0),
+            Some(0.0),
+        ));
+        assert!(
+            plan.contains("fading plan: up to 75 %") && plan.contains("never crossed"),
+            "{plan}"
+        );
+        // An earlier summary without the figures: nothing claimed.
+        let old = cue_words(&feedback(None, None, None, None));
+        assert!(
+            old.starts_with("on;") && old.contains("not recorded") && !old.contains("never crossed"),
+            "{old}"
+        );
+    }
 }
