@@ -6,6 +6,7 @@
 //! Threads: `capture` (decode) → `pose` → this thread (analysis, draw, encode, write).
 //! Channels are bounded and blocking: a file is analysed frame by frame, nothing skipped.
 
+mod encoder;
 mod printout;
 mod video;
 

@@ -10,6 +10,7 @@ use anyhow::{bail, Result};
 use crossbeam_channel::bounded;
 use tracing::info;
 
+use super::encoder::Encoder;
 use super::{
     session_facts, stop_on_signal, AnalyzeOptions, AnalyzeSummary, Output, CHANNEL_DEPTH, MIN_FRAME_SHARE,
 };
@@ -37,7 +38,7 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
     let expected = source.frame_count_hint();
     let clip_path = out.join("annotated.mp4");
     let keypoints_path = out.join("keypoints.jsonl");
-    let mut clip = ClipWriter::review(&clip_path, fps, width, height)?;
+    let encoder = Encoder::spawn(ClipWriter::review(&clip_path, fps, width, height)?)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
     let facts = session_facts(&video.display().to_string(), fps, opts);
     let mut gait =
@@ -83,7 +84,9 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
                 gait.banner_at(frame.pts_s, track).as_ref(),
             )?;
             let t1 = Instant::now();
-            clip.write(&frame.image)?;
+            if !encoder.send(std::mem::take(&mut frame.image)) {
+                bail!("the annotated clip stopped being written");
+            }
             let t2 = Instant::now();
             keypoints.write(&KeypointsRecord::new(
                 frame.id,
@@ -94,7 +97,7 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
                 people.as_deref(),
             ))?;
             times.record("draw", t1 - t0);
-            times.record("encode", t2 - t1);
+            times.record("hand_to_encoder", t2 - t1);
             times.record("write_keypoints", t2.elapsed());
             Ok(())
         })();
@@ -109,7 +112,7 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
     }
     drop(pose_rx);
     progress.finish_and_clear();
-    let finish = clip.finish();
+    let finish = encoder.finish();
     let capture_stats = join_stage("capture", capture);
     let pose_stats = join_stage("pose", pose_stage);
     let most_people = pose_stats.as_ref().map(|p| p.most_people).unwrap_or(0);
@@ -121,8 +124,10 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
         "interrupted": interrupted,
     });
     let gait = gait.finish(run.as_object().cloned().unwrap_or_default());
+    // The encoder's own error (a full disk) says more than the hand-over that failed.
+    let encode_times = finish?;
     write_result?;
-    finish?;
+    times.merge(&encode_times);
     let gait = gait?;
     let capture_stats = capture_stats?;
     let pose_stats = pose_stats?;
