@@ -6,7 +6,6 @@
 //! `compare`, and its verdicts lose their colours.
 
 use super::session::Session;
-use crate::analysis::scale::BeltSpeed;
 use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 
@@ -67,14 +66,9 @@ pub fn warnings(base: &Session, retest: &Session) -> Vec<String> {
     }
     // Belt speed: the median over the valid steps (older folders: the speed typed).
     let belt = |s: &Session| {
-        s.summary_of("both", Metric::BeltSpeed).map(|m| m.0).or_else(|| {
-            s.summary
-                .session
-                .belt_speed
-                .as_deref()
-                .and_then(|t| t.parse::<BeltSpeed>().ok())
-                .map(|b| b.metres_per_second * 3.6)
-        })
+        s.summary_of("both", Metric::BeltSpeed)
+            .map(|m| m.0)
+            .or_else(|| s.typed_belt_speed_kmh())
     };
     match (belt(base), belt(retest)) {
         (Some(a), Some(b)) if (a - b).abs() > MAX_BELT_DIFFERENCE_KMH => out.push(format!(

@@ -59,6 +59,17 @@ impl Session {
         })
     }
 
+    /// The belt speed typed for the whole session, km/h (sessions written before each step
+    /// carried its own).
+    pub fn typed_belt_speed_kmh(&self) -> Option<f64> {
+        self.summary
+            .session
+            .belt_speed
+            .as_deref()
+            .and_then(|t| t.parse::<crate::analysis::scale::BeltSpeed>().ok())
+            .map(|b| b.metres_per_second * 3.6)
+    }
+
     /// Per-side summary of one metric: (median, q1, q3, n).
     pub fn summary_of(&self, side: &str, metric: Metric) -> Option<(f64, f64, f64, u64)> {
         let m = self.summary.metric(side, metric)?;

@@ -85,6 +85,13 @@ pub fn gaitcue(args: &[&str]) -> Output {
         .expect("running gaitcue")
 }
 
+/// `gaitcue analyze --keypoints FILE` followed by `extra` (where to write, settings).
+pub fn replay(file: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["analyze", "--keypoints", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    gaitcue(&args)
+}
+
 /// Writes `keypoints` as `DIR/NAME.jsonl` and replays it through `gaitcue analyze
 /// --keypoints` into `DIR/NAME/`; returns that folder and what the binary printed on stderr.
 pub fn analyze_keypoints(dir: &Path, name: &str, keypoints: &str) -> (PathBuf, String) {

@@ -4,29 +4,27 @@
 //! speed), and `gaitcue progress DIR` checked against the generator's overstride, the
 //! fading schedule's shares and the reasons for leaving sessions out.
 
-use crate::common::{gaitcue, stderr};
+use crate::common::{gaitcue, replay, stderr};
 use crate::synthetic::{generate, to_jsonl, RunParams};
 
 use std::path::Path;
 
 use serde_json::Value;
 
+/// Replays one synthetic session as `dir/NAME.jsonl` with `place` (where it goes) and
+/// `extra` settings; returns what the binary printed.
+fn replay_run(dir: &Path, name: &str, p: &RunParams, place: &[&str], extra: &[&str]) -> String {
+    let file = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&file, to_jsonl(&generate(p))).unwrap();
+    let out = replay(&file, &[place, &["--quiet"], extra].concat());
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Replays one synthetic session into the runner's folder; returns the folder it made.
 fn session(runner: &Path, name: &str, p: &RunParams, extra: &[&str]) -> String {
-    let file = runner.parent().unwrap().join(format!("{name}.jsonl"));
-    std::fs::write(&file, to_jsonl(&generate(p))).unwrap();
-    let mut args = vec![
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--runner",
-        runner.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let out = gaitcue(&args);
-    assert!(out.status.success(), "{name}: {}", stderr(&out));
-    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let place = ["--runner", runner.to_str().unwrap()];
+    let printed = replay_run(runner.parent().unwrap(), name, p, &place, extra);
     let line = printed.lines().find(|l| l.starts_with("summary:")).unwrap();
     let folder = Path::new(line.trim_start_matches("summary:").trim())
         .parent()
@@ -202,20 +200,8 @@ fn a_course_of_retraining_is_followed_session_by_session_at_one_speed() {
 /// Replays one synthetic session into `dir/name` (a plain session folder, no runner's
 /// folder).
 fn plain_session(dir: &Path, name: &str, p: &RunParams, extra: &[&str]) -> std::path::PathBuf {
-    let file = dir.join(format!("{name}.jsonl"));
-    std::fs::write(&file, to_jsonl(&generate(p))).unwrap();
     let out = dir.join(name);
-    let mut args = vec![
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let result = gaitcue(&args);
-    assert!(result.status.success(), "{name}: {}", stderr(&result));
+    replay_run(dir, name, p, &["--out", out.to_str().unwrap()], extra);
     out
 }
 
@@ -409,15 +395,10 @@ fn a_visit_and_cue_settings_that_contradict_it_are_refused() {
         ),
         (&["--visit", "retrain", "--retest"][..], "contradict"),
     ] {
-        let mut args = vec![
-            "analyze",
-            "--keypoints",
-            file.to_str().unwrap(),
-            "--runner",
-            runner.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        let out = gaitcue(&args);
+        let out = replay(
+            &file,
+            &[&["--runner", runner.to_str().unwrap()][..], extra].concat(),
+        );
         let err = stderr(&out);
         assert!(!out.status.success(), "{extra:?} was accepted");
         assert!(err.contains(words), "{extra:?}: {err}");

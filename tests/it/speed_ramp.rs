@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{gaitcue, stderr};
+use crate::common::{gaitcue, replay, stderr};
 use crate::synthetic::ramp::{generate_ramp, RampParams, RampRun};
 use crate::synthetic::{to_jsonl, RunParams};
 
@@ -38,15 +38,7 @@ fn analyze(ramp: &RampRun, dir: &Path, extra: &[&str]) -> PathBuf {
     let file = dir.join("ramp.jsonl");
     std::fs::write(&file, to_jsonl(&ramp.run)).unwrap();
     let out = dir.join("out");
-    let mut args = vec![
-        "analyze",
-        "--keypoints",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let result = gaitcue(&args);
+    let result = replay(&file, &[&["--out", out.to_str().unwrap()][..], extra].concat());
     assert!(result.status.success(), "{}", stderr(&result));
     out
 }

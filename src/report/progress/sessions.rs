@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use crate::analysis::scale::BeltSpeed;
 use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 use crate::report::session::Session;
@@ -245,12 +244,7 @@ pub fn step_speed(s: &Session, row: &StepRow) -> Option<f64> {
     let v = if row.has(Column::Metric(Metric::BeltSpeed)) {
         row.value(Metric::BeltSpeed)
     } else {
-        s.summary
-            .session
-            .belt_speed
-            .as_deref()
-            .and_then(|t| t.parse::<BeltSpeed>().ok())
-            .map(|b| b.metres_per_second * 3.6)
+        s.typed_belt_speed_kmh()
     };
     v.map(|v| (v * 10.0).round() / 10.0)
 }
