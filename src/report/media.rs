@@ -16,6 +16,7 @@ use opencv::videoio::{self, VideoCapture};
 use opencv::{imgcodecs, imgproc};
 
 pub use super::frame_keypoints::{keypoints_for, FrameKeypoints, Look};
+use super::frame_reader::FrameReader;
 use super::recordings::Recording;
 use crate::pose::{Keypoint, NUM_KEYPOINTS};
 use crate::privacy::FaceBlur;
@@ -30,8 +31,6 @@ pub const SLOW_MOTION: f64 = 4.0;
 /// the pixels; the runner fills the clip).
 const CLIP_MAX_WIDTH: i32 = 960;
 const CLIP_MAX_HEIGHT: i32 = 540;
-/// A gap of more than this many unneeded frames is skipped by seeking, not decoding.
-const SEEK_GAP: u64 = 60;
 
 /// What to cut: stills at frames, clips over frame ranges.
 #[derive(Debug)]
@@ -146,7 +145,7 @@ pub fn cut(
     clean: bool,
     progress: &ProgressBar,
 ) -> Result<Stills> {
-    let mut cap = open(video)?;
+    let cap = open(video)?;
     let fps = cuts.fps;
     if !(fps.is_finite() && fps > 0.0) {
         bail!("no frame rate to cut '{}' at ({fps} frames/s)", video.display());
@@ -199,27 +198,9 @@ pub fn cut(
         Some(ClipBatch::create(spans, speed, geometry.size)?)
     };
     let mut stills = Stills::new();
-    let mut frame = Mat::default();
-    let mut index = 0u64;
-    let mut seekable = true;
-    for &want in &needed {
-        if seekable && want > index + SEEK_GAP {
-            if seek(&mut cap, want)? {
-                index = want;
-            } else {
-                // Position unknown: start again from the top and read on from now on.
-                cap = open(video)?;
-                (index, seekable) = (0, false);
-            }
-        }
-        // Frames nobody needs are decoded but not converted to colour.
-        while index < want && cap.grab()? {
-            index += 1;
-        }
-        if index != want || !cap.read(&mut frame)? {
-            break;
-        }
-        index += 1;
+    let reopen = video.to_path_buf();
+    let reader = FrameReader::spawn(cap, needed, move || open(&reopen))?;
+    for (want, mut frame) in reader.frames() {
         progress.inc(1);
         if let Some(b) = blur.as_deref_mut() {
             b.apply(&mut frame, want, keypoints.get(&want).map(|k| &k[..]))?;
@@ -247,6 +228,7 @@ pub fn cut(
             batch.write(&out)?;
         }
     }
+    reader.finish()?;
     if let Some(batch) = clips {
         batch.finish()?;
     }
@@ -344,13 +326,6 @@ fn open(video: &Path) -> Result<VideoCapture> {
         );
     }
     Ok(cap)
-}
-
-/// Moves `cap` so that its next frame is `frame`; false (position unknown: reopen or read
-/// on) when the container cannot seek exactly.
-fn seek(cap: &mut VideoCapture, frame: u64) -> Result<bool> {
-    Ok(cap.set(videoio::CAP_PROP_POS_FRAMES, frame as f64)?
-        && cap.get(videoio::CAP_PROP_POS_FRAMES)?.round() as u64 == frame)
 }
 
 /// The region of a frame of `width` × `height` a still of the runner is cut from.

@@ -5,6 +5,7 @@
 pub mod compare;
 mod contacts;
 mod frame_keypoints;
+mod frame_reader;
 mod html;
 pub mod media;
 mod overview;
