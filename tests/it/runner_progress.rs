@@ -125,9 +125,18 @@ fn a_course_of_retraining_is_followed_session_by_session_at_one_speed() {
         "{}",
         refused("photos")
     );
+    let html = std::fs::read_to_string(runner.join("progress.html")).unwrap();
     for f in &folders {
         assert_eq!(by_folder(f)["compared"], true, "{f}: {}", refused(f));
+        // Each session's own report is linked from the page.
+        let report = by_folder(f)["report"].as_str().unwrap_or_default().to_string();
+        assert!(runner.join(&report).is_file(), "{f}: report {report:?}");
+        assert!(
+            html.contains(&format!("href=\"{report}\"")),
+            "{f}: no link to {report}"
+        );
     }
+    assert!(by_folder("photos")["report"].is_null());
 
     // Feedback: none in the test or the retest; in retraining the share of the session
     // counted in the folder (1st, 2nd, 3rd: 100 %, 100 %, 75 % by default), not typed.

@@ -56,6 +56,8 @@ pub struct SessionLine {
     pub belt_speeds_kmh: Vec<Option<f64>>,
     pub counted_steps: usize,
     pub feedback: Option<Feedback>,
+    /// The session's own report, relative to the runner's folder, when it has one.
+    pub report: Option<String>,
 }
 
 /// `progress.json`.
@@ -173,6 +175,11 @@ fn line(e: &Entry, baseline: bool) -> SessionLine {
         belt_speeds_kmh: e.speeds.clone(),
         counted_steps: summary.map_or(0, |s| s.valid_steps),
         feedback: summary.map(|s| feedback(&s.feedback, &s.cue_rules)),
+        report: e
+            .session
+            .as_ref()
+            .filter(|s| s.dir.join("report.html").is_file())
+            .map(|_| format!("{}/report.html", e.folder)),
     }
 }
 

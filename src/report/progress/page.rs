@@ -195,9 +195,13 @@ fn sessions_table(page: &mut Html, sessions: &[SessionLine]) {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let session = match &s.report {
+                Some(path) => format!("<a href=\"{}\">{}</a>", esc(&href(path)), esc(&s.described)),
+                None => esc(&s.described),
+            };
             vec![
                 esc(&day(&s.date)),
-                esc(&s.described),
+                session,
                 esc(&speeds),
                 s.counted_steps.to_string(),
                 esc(&s.feedback.as_ref().map_or("—".to_string(), cue_words)),
@@ -216,6 +220,19 @@ fn sessions_table(page: &mut Html, sessions: &[SessionLine]) {
         ],
         rows,
     );
+}
+
+/// A relative path as a link target: characters other than letters, digits and `-_.~/`
+/// percent-encoded (a folder named by hand may hold spaces).
+fn href(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// The feedback of a session in words.
@@ -275,6 +292,16 @@ mod tests {
             cue_shown_s: shown,
             shown_share_of_due: None,
         }
+    }
+
+    #[test]
+    fn links_to_folders_named_by_hand_are_encoded() {
+        assert_eq!(
+            href("2026-12-05-test-1/report.html"),
+            "2026-12-05-test-1/report.html"
+        );
+        assert_eq!(href("Anna week 2/report.html"), "Anna%20week%202/report.html");
+        assert_eq!(href("a\"b"), "a%22b");
     }
 
     #[test]
