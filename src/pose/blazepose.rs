@@ -41,6 +41,8 @@ pub struct BlazePose {
     passed_by: Option<(RunnerIdentity, f64)>,
     /// Seconds from one frame to the next (the video's or camera's frame rate).
     frame_s: f64,
+    /// Seconds since the detector last searched the whole frame.
+    since_search_s: f64,
     /// People seen but not chosen as the runner, by reason.
     passed_over: std::collections::BTreeMap<&'static str, u64>,
     track: u64,
@@ -94,6 +96,7 @@ impl BlazePose {
             passed_over: Default::default(),
             passed_by: None,
             frame_s: 1.0 / DEFAULT_FPS,
+            since_search_s: f64::INFINITY,
             track: 0,
             detector_runs: 0,
             people_in_view: 0,
@@ -142,6 +145,7 @@ impl BlazePose {
         {
             id.unseen_s += self.frame_s as f32;
         }
+        self.since_search_s += self.frame_s;
         if let Some(roi) = self.tracked.take() {
             if let Some((lm, body)) = self.person_at(image, &roi)? {
                 if !self.choose_runner || self.identity.as_ref().is_some_and(|id| id.follows(&body)) {
@@ -169,6 +173,17 @@ impl BlazePose {
                 self.passed_by = None;
             }
         }
+        // The runner lost just now is searched for on every frame; with nobody to find
+        // again, a few times a second is enough (someone stepping into view is chosen only
+        // after CONFIRM_S anyway) and leaves the CPU to the rest of the pipeline.
+        let lost_just_now = self
+            .identity
+            .as_ref()
+            .is_some_and(|id| f64::from(id.unseen_s) <= SEARCH_EVERY_FRAME_S);
+        if !lost_just_now && self.since_search_s < SEARCH_EVERY_S - 0.5 * self.frame_s {
+            return Ok(None);
+        }
+        self.since_search_s = 0.0;
         self.detector_runs += 1;
         let people = self.detector.detect(image, &mut self.times)?;
         self.people_in_view = people.len();
@@ -225,6 +240,13 @@ const PASS_OVER_S: f64 = 3.0;
 /// 10 frames at 30 fps, 40 at 120).
 const CONFIRM_S: f64 = 1.0 / 3.0;
 
+/// With nobody to find again, the whole frame is searched this often (seconds: every
+/// other frame at 30 fps, every 8th at 120).
+const SEARCH_EVERY_S: f64 = 1.0 / 15.0;
+
+/// For this long after the runner was last seen (seconds), every frame is searched.
+const SEARCH_EVERY_FRAME_S: f64 = 0.5;
+
 /// The frame rate assumed until [`PoseEstimator::set_frame_rate`] says otherwise.
 const DEFAULT_FPS: f64 = 30.0;
 
@@ -265,6 +287,7 @@ impl PoseEstimator for BlazePose {
         }
         self.tracked = None;
         self.provisional = None;
+        self.since_search_s = f64::INFINITY;
     }
 
     fn why_no_runner(&self) -> Option<String> {

@@ -168,3 +168,65 @@ fn lite_model_runs_and_finds_the_person() {
         assert!(d <= 40.0, "{name} {d:.1} px off with the lite model");
     }
 }
+
+/// Searching the whole frame costs a detector run (~10 ms on two cores): the runner lost
+/// just now is searched for on every frame, while with nobody to find again a few searches
+/// a second leave the CPU to the rest of the pipeline, at any frame rate.
+#[test]
+fn an_empty_view_is_searched_a_few_times_a_second_and_a_lost_runner_on_every_frame() {
+    let config = PoseConfig {
+        runner_zone: DEMO_ZONE,
+        ..pose_config()
+    };
+    let mut source = SourceSpec::File(data("demo.mp4")).open().unwrap();
+    let mut pose = BlazePose::new(&config).unwrap();
+    // (the detector ran on the frame, the runner was found in it)
+    let mut frames = Vec::new();
+    while let Some(frame) = source.next_frame().unwrap() {
+        let runs = pose.detector_runs();
+        let found = pose.estimate(&frame.image).unwrap().is_some();
+        frames.push((pose.detector_runs() > runs, found));
+    }
+    // Nobody is in the runner's zone for the first two seconds (the walker comes in at
+    // 2.2 s): the whole frame is searched on every other frame at 30 frames/s.
+    let searched = frames[..60].iter().filter(|(ran, _)| *ran).count();
+    assert_eq!(
+        searched, 30,
+        "searches in the first 60 frames with nobody in view"
+    );
+    // The walker leaves the zone: every frame of the next half second is searched.
+    let last_seen = frames.iter().rposition(|(_, found)| *found).unwrap();
+    assert!(
+        last_seen + 16 < frames.len(),
+        "the walker was seen until frame {last_seen}"
+    );
+    let after: Vec<bool> = frames[last_seen + 1..last_seen + 16]
+        .iter()
+        .map(|(ran, _)| *ran)
+        .collect();
+    assert!(
+        after.iter().all(|ran| *ran),
+        "searches after the walker left: {after:?}"
+    );
+
+    // An empty view at 120 frames/s: 15 searches a second, as at 30.
+    let empty = opencv::core::Mat::new_rows_cols_with_default(
+        720,
+        1280,
+        opencv::core::CV_8UC3,
+        opencv::core::Scalar::all(90.0),
+    )
+    .unwrap();
+    for fps in [30.0, 120.0] {
+        let mut pose = BlazePose::new(&config).unwrap();
+        pose.set_frame_rate(fps);
+        for _ in 0..fps as usize {
+            assert!(pose.estimate(&empty).unwrap().is_none());
+        }
+        assert_eq!(
+            pose.detector_runs(),
+            15,
+            "searches in one second of an empty view at {fps} frames/s"
+        );
+    }
+}
