@@ -56,10 +56,17 @@ pub enum Turn {
 /// higher for a minimum), which is exact for a course made of two straight pieces wherever
 /// the corner lies (one side alone when the other has no samples); trends within `noise` of
 /// each other are averaged. Plain interpolation would cut the corner; averaging the two trends
-/// is exact only when the corner is at `t`.
+/// is exact only when the corner is at `t`. With one sample on a side (a low frame rate) no
+/// trend can be carried: the value is interpolated between the samples either side (a lone
+/// sample's value carried over the corner would stand for the whole side).
 pub fn across_turn(series: &[(f64, f64)], t: f64, turn: Turn, noise: f64) -> Option<f64> {
     let before: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 < t).rev().take(2).collect();
     let after: Vec<&(f64, f64)> = series.iter().filter(|p| p.0 >= t).take(2).collect();
+    if let ([a, ..], [b, ..]) = (&before[..], &after[..]) {
+        if (before.len() < 2 || after.len() < 2) && b.0 > a.0 {
+            return Some(a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0));
+        }
+    }
     let carry = |pts: &[&(f64, f64)]| match pts {
         [a, b] if (a.0 - b.0).abs() > 1e-9 => Some(a.1 + (b.1 - a.1) / (b.0 - a.0) * (t - a.0)),
         [a, ..] => Some(a.1),
@@ -163,6 +170,9 @@ mod tests {
             let flipped: Vec<(f64, f64)> = pts.iter().map(|(t, v)| (*t, -v)).collect();
             assert!((across_turn(&flipped, t, Turn::Max, 1e-3).unwrap() + v(t)).abs() < 1e-9);
         }
+        // One sample on a side: between the samples, not the lone sample's value.
+        let lone = [(0.9, 4.0), (1.05, 1.0), (1.1, 2.0)];
+        assert!((across_turn(&lone, 1.0, Turn::Min, 1e-3).unwrap() - 2.0).abs() < 1e-9);
         // Trends a noise apart are averaged.
         let pts = [(0.8, 1.0), (0.9, 1.0), (1.1, 2.0), (1.2, 2.0)];
         assert!((across_turn(&pts, 1.0, Turn::Min, 100.0).unwrap() - 1.5).abs() < 1e-3);

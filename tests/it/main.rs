@@ -11,6 +11,7 @@ mod bad_inputs;
 mod capture_sources;
 mod floor_plan;
 mod fuzz_inputs;
+mod gait_frame_rates;
 mod gait_physiology;
 mod gait_replay;
 mod gait_synthetic;

@@ -25,9 +25,9 @@ const MIN_DESPIKE_HALF: usize = 1;
 /// share of that span (heel strikers are flat by ~15 % of stance, the heel rises after ~60 %;
 /// the stance is ~70–85 % of the span).
 const CORE: (f64, f64) = (0.2, 0.55);
-/// The wider core, for low frame rates: a heel strike's heel and a forefoot strike's toe are
-/// already down by 10 % of the stance, the heel rises after ~60 %.
-const CORE_WIDE: (f64, f64) = (0.1, 0.65);
+/// The wider core, for low frame rates: later, not earlier (the forward extreme is known only
+/// to a sample; at 15-18 fps a core from 10 % held the foot still coming down).
+const CORE_WIDE: (f64, f64) = (0.2, 0.7);
 /// Samples in the core needed to fit the stance.
 const MIN_CORE_SAMPLES: usize = 2;
 /// The approach to the belt is fitted from this long before the forward extreme (at least
@@ -310,7 +310,9 @@ impl Foot {
             .or_else(|| fit_line(&mid, 0.0).map(|l| l.0))
             .filter(|v| v * core[0].dir < 0.0);
         let velocity = velocity?;
-        let from = t_f - APPROACH_S.max(APPROACH_SHARE * span);
+        // (and at least three sample intervals: a curve needs three samples)
+        let dt = framed.windows(2).map(|w| w[1] - w[0]).fold(0.1, f64::min);
+        let from = t_f - APPROACH_S.max(APPROACH_SHARE * span).max(3.0 * dt);
         // Before the stance, only what the camera saw: a foot behind the treadmill's console (or
         // the other leg) is the model's guess, and a guess bends the approach.
         let window: Vec<Sample> = self
@@ -325,7 +327,9 @@ impl Foot {
         }
         // The contact, first at the middle of the foot; then the foot's angle just before it
         // says which point touched first, and the contact is fitted again at that point.
-        let first = self.contact_at(&window, &core, 0.5, (heel_y, toe_y), velocity, (from, core_from))?;
+        // Searched up to the core's second sample (the first may still be coming down).
+        let search_to = core.get(1).map_or(core_from, |s| s.t.max(core_from));
+        let first = self.contact_at(&window, &core, 0.5, (heel_y, toe_y), velocity, (from, search_to))?;
         let before: Vec<f64> = window
             .iter()
             .filter(|s| s.t < first && first - s.t <= STRIKE_WINDOW_S)
@@ -361,7 +365,7 @@ impl Foot {
             touch,
             (heel_y, toe_y),
             velocity,
-            (from, core_from),
+            (from, search_to),
         )?;
         let f = along(FULL_TILT_DEG);
         let line_x = stance_line(&core, f, velocity, ic)?;
