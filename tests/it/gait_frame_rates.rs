@@ -3,8 +3,8 @@
 //! modes (`RunParams::phone`). A stance is then 3-5 frames; contacts, contact times,
 //! overstride and knee flexion at contact must not drift with the frame interval.
 
-use crate::gait_treadmill::score;
-use crate::synthetic::{generate, RunParams, Strike};
+use crate::gait_treadmill::{phone_runs, score};
+use crate::synthetic::generate;
 use gaitcue::analysis::geometry::{median, quantile};
 
 /// Errors pooled over runs at one frame rate.
@@ -20,32 +20,14 @@ struct Pooled {
 
 fn run_at(fps: f64) -> Pooled {
     let mut pool = Pooled::default();
-    let mut seed = 4000;
-    for cadence in [150.0, 170.0, 190.0] {
-        for (strike, angle) in [(Strike::Heel, 16.0), (Strike::Mid, 0.0), (Strike::Fore, -8.0)] {
-            for direction in [1.0, -1.0] {
-                seed += 1;
-                let s = score(&generate(&RunParams {
-                    fps,
-                    cadence_spm: cadence,
-                    strike,
-                    foot_angle_ic_deg: angle,
-                    direction,
-                    overstride_ratio: 0.04 + (seed % 4) as f64 * 0.06,
-                    duty_factor: 0.30 + (seed % 3) as f64 * 0.04,
-                    retraction_s: 0.03,
-                    retraction_speed_lps: 1.1,
-                    seed,
-                    ..RunParams::phone()
-                }));
-                pool.truth += s.truth;
-                pool.found += s.found;
-                pool.ic.extend(&s.ic_errors);
-                pool.contact.extend(&s.contact_errors);
-                pool.overstride.extend(&s.overstride_errors);
-                pool.knee.extend(&s.knee_errors);
-            }
-        }
+    for p in phone_runs(fps, 4000) {
+        let s = score(&generate(&p));
+        pool.truth += s.truth;
+        pool.found += s.found;
+        pool.ic.extend(&s.ic_errors);
+        pool.contact.extend(&s.contact_errors);
+        pool.overstride.extend(&s.overstride_errors);
+        pool.knee.extend(&s.knee_errors);
     }
     pool
 }

@@ -504,6 +504,35 @@ fn a_speed_change_keeps_contacts_and_contact_times() {
     );
 }
 
+/// The 18 phone runs (`RunParams::phone`) at `fps`: 150, 170 and 190 steps/min, heel, mid- and
+/// forefoot strikes, both directions, overstrides 0.04-0.22, duty factors 0.30-0.38, 30 ms of
+/// retraction; seeds from `first_seed` + 1.
+pub fn phone_runs(fps: f64, first_seed: u64) -> Vec<RunParams> {
+    let mut out = Vec::new();
+    let mut seed = first_seed;
+    for cadence_spm in [150.0, 170.0, 190.0] {
+        for (strike, foot_angle_ic_deg) in [(Strike::Heel, 16.0), (Strike::Mid, 0.0), (Strike::Fore, -8.0)] {
+            for direction in [1.0, -1.0] {
+                seed += 1;
+                out.push(RunParams {
+                    fps,
+                    cadence_spm,
+                    strike,
+                    foot_angle_ic_deg,
+                    direction,
+                    overstride_ratio: 0.04 + (seed % 4) as f64 * 0.06,
+                    duty_factor: 0.30 + (seed % 3) as f64 * 0.04,
+                    retraction_s: 0.03,
+                    retraction_speed_lps: 1.1,
+                    seed,
+                    ..RunParams::phone()
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The real runner's failure modes on the synthetic one (`RunParams::phone`: a phone at 30 fps,
 /// low and close — swaps, a far foot that fades, jumps and hides at the front of its stride,
 /// motion blur, a tilted camera) across cadences, strikes and overstrides: contacts are
@@ -513,34 +542,16 @@ fn a_phone_at_30_fps_with_the_real_runners_failure_modes() {
     let mut pool = Pool::default();
     let (mut truth, mut found, mut detected, mut spurious) = (0, 0, 0, 0);
     let (mut seen, mut counted) = (0, 0);
-    let mut seed = 3000;
-    for cadence in [150.0, 170.0, 190.0] {
-        for (strike, angle) in [(Strike::Heel, 16.0), (Strike::Mid, 0.0), (Strike::Fore, -8.0)] {
-            for direction in [1.0, -1.0] {
-                seed += 1;
-                let p = RunParams {
-                    cadence_spm: cadence,
-                    strike,
-                    foot_angle_ic_deg: angle,
-                    direction,
-                    overstride_ratio: 0.04 + (seed % 4) as f64 * 0.06,
-                    duty_factor: 0.30 + (seed % 3) as f64 * 0.04,
-                    retraction_s: 0.03,
-                    retraction_speed_lps: 1.1,
-                    seed,
-                    ..RunParams::phone()
-                };
-                let s = score(&generate(&p));
-                truth += s.truth;
-                found += s.found;
-                detected += s.detected;
-                spurious += s.spurious;
-                let later: Vec<&StepRecord> = s.steps.iter().filter(|r| r.ic_time_s > SETTLE_S).collect();
-                seen += later.len();
-                counted += later.iter().filter(|r| r.valid).count();
-                pool.add(&s);
-            }
-        }
+    for p in phone_runs(30.0, 3000) {
+        let s = score(&generate(&p));
+        truth += s.truth;
+        found += s.found;
+        detected += s.detected;
+        spurious += s.spurious;
+        let later: Vec<&StepRecord> = s.steps.iter().filter(|r| r.ic_time_s > SETTLE_S).collect();
+        seen += later.len();
+        counted += later.iter().filter(|r| r.valid).count();
+        pool.add(&s);
     }
     let found_share = found as f64 / truth as f64;
     let spurious_share = spurious as f64 / detected as f64;
