@@ -112,7 +112,7 @@ impl ViewCheck {
         if let Some(fps) = fps {
             if fps < MIN_FPS {
                 out.push(format!(
-                    "the video has {fps:.0} frames per second, too few to time foot contacts (a contact lasts about 0.2 s): film at 50–60 frames per second"
+                    "the video has {fps:.0} frames per second: each foot contact is timed only to about half a frame (a contact lasts about 0.2 s), so contact times and overstride are rough; film at 50–60 frames per second"
                 ));
             } else if fps > MAX_FPS {
                 out.push(format!(
