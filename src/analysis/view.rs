@@ -112,7 +112,8 @@ impl ViewCheck {
         if let Some(fps) = fps {
             if fps < MIN_FPS {
                 out.push(format!(
-                    "the video has {fps:.0} frames per second: each foot contact is timed only to about half a frame (a contact lasts about 0.2 s), so contact times and overstride are rough; film at 50–60 frames per second"
+                    "the video has {fps:.0} frames per second: a foot contact (about 0.2 s) spans only {:.0} frames, so contact times, overstride and the knee at contact are rough; film at 50–60 frames per second",
+                    0.2 * fps
                 ));
             } else if fps > MAX_FPS {
                 out.push(format!(
@@ -263,7 +264,7 @@ mod tests {
         assert!(w[0].contains("not side-on"), "{w:?}");
         let w = check(0.0, 0.0, 10.0, 10.0, true);
         assert!(
-            w[0].contains("10 frames per second: each foot contact is timed only to about half a frame"),
+            w[0].contains("10 frames per second: a foot contact (about 0.2 s) spans only 2 frames"),
             "{w:?}"
         );
         let w = check(0.0, 0.0, 60.0, 10.0, true);
