@@ -311,7 +311,10 @@ impl Foot {
             .filter(|v| v * core[0].dir < 0.0);
         let velocity = velocity?;
         // (and at least three sample intervals: a curve needs three samples)
-        let dt = framed.windows(2).map(|w| w[1] - w[0]).fold(0.1, f64::min);
+        let dt = framed
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(MAX_SAMPLE_GAP_S, f64::min);
         let from = t_f - APPROACH_S.max(APPROACH_SHARE * span).max(3.0 * dt);
         // Before the stance, only what the camera saw: a foot behind the treadmill's console (or
         // the other leg) is the model's guess, and a guess bends the approach.
@@ -328,7 +331,7 @@ impl Foot {
         // The contact, first at the middle of the foot; then the foot's angle just before it
         // says which point touched first, and the contact is fitted again at that point.
         // Searched up to the core's second sample (the first may still be coming down).
-        let search_to = core.get(1).map_or(core_from, |s| s.t.max(core_from));
+        let search_to = core.get(1).map_or(core_from, |s| s.t);
         let first = self.contact_at(&window, &core, 0.5, (heel_y, toe_y), velocity, (from, search_to))?;
         let before: Vec<f64> = window
             .iter()
