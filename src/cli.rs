@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use gaitcue::app::analyze::{self, AnalyzeInput, AnalyzeOptions};
 use gaitcue::app::live::LiveOptions;
 use gaitcue::bench::{self, BenchOptions};
+use gaitcue::capture::filmed::check_filmed_fps;
 use gaitcue::capture::LiveSource;
 use gaitcue::config::{Config, Settings};
 use gaitcue::record::session_dir;
@@ -52,6 +53,10 @@ enum Command {
         /// Hide the progress bar.
         #[arg(long)]
         quiet: bool,
+        /// The frame rate the camera filmed at, where the clip plays slower (a phone's
+        /// slow motion: 120 or 240, saved to play at 30): times are measured as filmed.
+        #[arg(long, value_name = "FPS")]
+        filmed_fps: Option<f64>,
         #[command(flatten)]
         pose: PoseFlags,
         #[command(flatten)]
@@ -178,11 +183,13 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             overwrite,
             quiet,
+            filmed_fps,
             pose,
             gait,
             report,
             course,
         } => {
+            let filmed_fps = filmed_fps.map(check_filmed_fps).transpose()?;
             let input = match (video, keypoints) {
                 (_, Some(k)) => AnalyzeInput::Keypoints(k),
                 (Some(v), None) => AnalyzeInput::Video(v),
@@ -204,6 +211,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 settings,
                 progress: !quiet,
                 overwrite,
+                filmed_fps,
             };
             let done = unclaim_on_failure(analyze::run(&opts), &opts.out, claimed)?;
             print!("{done}");

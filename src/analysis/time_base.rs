@@ -137,21 +137,57 @@ impl FallFit {
 /// How every clock problem begins, in words (a step's reason).
 pub const PROBLEM_PREFIX: &str = "the hips fall at";
 
+/// The stretch is named when gravity's standard error is below this share of its value.
+const MAX_RELATIVE_ERROR: f64 = 1.0 / 3.0;
+
+/// Frame rates cameras film at, frames per second (phones' slow motion: 120, 240).
+const CAMERA_FPS: [f64; 11] = [
+    24.0, 25.0, 30.0, 50.0, 60.0, 100.0, 120.0, 200.0, 240.0, 480.0, 960.0,
+];
+
 impl TimeBase {
     /// Why steps timed by this clock cannot be counted, in words; `None` at real time.
     pub fn problem(&self) -> Option<String> {
         let k = self.stretched_by?;
+        let g = self.apparent_gravity_mps2;
+        let how = |k: f64, way: &str| match self.measured_well() {
+            true => format!("runs about {k:.1}× {way}"),
+            false => format!("runs {way} (the fall is measured too loosely to say how much)"),
+        };
         Some(if k > 1.0 {
             format!(
-                "{PROBLEM_PREFIX} {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {k:.1}× slow (slow motion saved at 30 fps?)",
-                self.apparent_gravity_mps2
+                "{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time {} (slow motion saved at 30 fps?)",
+                how(k, "slow")
             )
         } else {
             format!(
-                "{PROBLEM_PREFIX} {:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {:.1}× fast (a wrong frame rate?)",
-                self.apparent_gravity_mps2,
-                1.0 / k
+                "{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time {} (a wrong frame rate?)",
+                how(1.0 / k, "fast")
             )
+        })
+    }
+
+    /// Whether the fall is measured well enough to say how much the clock is stretched
+    /// (gravity's standard error within a third of its value: the stretch within ±17 %).
+    fn measured_well(&self) -> bool {
+        self.standard_error_mps2 < MAX_RELATIVE_ERROR * self.apparent_gravity_mps2
+    }
+
+    /// What to do about a clock that is not real time, in words, for a clip whose times
+    /// run at `fps` frames per second (0: unknown): analyse it with the rate it was filmed
+    /// at, which looks like the camera rate nearest to `fps` times the stretch (named only
+    /// when the fall is measured well).
+    pub fn remedy(&self, fps: f64) -> Option<String> {
+        let looks = fps * self.stretched_by?;
+        let nearest = CAMERA_FPS
+            .into_iter()
+            .filter(|_| looks > 0.0 && self.measured_well())
+            .min_by(|a, b| (a / looks).ln().abs().total_cmp(&(b / looks).ln().abs()));
+        Some(match nearest {
+            Some(f) => format!(
+                "it looks filmed at about {f:.0} frames per second: if so (a phone's slow motion, or a wrong rate in the file), analyse it with `gaitcue analyze --filmed-fps {f:.0}`, or the rate the camera filmed at"
+            ),
+            None => "analyse it with `gaitcue analyze --filmed-fps` and the rate the camera filmed at".into(),
         })
     }
 }
@@ -207,5 +243,17 @@ mod tests {
         }
         assert!(quick.time_base(None, Some(1.4)).unwrap().stretched_by.is_some());
         assert_eq!(quick.time_base(None, Some(0.35)).unwrap().stretched_by, None);
+    }
+
+    #[test]
+    fn slow_motion_is_to_be_analysed_at_the_rate_it_looks_filmed_at() {
+        // 4× and 2× slow motion of 30 fps footage saved at 30: filmed at 120 and 60.
+        let four = fit(4.0, 30.0, 4.0).unwrap().remedy(30.0).unwrap();
+        assert!(four.contains("--filmed-fps 120`"), "{four}");
+        let two = fit(2.0, 30.0, 4.0).unwrap().remedy(30.0).unwrap();
+        assert!(two.contains("--filmed-fps 60`"), "{two}");
+        let unknown = fit(4.0, 30.0, 4.0).unwrap().remedy(0.0).unwrap();
+        assert!(unknown.contains("--filmed-fps` and the rate"), "{unknown}");
+        assert_eq!(fit(1.0, 30.0, 4.0).unwrap().remedy(30.0), None);
     }
 }

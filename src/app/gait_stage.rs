@@ -249,9 +249,10 @@ impl GaitStage {
         session.run.extend(run);
         let mut warnings = Vec::new();
         if let Some(problem) = clock_problem {
-            warnings.push(format!(
-                "{problem}: no step is counted; analyse the clip at its real frame rate (a phone's slow motion: export it at real speed)"
-            ));
+            let remedy = time_base
+                .and_then(|tb| tb.remedy(self.session.fps))
+                .unwrap_or_default();
+            warnings.push(format!("{problem}: no step is counted; {remedy}"));
         }
         warnings.extend(self.view.warnings(&self.steps, self.stated_fps));
         let spans = self.analyzer.speed_spans();

@@ -5,6 +5,7 @@
 //! from a thread named `capture`.
 
 pub mod camera;
+pub mod filmed;
 pub mod live;
 mod opencv_source;
 pub mod pipeline;

@@ -191,18 +191,12 @@ fn a_real_treadmill_runner_is_measured_step_by_step() {
     }
 }
 
-/// The real runner as a 120 fps camera delivers them: each of the clip's frames written
-/// four times into a 120 fps video. The running is the same, so everything measured in
-/// seconds must be too: cadence against the pixels' truth, contact time, the clock's check
-/// (not slow motion), and the report's clips (1 s of running around a contact, played at a
-/// quarter speed) all follow the video's own frame rate.
-#[test]
-fn the_real_runner_filmed_at_120_fps_is_measured_in_seconds_not_frames() {
+/// Writes the real clip's frames to `path` (MPEG-4) stated at `fps`, each frame `repeat`
+/// times; returns the frames written.
+fn rewrite_real_clip(path: &Path, fps: f64, repeat: usize) -> usize {
     use opencv::prelude::*;
-    use opencv::videoio::{VideoCapture, VideoWriter, CAP_ANY, CAP_PROP_FPS, CAP_PROP_FRAME_COUNT};
+    use opencv::videoio::{VideoCapture, VideoWriter, CAP_ANY, CAP_PROP_FPS};
 
-    let dir = tempfile::tempdir().unwrap();
-    let fast = dir.path().join("runner-120fps.mp4");
     let source = root().join("tests/data/real/male_side.mp4");
     let mut read = VideoCapture::from_file(source.to_str().unwrap(), CAP_ANY).unwrap();
     assert_eq!(read.get(CAP_PROP_FPS).unwrap().round(), 30.0);
@@ -212,15 +206,88 @@ fn the_real_runner_filmed_at_120_fps_is_measured_in_seconds_not_frames() {
     while read.read(&mut frame).unwrap() && !frame.empty() {
         let w = write.get_or_insert_with(|| {
             let fourcc = VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
-            VideoWriter::new(fast.to_str().unwrap(), fourcc, 120.0, frame.size().unwrap(), true).unwrap()
+            VideoWriter::new(path.to_str().unwrap(), fourcc, fps, frame.size().unwrap(), true).unwrap()
         });
-        for _ in 0..4 {
+        for _ in 0..repeat {
             w.write(&frame).unwrap();
             written += 1;
         }
     }
     write.unwrap().release().unwrap();
-    assert!(written >= 1400, "{written} frames written");
+    written
+}
+
+/// The same runner in 4× slow motion (each 30 fps frame saved to play at 7.5 fps, as a
+/// phone saves 120 fps at 30): by the file's clock the runner takes 42 "steps/min" with
+/// flight phases, which gravity gives away, so nothing is counted and the clinician is
+/// told to give the rate it was filmed at; with `--filmed-fps 30` it is measured as the
+/// runner ran, through the whole pipeline.
+#[test]
+fn the_real_runner_in_slow_motion_is_measured_as_filmed_when_told_the_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("runner-slow-motion.mp4");
+    assert_eq!(rewrite_real_clip(&slow, 7.5, 1), 360);
+
+    let out = dir.path().join("as-filmed");
+    let run = gaitcue(&[
+        "analyze",
+        slow.to_str().unwrap(),
+        "--filmed-fps",
+        "30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("plays 4.0× slower"),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["session"]["fps"].as_f64(), Some(30.0));
+    assert_eq!(summary["session"]["plays_slower_by"].as_f64(), Some(4.0));
+    assert!(
+        summary["time_base"]["stretched_by"].is_null(),
+        "{}",
+        summary["time_base"]
+    );
+    let (counted, seen, cadence, ..) = check(&steps(&out));
+    eprintln!("real runner in slow motion, as filmed: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min");
+
+    // The same keypoints on the file's own clock (times ×4), as without the flag.
+    let stretched: String = std::fs::read_to_string(out.join("keypoints.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            v["t"] = (v["t"].as_f64().unwrap() * 4.0).into();
+            v.to_string() + "\n"
+        })
+        .collect();
+    let (as_played, printed) = analyze_keypoints(dir.path(), "as-played", &stretched);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(as_played.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["valid_steps"], 0, "{}", summary["time_base"]);
+    assert!(
+        printed.contains("slow motion") && printed.contains("--filmed-fps"),
+        "{printed}"
+    );
+}
+
+/// The real runner as a 120 fps camera delivers them: each of the clip's frames written
+/// four times into a 120 fps video. The running is the same, so everything measured in
+/// seconds must be too: cadence against the pixels' truth, contact time, the clock's check
+/// (not slow motion), and the report's clips (1 s of running around a contact, played at a
+/// quarter speed) all follow the video's own frame rate.
+#[test]
+fn the_real_runner_filmed_at_120_fps_is_measured_in_seconds_not_frames() {
+    use opencv::prelude::*;
+    use opencv::videoio::{VideoCapture, CAP_ANY, CAP_PROP_FPS, CAP_PROP_FRAME_COUNT};
+
+    let dir = tempfile::tempdir().unwrap();
+    let fast = dir.path().join("runner-120fps.mp4");
+    assert!(rewrite_real_clip(&fast, 120.0, 4) >= 1400);
 
     let out = dir.path().join("session");
     let run = gaitcue(&["analyze", fast.to_str().unwrap(), "--out", out.to_str().unwrap()]);

@@ -21,6 +21,7 @@ use anyhow::{bail, Result};
 
 use super::gait_stage::{GaitOutputs, GaitStage};
 use super::progress_bar;
+use crate::capture::filmed::check_filmed_fps;
 use crate::config::Settings;
 use crate::record::session_dir::{claim_default, SessionDir};
 use crate::session::keypoints::KeypointsReplay;
@@ -49,6 +50,9 @@ pub struct AnalyzeOptions {
     pub progress: bool,
     /// Replace the earlier session in `out` (refused without it).
     pub overwrite: bool,
+    /// The rate the clip was filmed at, where it plays at another (a phone's slow motion):
+    /// its times are measured as filmed.
+    pub filmed_fps: Option<f64>,
 }
 
 /// What an analysis produced.
@@ -70,6 +74,8 @@ pub struct AnalyzeSummary {
     pub interrupted: Option<Option<u64>>,
     /// Where the results are: the session folder, or beside an earlier session kept whole.
     pub saved_in: PathBuf,
+    /// The rate the clip was timed at and how many times slower it plays (`--filmed-fps`).
+    pub filmed: Option<(f64, f64)>,
 }
 
 impl AnalyzeSummary {
@@ -181,8 +187,9 @@ fn stop_on_signal(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
     });
 }
 
-fn session_facts(source: &str, fps: f64, opts: &AnalyzeOptions) -> SessionFacts {
+fn session_facts(source: &str, fps: f64, slower_by: Option<f64>, opts: &AnalyzeOptions) -> SessionFacts {
     let mut facts = SessionFacts::new(source, fps);
+    facts.plays_slower_by = slower_by;
     facts.pose_model = Some(format!("BlazePose {} (ONNX)", opts.settings.pose.model.name()));
     facts.belt_speed = opts.settings.analysis.belt_speed.map(String::from);
     facts.speed_schedule = opts.settings.analysis.speed_schedule.clone().map(String::from);
@@ -205,18 +212,23 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
     let out = output.open()?;
     // A keypoints file states no frame rate: its frame numbers and times give it (one
     // line or none measures nothing, and 30 is assumed).
-    let fps = crate::session::keypoints::frame_rate(file)
+    let plays_at = crate::session::keypoints::frame_rate(file)
         .map(|f| (f * 1000.0).round() / 1000.0)
         .unwrap_or(30.0);
+    let (fps, slower_by) = match opts.filmed_fps {
+        Some(filmed) => (check_filmed_fps(filmed)?, Some(filmed / plays_at)),
+        None => (plays_at, None),
+    };
     let mut gait = GaitStage::create(
         &out,
         &opts.settings.analysis,
-        session_facts(&file.display().to_string(), fps, opts),
+        session_facts(&file.display().to_string(), fps, slower_by, opts),
     )?;
     let (mut frames, mut with_runner) = (0u64, 0u64);
     let mut failure = None;
     for sample in replay.by_ref() {
-        let step = sample.and_then(|s| {
+        let step = sample.and_then(|mut s| {
+            s.t /= slower_by.unwrap_or(1.0);
             with_runner += u64::from(s.keypoints.is_some());
             gait.process(&s, None)?;
             match gait.write_error() {
@@ -251,6 +263,7 @@ fn run_keypoints(file: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Res
         times: StageTimes::default(),
         interrupted: None,
         saved_in: PathBuf::new(),
+        filmed: slower_by.map(|k| (fps, k)),
     })
 }
 

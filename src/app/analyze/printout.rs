@@ -22,6 +22,12 @@ impl std::fmt::Display for AnalyzeSummary {
             100.0 * self.frames_with_runner as f64 / self.frames.max(1) as f64,
             self.gait.steps.len()
         )?;
+        if let Some((fps, k)) = self.filmed {
+            writeln!(
+                f,
+                "timed as filmed at {fps:.0} frames/s: the clip plays {k:.1}× slower (--filmed-fps)"
+            )?;
+        }
         if let Some(expected) = self.interrupted {
             let of = expected.map(|n| format!(" of {n}")).unwrap_or_default();
             writeln!(

@@ -18,7 +18,8 @@ use crate::analysis::PoseSample;
 use crate::app::gait_stage::GaitStage;
 use crate::app::stages::{spawn_pose, Posed, LOOK_AROUND_S};
 use crate::app::{join_stage, progress_bar};
-use crate::capture::{self, SourceSpec};
+use crate::capture::filmed::Filmed;
+use crate::capture::{self, FrameSource, SourceSpec};
 use crate::frame::Frame;
 use crate::overlay;
 use crate::pose::blazepose::BlazePose;
@@ -28,7 +29,14 @@ use crate::session::keypoints::{KeypointsRecord, KeypointsWriter};
 use crate::timing::StageTimes;
 
 pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output) -> Result<AnalyzeSummary> {
-    let source = SourceSpec::File(video.to_path_buf()).open()?;
+    let (source, slower_by) = match opts.filmed_fps {
+        Some(filmed) => {
+            let source = Filmed::new(SourceSpec::File(video.to_path_buf()).open()?, filmed)?;
+            let slower_by = source.slower_by();
+            (Box::new(source) as Box<dyn FrameSource>, Some(slower_by))
+        }
+        None => (SourceSpec::File(video.to_path_buf()).open()?, None),
+    };
     let mut estimator = BlazePose::new(&opts.settings.pose)?;
     let out = output.open()?;
     let started = Instant::now();
@@ -40,7 +48,7 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
     let keypoints_path = out.join("keypoints.jsonl");
     let encoder = Encoder::spawn(ClipWriter::review(&clip_path, fps, width, height)?)?;
     let mut keypoints = KeypointsWriter::create(&keypoints_path)?;
-    let facts = session_facts(&video.display().to_string(), fps, opts);
+    let facts = session_facts(&video.display().to_string(), fps, slower_by, opts);
     let mut gait =
         GaitStage::create(&out, &opts.settings.analysis, facts)?.with_stated_fps(source.fps_hint());
 
@@ -168,5 +176,6 @@ pub(super) fn run_video(video: &Path, opts: &AnalyzeOptions, output: &mut Output
         times,
         interrupted: interrupted.then_some(expected),
         saved_in: PathBuf::new(),
+        filmed: slower_by.map(|k| (fps, k)),
     })
 }

@@ -84,6 +84,10 @@ pub struct SessionFacts {
     /// summary from before it was kept reads as 0 (unknown).
     #[serde(default)]
     pub fps: f64,
+    /// How many times slower the file plays than it was filmed (`--filmed-fps`, a phone's
+    /// slow motion); `fps` and every time are as filmed. `None`: as the file states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plays_slower_by: Option<f64>,
     #[serde(default)]
     pub created_unix_s: u64,
     #[serde(default)]
@@ -128,6 +132,7 @@ impl SessionFacts {
             source: source.to_string(),
             mode: None,
             fps,
+            plays_slower_by: None,
             created_unix_s: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
