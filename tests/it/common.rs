@@ -95,16 +95,23 @@ pub fn replay(file: &Path, extra: &[&str]) -> Output {
 /// Writes `keypoints` as `DIR/NAME.jsonl` and replays it through `gaitcue analyze
 /// --keypoints` into `DIR/NAME/`; returns that folder and what the binary printed on stderr.
 pub fn analyze_keypoints(dir: &Path, name: &str, keypoints: &str) -> (PathBuf, String) {
+    analyze_keypoints_with(dir, name, keypoints, &[])
+}
+
+/// As [`analyze_keypoints`], with more flags.
+pub fn analyze_keypoints_with(dir: &Path, name: &str, keypoints: &str, flags: &[&str]) -> (PathBuf, String) {
     let file = dir.join(format!("{name}.jsonl"));
     std::fs::write(&file, keypoints).unwrap();
     let out = dir.join(name);
-    let result = gaitcue(&[
+    let mut args = vec![
         "analyze",
         "--keypoints",
         file.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(flags);
+    let result = gaitcue(&args);
     assert!(result.status.success(), "{}", stderr(&result));
     (out, stderr(&result))
 }

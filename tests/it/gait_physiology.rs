@@ -9,7 +9,7 @@ use gaitcue::analysis::validity::Gait;
 use gaitcue::analysis::{AnalysisConfig, GaitAnalyzer, StepRecord};
 use serde_json::Value;
 
-use crate::common::analyze_keypoints;
+use crate::common::analyze_keypoints_with;
 use crate::synthetic::{generate, to_jsonl, RunParams, SyntheticRun};
 
 fn analyse(run: &SyntheticRun) -> Vec<StepRecord> {
@@ -68,7 +68,7 @@ fn a_slow_jogger_and_a_sprinter_are_both_running() {
 
 /// Replays `run` through the binary with every time multiplied by `slow` (as if filmed at
 /// `fps` and saved at `fps / slow`); returns the summary.
-fn replay_slowed(run: &SyntheticRun, slow: f64) -> (Value, String) {
+fn replay_slowed(run: &SyntheticRun, slow: f64, flags: &[&str]) -> (Value, String) {
     let text: String = to_jsonl(run)
         .lines()
         .map(|line| {
@@ -79,7 +79,7 @@ fn replay_slowed(run: &SyntheticRun, slow: f64) -> (Value, String) {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    let (out, printed) = analyze_keypoints(dir.path(), "clip", &text);
+    let (out, printed) = analyze_keypoints_with(dir.path(), "clip", &text, flags);
     let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     (summary, printed)
 }
@@ -97,7 +97,7 @@ fn slow_motion_is_recognised_by_gravity_and_never_counted() {
         seed: 5,
         ..RunParams::default()
     });
-    let (real, _) = replay_slowed(&run, 1.0);
+    let (real, _) = replay_slowed(&run, 1.0, &[]);
     let g = real["time_base"]["apparent_gravity_mps2"].as_f64().unwrap();
     assert!((5.0..=16.0).contains(&g), "{}", real["time_base"]);
     assert!(real["time_base"]["stretched_by"].is_null());
@@ -105,7 +105,7 @@ fn slow_motion_is_recognised_by_gravity_and_never_counted() {
     // Saved at 30 fps: 4× slow, 52 "steps/min" with flight phases. And 2×: 105 steps/min
     // with 0.57 s steps, which a slow jogger shows too, told apart by gravity alone.
     for slow in [4.0, 2.0] {
-        let (summary, printed) = replay_slowed(&run, slow);
+        let (summary, printed) = replay_slowed(&run, slow, &[]);
         let k = summary["time_base"]["stretched_by"].as_f64();
         assert!(
             k.is_some_and(|k| (k / slow - 1.0).abs() < 0.25),
@@ -116,5 +116,23 @@ fn slow_motion_is_recognised_by_gravity_and_never_counted() {
         assert!(printed.contains("slow motion"), "{printed}");
         let warnings = summary["session"]["warnings"].to_string();
         assert!(warnings.contains("runs about"), "{warnings}");
+        // Filmed at 120 fps whatever rate it plays at; told that, it is measured as the
+        // runner ran.
+        assert!(printed.contains("--filmed-fps 120`"), "{printed}");
+        let (summary, _) = replay_slowed(&run, slow, &["--filmed-fps", "120"]);
+        assert!(
+            summary["time_base"]["stretched_by"].is_null(),
+            "{}",
+            summary["time_base"]
+        );
+        assert!(
+            summary["valid_steps"].as_u64().unwrap() > 30,
+            "{slow}×: {}",
+            summary["valid_steps"]
+        );
+        let cadence = summary["per_side"]["both"]["cadence_spm"]["median"]
+            .as_f64()
+            .unwrap();
+        assert!((cadence - 210.0).abs() < 3.0, "{slow}×: cadence {cadence}");
     }
 }
