@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod pelvis;
 pub mod sample;
 pub mod scale;
+pub mod sides;
 pub mod speed;
 mod stance;
 mod step;
@@ -86,6 +87,10 @@ pub struct GaitAnalyzer {
     last_ic_on_belt: [bool; 2],
     gait: SessionGait,
     step_times: VecDeque<f64>,
+    /// Recent step times ending on each foot's contact: each side's usual step, for the
+    /// rhythm check (a runner's two steps may differ, and so may the near and far foot's
+    /// timing).
+    side_step_times: [VecDeque<f64>; 2],
     /// Times of the recent contacts, both feet, for the cadence.
     recent_ics: VecDeque<f64>,
     cues: CueEngine,
@@ -132,6 +137,7 @@ impl GaitAnalyzer {
             last_ic_on_belt: [false; 2],
             gait: SessionGait::default(),
             step_times: VecDeque::new(),
+            side_step_times: [VecDeque::new(), VecDeque::new()],
             recent_ics: VecDeque::new(),
             cues: CueEngine::new(config.cues.clone()),
             scale: ScaleEstimator::new(config.runner_height_cm.map(|cm| cm / 100.0)),

@@ -35,8 +35,11 @@ fn slope(samples: &[(f64, f64)]) -> Option<f64> {
     });
     (stt > 0.0).then(|| sty / stt)
 }
-/// Steps timed before the runner's usual step time is taken.
-const USUAL_STEP_FROM: usize = 4;
+/// Steps timed on a side before that side's usual step time is taken (its own among them:
+/// an outlier is never the median of three).
+const USUAL_STEP_FROM: usize = 3;
+/// Steps ending on one side kept for its usual step time.
+const SIDE_STEPS: usize = CADENCE_STEPS / 2;
 /// The end of loading response as a share of the contact time after initial contact.
 const LOADING_SHARE: f64 = 0.2;
 
@@ -127,6 +130,11 @@ impl GaitAnalyzer {
             self.step_times.push_back(dt);
             if self.step_times.len() > CADENCE_STEPS {
                 self.step_times.pop_front();
+            }
+            let mine = &mut self.side_step_times[slot(ic.side)];
+            mine.push_back(dt);
+            if mine.len() > SIDE_STEPS {
+                mine.pop_front();
             }
         }
         // The flight before this contact: from the other foot's toe-off to now, when that
@@ -259,9 +267,9 @@ impl GaitAnalyzer {
             shank_angle_ic_deg: record.shank_angle_ic_deg,
             overstride_ratio: record.overstride_ratio,
             double_support: to.and_then(|to| self.double_support(side, open.ic.t, to.t)),
-            usual_step_s: (self.step_times.len() >= USUAL_STEP_FROM)
-                .then(|| median(&self.step_times.iter().copied().collect::<Vec<_>>()))
-                .flatten(),
+            usual_step_s: Some(&self.side_step_times[slot(side)])
+                .filter(|mine| mine.len() >= USUAL_STEP_FROM)
+                .and_then(|mine| median(&mine.iter().copied().collect::<Vec<_>>())),
             hip_dip: to.and_then(|to| self.hip_dip(open.ic.t, to.t)),
         };
         record.gait = validity::gait_of(&facts);

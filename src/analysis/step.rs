@@ -88,3 +88,50 @@ impl StepRecord {
         metric.of(self)
     }
 }
+
+#[cfg(test)]
+impl StepRecord {
+    /// A plausible running step for tests: step `n` of a runner at 171 steps/min, the left leg
+    /// seen better (confidence 0.9 against 0.6).
+    pub(crate) fn example(n: usize, side: Side, overstride: f64, valid: bool) -> StepRecord {
+        StepRecord {
+            step: n,
+            side,
+            ic_time_s: 0.35 * n as f64,
+            toe_off_time_s: Some(0.35 * n as f64 + 0.22),
+            step_time_s: Some(0.35),
+            cadence_spm: Some(171.4),
+            contact_time_s: Some(0.22),
+            overstride_ratio: Some(overstride),
+            overstride_cm: None,
+            shank_angle_ic_deg: Some(6.0),
+            knee_flexion_ic_deg: Some(12.0),
+            thigh_extension_to_deg: Some(10.0),
+            trunk_lean_deg: Some(5.0),
+            vertical_oscillation_ratio: Some(0.09),
+            pelvic_tilt_deg: None,
+            pelvic_tilt_source: None,
+            confidence: if side == Side::Left { 0.9 } else { 0.6 },
+            cue: n.is_multiple_of(5).then(|| "Land under your hips".to_string()),
+            ic_frame: 10 * n as u64,
+            ic_decided_at_s: 0.35 * n as f64 + 0.3,
+            decided_at_s: 0.35 * n as f64 + 0.4,
+            duty_factor: Some(0.31),
+            step_length_m: None,
+            foot_strike_angle_deg: Some(15.0),
+            active_cue: None,
+            shank_angle_lr_deg: None,
+            foot_strike_type: Some(FootStrike::Heel),
+            gait: Gait::Running,
+            valid,
+            reason: (!valid).then(|| "first steps: still learning the belt".to_string()),
+            leg_length_px: 290.0,
+            facing: "left",
+            belt_speed_kmh: None,
+            speed_stage: 1,
+            at_contact: None,
+            track: Some(1),
+            judged: true,
+        }
+    }
+}

@@ -100,7 +100,7 @@ impl std::fmt::Display for Gait {
     }
 }
 
-/// Running step times, seconds (about 94–220 steps/min: a slow jogger at 100 steps/min takes
+/// Running step times, seconds (about 94–222 steps/min: a slow jogger at 100 steps/min takes
 /// 0.58 s steps with 75 ms of flight; a sprinter reaches 210–220).
 pub const RUNNING_STEP_S: (f64, f64) = (0.27, 0.64);
 /// Contact times possible at all, seconds (sprinting ~0.08; walking slowly ~0.9).
@@ -114,9 +114,11 @@ const KNEE_FLEXION_DEG: (f64, f64) = (-10.0, 70.0);
 const SHANK_ANGLE_DEG: (f64, f64) = (-35.0, 45.0);
 /// Overstride beyond these (leg lengths) is a mislabelled or lost foot.
 const OVERSTRIDE: (f64, f64) = (-0.4, 0.7);
-/// A step this much longer or shorter than the runner's usual step (share) was timed from a
-/// mistimed contact: runners' left and right steps differ by a few per cent, and a change of
-/// belt speed moves the cadence by a few per cent over several steps.
+/// A step this much longer or shorter than the runner's usual step on the same side (share)
+/// was timed from a missed or mistimed contact: a change of belt speed moves the cadence by a
+/// few per cent over several steps. Each side has its own usual step: a runner's left and
+/// right steps may differ (an injured runner's by more than this), and so may the timing
+/// of the near and the far foot (on the real runner 0.33 against 0.38 s).
 const RHYTHM_SHARE: f64 = 0.15;
 /// Hips this much (leg lengths) lower or higher at mid-stance than at contact and toe-off
 /// count as evidence of running or walking.
@@ -146,7 +148,8 @@ pub struct StepFacts {
     /// How much lower the hips were at mid-stance than at contact and toe-off, leg lengths
     /// (positive: lowest at mid-stance, as in running).
     pub hip_dip: Option<f64>,
-    /// The runner's usual step time (median of the recent steps), seconds.
+    /// The runner's usual step time on this side (median of the recent steps ending on
+    /// this foot's contact), seconds.
     pub usual_step_s: Option<f64>,
 }
 
@@ -201,7 +204,7 @@ pub fn judge(f: &StepFacts, gait: Gait) -> Result<(), String> {
         Gait::NotGait => {}
     }
     if f.settling {
-        return Err("first steps: still learning the belt".into());
+        return Err("first steps: gaitcue is still finding the belt's level and speed".into());
     }
     if f.person_changed {
         return Err("a different person was tracked during the step".into());
@@ -227,7 +230,7 @@ pub fn judge(f: &StepFacts, gait: Gait) -> Result<(), String> {
     if let Some(usual) = f.usual_step_s {
         if (step / usual - 1.0).abs() > RHYTHM_SHARE {
             return Err(format!(
-                "step time {step:.3} s out of line with the runner's {usual:.3} s (a contact seen badly)"
+                "step time {step:.3} s out of line with the runner's usual {usual:.3} s on this side (a contact missed or mistimed)"
             ));
         }
     }

@@ -137,6 +137,7 @@ impl ViewCheck {
         if !steps.iter().any(|s| s.valid) {
             out.push(format!("no step was counted: {}", self.why_no_steps(steps)));
         }
+        out.extend(super::sides::unequal_legs(steps));
         out
     }
 

@@ -15,8 +15,8 @@ use crate::overlay::Banner;
 /// A contact's overlay stays on the video this long after its step is decided, seconds.
 const CONTACT_HOLD_S: f64 = 0.6;
 use crate::analysis::pelvis::marker_tilt_deg;
-use crate::analysis::time_base;
 use crate::analysis::view::ViewCheck;
+use crate::analysis::{sides, time_base};
 use crate::analysis::{AnalysisConfig, GaitAnalyzer, PoseSample, StageConfig, StepRecord};
 use crate::pose::stickers::MarkerFinder;
 use crate::record::speed_stages;
@@ -255,6 +255,7 @@ impl GaitStage {
             warnings.push(format!("{problem}: no step is counted; {remedy}"));
         }
         warnings.extend(self.view.warnings(&self.steps, self.stated_fps));
+        warnings.extend(sides::few_steps(&self.steps, self.stages.min_steps_per_side));
         let spans = self.analyzer.speed_spans();
         warnings.extend(self.speed_warnings(&spans));
         session
