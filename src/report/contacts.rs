@@ -141,6 +141,11 @@ pub(super) fn media_section(
     }
     page.stills(&figures);
     page.h2("Clips of the worst and best steps");
+    page.p(&if s.recordings.iter().any(|r| r.clean) {
+        format!("Each clip holds one second of running around the step's landing, cropped on the runner, faces blurred, and plays {:.0} times slower than real time.", media::SLOW_MOTION)
+    } else {
+        "Each clip holds one second of running around the step's landing, as the live recording drew it, faces blurred, at real speed.".to_string()
+    });
     let items: Vec<String> = links
         .iter()
         .map(|(kind, i, name, r)| {

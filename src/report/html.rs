@@ -10,7 +10,7 @@ pub fn esc(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}\
 h1{font-size:1.7em}h3{margin:1.2em 0 .2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}\
+table{border-collapse:collapse;margin:.5em 0;display:block;max-width:100%;overflow-x:auto}code{overflow-wrap:anywhere}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}.spread{color:#777;font-size:.85em}.unknown{color:#666}\
 figure{display:inline-block;margin:.5em;vertical-align:top}figure.still{max-width:330px}figure img{max-width:100%;border:1px solid #ccc}\
 figcaption{font-size:.9em;color:#444;max-width:640px}.plot svg{max-width:100%;height:auto}\
@@ -97,7 +97,7 @@ impl Html {
 
     pub fn finish(self) -> String {
         format!(
-            "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>{}</title><style>{STYLE}</style></head>\n<body>\n{}</body></html>\n",
+            "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n{}</body></html>\n",
             esc(&self.title),
             self.body
         )

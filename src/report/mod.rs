@@ -108,7 +108,8 @@ pub fn build(
 
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
-    page.p("Median and spread (first–third quartile) over the valid running steps, with the number of steps that could be measured; steps where the pose could not support a number are left out, not guessed. A step counts when it passes every check of running: recognised as running, the stance leg seen from contact to toe-off, sides alternate, step time 0.27–0.64 s (94–220 steps a minute) and within 15 % of the runner's usual step, a flight phase (duty factor below 0.5, contact shorter than the step), the same person throughout, angles within physical limits, the belt already learned, and a clip that runs at real time (the hips fall with gravity in flight).");
+    page.p("Each cell: the median over the counted steps, the spread [first to third quartile] and n, the number of steps measured. Where the video could not support a number it is left out, never guessed.");
+    page.p("A step is counted when it is running: a flight phase (contact shorter than the step, duty factor below 0.5); left and right alternate; a step time of 0.27–0.64 s (94–222 steps a minute) within 15 % of the runner's usual step on that side; the stance leg seen from landing to take-off; the same person throughout; angles within physical limits; after the first few seconds, while gaitcue learns where the belt is; and a video that plays at real speed (not slow motion).");
     for side in ["left", "right"] {
         if let Some(Some(why)) = s.summary.medians_withheld.get(side) {
             page.p(&esc(&format!("{side}: medians withheld: {why}.")));
@@ -174,7 +175,16 @@ fn plots_section(page: &mut Html, s: &Session) -> Result<()> {
         let (reference, bands) = guides(metric);
         match plots::with_bands(&title, metric.info().unit, "time (s)", &series, reference, &bands)? {
             Some(svg) => page.figure_svg(&svg, &title),
-            None => page.p(&format!("{}: no valid running step to plot.", esc(&title))),
+            None if s.summary.valid_steps > 0 => page.p(&format!(
+                "{}: not measured in any counted step{}.",
+                esc(&title),
+                if metric == Metric::PelvicTilt {
+                    " (it needs ASIS/PSIS stickers: --markers)"
+                } else {
+                    ""
+                }
+            )),
+            None => page.p(&format!("{}: no counted running step to plot.", esc(&title))),
         }
     }
     Ok(())
@@ -212,7 +222,7 @@ fn definitions(page: &mut Html, config: &ReportConfig) {
         })
         .collect();
     page.table(&["metric", "unit", "definition", "column in steps.csv"], rows);
-    page.p("Overstride cut-offs (under 0.08 leg lengths good, over 0.15 poor) come from open tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
+    page.p("Overstride cut-offs (under 0.08 leg lengths good, over 0.15 poor) come from other open-source gait tools and are not validated: compare a runner with their own earlier sessions. Pelvic tilt is measured only from ASIS/PSIS stickers (change from standing); without them it is unknown. Sessions from earlier versions may hold a tilt marked “proxy”: that was the loss of thigh extension at toe-off, not a measurement of the pelvis.");
     page.p(if config.blur_faces {
         "Privacy: faces are blurred in every still and clip of this report — the runner's from their face keypoints, anyone else's from where the pose stage saw them (or the person detector, for older sessions), never over the runner's body. Everything stays on this computer."
     } else {

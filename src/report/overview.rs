@@ -3,6 +3,7 @@
 
 use super::html::{esc, Html};
 use super::session::Session;
+use crate::analysis::cues::{CueConfig, REFERENCE_STEPS};
 use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
 use crate::session::steps::Column;
@@ -28,11 +29,11 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
                 .map(|c| format!(" (about {:.0} cm)", c.0))
                 .unwrap_or_default();
             let guide = if o < OVERSTRIDE_GOOD_BELOW {
-                "under the 0.08 that open tools call landing under the hips"
+                "under the 0.08 that other open-source gait tools call landing under the hips"
             } else if o > OVERSTRIDE_POOR_ABOVE {
-                "above the 0.15 that open tools call reaching out in front (a guide, not validated: compare with your own earlier sessions)"
+                "above the 0.15 that other open-source gait tools call reaching out in front (a guide, not validated: compare with your own earlier sessions)"
             } else {
-                "between landing under the hips (under 0.08, as open tools put it) and reaching out in front (over 0.15): in between, a guide, not validated; compare with your own earlier sessions"
+                "between landing under the hips (under 0.08, as other open-source gait tools put it) and reaching out in front (over 0.15): in between, a guide, not validated; compare with your own earlier sessions"
             };
             lines.push(format!(
                 "Your foot landed a median {o:.2} leg lengths{cm} ahead of your hips: {guide}."
@@ -48,13 +49,23 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
         }
     }
     let shown: usize = s.summary.cues_shown.values().sum();
+    // How many steps a cue needs in a row, as the session was set (defaults otherwise).
+    let cues = &session.settings["analysis"]["cues"];
+    let defaults = CueConfig::default();
+    let setting = |key: &str, default: usize| cues[key].as_u64().map_or(default, |v| v as usize);
+    let (min_count, window) = (
+        setting("min_count", defaults.min_count),
+        setting("window", defaults.window),
+    );
     let retest = s.summary.feedback["retest"] == true;
     lines.push(if shown > 0 {
         format!("Cues were shown {shown} times (see the cue log).")
     } else if retest {
         "A retest: no cue was shown, so the numbers are your own.".to_string()
+    } else if valid < REFERENCE_STEPS + min_count {
+        format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid} (record a minute or more).")
     } else {
-        "No cue was shown.".to_string()
+        "No cue was given: no step pattern stayed away from your own first steps for long enough.".to_string()
     });
     if let Some(n) = &session.notes {
         lines.push(format!("Notes: {}", esc(n)));
@@ -137,6 +148,14 @@ pub(super) fn facts(page: &mut Html, s: &Session) {
     let rows = [
         ("date", created),
         ("source", file_name_only(&session.source)),
+        (
+            "frame rate",
+            match (session.fps, session.plays_slower_by) {
+                (f, _) if !(f.is_finite() && f > 0.0) => "not recorded".into(),
+                (f, Some(k)) => format!("{f:.0} frames/s as filmed (the file plays {k:.1}× slower)"),
+                (f, None) => format!("{f:.0} frames/s"),
+            },
+        ),
         ("pose model", text(&session.pose_model)),
         (
             "belt speed",
@@ -172,7 +191,7 @@ pub(super) fn facts(page: &mut Html, s: &Session) {
                 (Some(s), Some(n)) if n > 0 => {
                     format!("{s:.1} s over {n} times (out of view or hidden; nobody else was measured)")
                 }
-                (Some(_), Some(_)) => "never, once found".into(),
+                (Some(_), Some(_)) => "never lost after first being found".into(),
                 _ => "not recorded".into(),
             },
         ),

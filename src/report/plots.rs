@@ -94,18 +94,21 @@ pub fn with_bands(
                 )))
                 .map_err(|e| anyhow!("plot: {e}"))?;
         }
+        // Only what the axis shows is named in the legend. Guides are not validated: drawn in
+        // grey, never in a colour that reads as good or alarming.
         let mut keys: Vec<(String, RGBColor, bool)> = bands
             .iter()
+            .filter(|b| b.from < y1 && b.to > y0)
             .map(|b| (b.label.to_string(), RGBColor(200, 200, 200), true))
             .collect();
-        if let Some(r) = reference {
+        if let Some(r) = reference.filter(|r| (y0..=y1).contains(r)) {
             chart
                 .draw_series(LineSeries::new(
                     [(x0, r), (x1, r)],
-                    RGBColor(200, 60, 60).stroke_width(1),
+                    RGBColor(110, 110, 110).stroke_width(1),
                 ))
                 .map_err(|e| anyhow!("plot: {e}"))?;
-            keys.push((format!("guide: poor above {r}"), RGBColor(200, 60, 60), false));
+            keys.push((format!("guide: poor above {r}"), RGBColor(110, 110, 110), false));
         }
         for s in series {
             let colour = s.colour;

@@ -234,7 +234,7 @@ fn analyze_writes_annotated_clip_and_keypoints_for_every_frame() {
     assert!(html.contains("No running steps could be counted"));
     assert!(html.contains("Notes: first visit &lt;no shoes&gt;"));
     // Walking: nothing to plot, and the stills and clips are marked as not counted.
-    assert!(html.contains("no valid running step to plot"));
+    assert!(html.contains("no counted running step to plot"));
     assert!(html.contains("No valid running step in this session"));
     assert!(html.contains("Movement") || html.contains("movement"));
     assert_eq!(
