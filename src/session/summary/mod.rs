@@ -235,7 +235,6 @@ pub fn read(path: &Path) -> Result<Summary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::validity::FootStrike;
     use crate::analysis::StepRecord;
 
     fn step(n: usize, side: Side, overstride: f64, valid: bool) -> StepRecord {
