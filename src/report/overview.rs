@@ -58,15 +58,18 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
         setting("window", defaults.window),
     );
     let retest = s.summary.feedback["retest"] == true;
-    lines.push(if shown > 0 {
-        format!("Cues were shown {shown} times (see the cue log).")
+    let cues = if shown > 0 {
+        Some(format!("Cues were shown {shown} times (see the cue log)."))
     } else if retest {
-        "A retest: no cue was shown, so the numbers are your own.".to_string()
+        Some("A retest: no cue was shown, so the numbers are your own.".to_string())
+    } else if valid == 0 {
+        None
     } else if valid < REFERENCE_STEPS + min_count {
-        format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid} (record a minute or more).")
+        Some(format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid} (record a minute or more)."))
     } else {
-        "No cue was given: no step pattern stayed away from your own first steps for long enough.".to_string()
-    });
+        Some(format!("No cue was given: after your own first {REFERENCE_STEPS} counted steps, which cues compare with, no change lasted {min_count} steps of {window}."))
+    };
+    lines.extend(cues);
     if let Some(n) = &session.notes {
         lines.push(format!("Notes: {}", esc(n)));
     }
