@@ -33,7 +33,7 @@ pub fn unequal_legs(steps: &[StepRecord]) -> Option<String> {
     };
     (worse_c < LOW_CONFIDENCE && better_c - worse_c >= CONFIDENCE_GAP).then(|| {
         format!(
-            "the {} leg was seen less well than the {} (the pose's confidence at contact {worse_c:.2} against {better_c:.2}; the far leg, behind the near one or the treadmill): its numbers are less reliable, and differences between the sides may come from the camera rather than the runner; compare each side with itself from session to session, and trust the {} leg's numbers most",
+            "the {} leg was seen less well than the {} (the pose's confidence at contact {worse_c:.2} against {better_c:.2}; most likely the leg further from the camera, seen past the near one or the treadmill): its numbers are less reliable, and differences between the sides may come from the camera rather than the runner; compare each side with itself from session to session, and trust the {} leg's numbers most",
             worse.name(),
             better.name(),
             better.name()

@@ -150,20 +150,15 @@ impl TimeBase {
     pub fn problem(&self) -> Option<String> {
         let k = self.stretched_by?;
         let g = self.apparent_gravity_mps2;
-        let how = |k: f64, way: &str| match self.measured_well() {
-            true => format!("runs about {k:.1}× {way}"),
-            false => format!("runs {way} (the fall is measured too loosely to say how much)"),
-        };
-        Some(if k > 1.0 {
-            format!(
-                "{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time {} (slow motion saved at 30 fps?)",
-                how(k, "slow")
-            )
+        let (by, way, hint) = if k > 1.0 {
+            (k, "slow", "slow motion saved at 30 fps?")
         } else {
-            format!(
-                "{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time {} (a wrong frame rate?)",
-                how(1.0 / k, "fast")
-            )
+            (1.0 / k, "fast", "a wrong frame rate?")
+        };
+        Some(if self.measured_well() {
+            format!("{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time runs about {by:.1}× {way} ({hint})")
+        } else {
+            format!("{PROBLEM_PREFIX} {g:.1} m/s² in flight where gravity gives 9.8: the clip's time runs {way} ({hint}), by how much the fall is measured too loosely to say")
         })
     }
 
@@ -255,5 +250,23 @@ mod tests {
         let unknown = fit(4.0, 30.0, 4.0).unwrap().remedy(0.0).unwrap();
         assert!(unknown.contains("--filmed-fps` and the rate"), "{unknown}");
         assert_eq!(fit(1.0, 30.0, 4.0).unwrap().remedy(30.0), None);
+        // A fall measured loosely: slow, but neither the factor nor a rate is named.
+        let loose = TimeBase {
+            apparent_gravity_mps2: 0.05,
+            standard_error_mps2: 0.09,
+            flights: 9,
+            stretched_by: Some(14.0),
+        };
+        let problem = loose.problem().unwrap();
+        assert!(
+            problem.contains("runs slow (slow motion saved at 30 fps?), by how much"),
+            "{problem}"
+        );
+        assert!(!problem.contains("14"), "{problem}");
+        let remedy = loose.remedy(7.5).unwrap();
+        assert!(
+            remedy.contains("--filmed-fps` and the rate the camera filmed at"),
+            "{remedy}"
+        );
     }
 }

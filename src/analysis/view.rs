@@ -117,7 +117,7 @@ impl ViewCheck {
                 ));
             } else if fps > MAX_FPS {
                 out.push(format!(
-                    "the video states {fps:.0} frames per second, which no clinic camera films at: its timing is not trustworthy; give the rate it was filmed at with --filmed-fps, or re-export it at that rate"
+                    "the video states {fps:.0} frames per second, which no clinic camera films at: its timing is not trustworthy; re-export it at its real frame rate"
                 ));
             }
         }

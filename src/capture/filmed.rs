@@ -19,6 +19,15 @@ pub fn check_filmed_fps(fps: f64) -> Result<f64> {
     Ok(fps)
 }
 
+/// How much slower (or faster, `k` < 1) a clip plays than it was filmed, in words.
+pub fn slower_or_faster(k: f64) -> String {
+    if k >= 1.0 {
+        format!("{k:.1}× slower")
+    } else {
+        format!("{:.1}× faster", 1.0 / k)
+    }
+}
+
 /// A source whose times are as filmed.
 pub struct Filmed {
     inner: Box<dyn FrameSource>,

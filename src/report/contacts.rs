@@ -144,7 +144,7 @@ pub(super) fn media_section(
     page.p(&if s.recordings.iter().any(|r| r.clean) {
         format!("Each clip holds one second of running around the step's landing, cropped on the runner, faces blurred, and plays {:.0} times slower than real time.", media::SLOW_MOTION)
     } else {
-        "Each clip holds one second of running around the step's landing, as the live recording drew it, faces blurred, at real speed.".to_string()
+        "Each clip holds one second of running around the step's landing, as the annotated recording drew it (a live session, or an analysed video no longer where it was), faces blurred, at real speed.".to_string()
     });
     let items: Vec<String> = links
         .iter()

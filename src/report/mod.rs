@@ -109,7 +109,7 @@ pub fn build(
 fn summary_table(page: &mut Html, s: &Session) {
     page.h2("Summary per side");
     page.p("Each cell: the median over the counted steps, the spread [first to third quartile] and n, the number of steps measured. Where the video could not support a number it is left out, never guessed.");
-    page.p("A step is counted when it is running: a flight phase (contact shorter than the step, duty factor below 0.5); left and right alternate; a step time of 0.27–0.64 s (94–222 steps a minute) within 15 % of the runner's usual step on that side; the stance leg seen from landing to take-off; the same person throughout; angles within physical limits; after the first few seconds, while gaitcue learns where the belt is; and a video that plays at real speed (not slow motion).");
+    page.p("A step is counted when it is running: a flight phase (contact shorter than the step, duty factor below 0.5); left and right alternate; a step time of 0.27–0.64 s (94–222 steps a minute) within 15 % of the runner's usual step on that side; the stance leg seen from landing to take-off; the same person throughout; angles within physical limits; not in the first few seconds, while gaitcue learns where the belt is; and a video that plays at real speed (not slow motion).");
     for side in ["left", "right"] {
         if let Some(Some(why)) = s.summary.medians_withheld.get(side) {
             page.p(&esc(&format!("{side}: medians withheld: {why}.")));

@@ -6,9 +6,15 @@ use super::session::Session;
 use crate::analysis::cues::{CueConfig, REFERENCE_STEPS};
 use crate::analysis::validity::Gait;
 use crate::analysis::Metric;
+use crate::capture::filmed::slower_or_faster;
 use crate::session::steps::Column;
 
 use super::{OVERSTRIDE_GOOD_BELOW, OVERSTRIDE_POOR_ABOVE};
+
+/// A frame rate to a tenth, printed without a trailing ".0" (30, 7.5; 29.97 → 30).
+fn tenths(fps: f64) -> f64 {
+    (fps * 10.0).round() / 10.0
+}
 
 /// The headline a patient reads first: what was measured, in plain words, against the
 /// guide ranges, in a neutral box (the numbers are the runner's; the guide is not a verdict).
@@ -64,6 +70,13 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
         Some("A retest: no cue was shown, so the numbers are your own.".to_string())
     } else if valid == 0 {
         None
+    } else if s.summary.cue_rules.as_array().is_some_and(|r| r.is_empty()) {
+        Some(
+            "Cues were off in this session (a test, or a speed-ramp test): the numbers are your own."
+                .to_string(),
+        )
+    } else if s.summary.feedback["cue_due_s"].as_f64().is_some_and(|d| d > 0.0) {
+        Some("A cue was due, but this session's feedback schedule kept it off the screen (see Feedback below).".to_string())
     } else if valid < REFERENCE_STEPS + min_count {
         Some(format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid} (record a minute or more)."))
     } else {
@@ -155,8 +168,12 @@ pub(super) fn facts(page: &mut Html, s: &Session) {
             "frame rate",
             match (session.fps, session.plays_slower_by) {
                 (f, _) if !(f.is_finite() && f > 0.0) => "not recorded".into(),
-                (f, Some(k)) => format!("{f:.0} frames/s as filmed (the file plays {k:.1}× slower)"),
-                (f, None) => format!("{f:.0} frames/s"),
+                (f, Some(k)) => format!(
+                    "{} frames/s as filmed (the file plays {})",
+                    tenths(f),
+                    slower_or_faster(k)
+                ),
+                (f, None) => format!("{} frames/s", tenths(f)),
             },
         ),
         ("pose model", text(&session.pose_model)),

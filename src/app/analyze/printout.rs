@@ -25,7 +25,8 @@ impl std::fmt::Display for AnalyzeSummary {
         if let Some((fps, k)) = self.filmed {
             writeln!(
                 f,
-                "timed as filmed at {fps:.0} frames/s: the clip plays {k:.1}× slower (--filmed-fps)"
+                "timed as filmed at {fps:.0} frames/s: the clip plays {} (--filmed-fps)",
+                crate::capture::filmed::slower_or_faster(k)
             )?;
         }
         if let Some(expected) = self.interrupted {
