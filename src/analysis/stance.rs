@@ -7,7 +7,7 @@ use super::geometry::{median, Turn};
 use super::metrics::{self, ContactMetrics};
 use super::step::ContactPose;
 use super::time_base::FLIGHT_MARGIN_S;
-use super::validity::{self, Gait, StepFacts};
+use super::validity::{self, Gait, StepFacts, RUNNING_STEP_S};
 use super::{pelvis, slot, GaitAnalyzer, Side, StepRecord, CADENCE_STEPS};
 
 /// Share of the contact time over which the heel is taken as flat on the belt.
@@ -131,11 +131,6 @@ impl GaitAnalyzer {
             if self.step_times.len() > CADENCE_STEPS {
                 self.step_times.pop_front();
             }
-            let mine = &mut self.side_step_times[slot(ic.side)];
-            mine.push_back(dt);
-            if mine.len() > SIDE_STEPS {
-                mine.pop_front();
-            }
         }
         // The flight before this contact: from the other foot's toe-off to now, when that
         // toe-off follows its own foot's contact and the contact before this one (a missed
@@ -162,6 +157,17 @@ impl GaitAnalyzer {
             && self.last_ic.is_some_and(|prev| prev.contact.is_some())
             && self.last_ic_on_belt[side];
         self.last_ic_on_belt[side] = ic.contact.is_some();
+        // Each side's usual step is learned only from steps timed on the belt and within
+        // running's range: a first step timed by the fallback, or one across a missed
+        // contact, would pull a median of five.
+        let (lo, hi) = RUNNING_STEP_S;
+        if let Some(dt) = step_time_s.filter(|dt| timed_on_belt && (lo..=hi).contains(dt)) {
+            let mine = &mut self.side_step_times[side];
+            mine.push_back(dt);
+            if mine.len() > SIDE_STEPS {
+                mine.pop_front();
+            }
+        }
         self.last_ic = Some(ic);
         self.last_ic_by_side[side] = Some(ic.t);
         self.recent_ics.push_back(ic.t);

@@ -191,6 +191,27 @@ fn a_real_treadmill_runner_is_measured_step_by_step() {
     }
 }
 
+/// The same runner through another pose pipeline: MediaPipe's own landmarks of the clip
+/// (`tests/data/real/male_side.mediapipe.jsonl`, made by `scripts/mediapipe_keypoints.py`:
+/// MediaPipe tracks the person and smooths the landmarks, which delays a moving foot and
+/// changes the far foot's errors). Replayed, they must meet the same bars: the events do not
+/// rest on gaitcue's own pose stage. (Before issue 21 these landmarks gave 7 of ~34 steps.)
+#[test]
+fn the_real_runner_through_mediapipes_own_landmarks_meets_the_same_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let landmarks =
+        std::fs::read_to_string(root().join("tests/data/real/male_side.mediapipe.jsonl")).unwrap();
+    let (out, _) = analyze_keypoints(dir.path(), "mediapipe", &landmarks);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["gait"], "running", "{}", summary["gait_steps"]);
+    let (counted, seen, cadence, contact, knee) = check(&steps(&out));
+    eprintln!(
+        "real runner, MediaPipe's landmarks: {counted} of {seen} steps after 3 s counted, cadence {cadence:.1} steps/min, contact {:.0} ms, knee at contact {knee:.1}°",
+        1e3 * contact
+    );
+}
+
 /// Writes the real clip's frames to `path` (MPEG-4) stated at `fps`, each frame `repeat`
 /// times; returns the frames written.
 fn rewrite_real_clip(path: &Path, fps: f64, repeat: usize) -> usize {
