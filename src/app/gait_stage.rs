@@ -256,6 +256,13 @@ impl GaitStage {
         }
         warnings.extend(self.view.warnings(&self.steps, self.stated_fps));
         warnings.extend(sides::few_steps(&self.steps, self.stages.min_steps_per_side));
+        if let (Some(k), false) = (self.session.plays_slower_by, self.steps.iter().any(|s| s.valid)) {
+            warnings.push(format!(
+                "no step was counted with the clip timed as filmed at {:.0} frames per second (--filmed-fps; it plays {}): check that rate against the camera's setting",
+                self.session.fps,
+                crate::capture::filmed::slower_or_faster(k)
+            ));
+        }
         let spans = self.analyzer.speed_spans();
         warnings.extend(self.speed_warnings(&spans));
         session

@@ -8,7 +8,7 @@ use std::path::Path;
 use gaitcue::analysis::geometry::median;
 use serde_json::Value;
 
-use crate::common::{analyze_keypoints, gaitcue, root, stderr};
+use crate::common::{analyze_keypoints, analyze_keypoints_with, gaitcue, root, stderr};
 
 /// Cadence measured from the clip's pixels, without any pose, steps/min.
 const TRUE_CADENCE_SPM: f64 = 168.9;
@@ -293,6 +293,19 @@ fn the_real_runner_in_slow_motion_is_measured_as_filmed_when_told_the_rate() {
     assert_eq!(summary["valid_steps"], 0, "{}", summary["time_base"]);
     assert!(
         printed.contains("slow motion") && printed.contains("--filmed-fps"),
+        "{printed}"
+    );
+
+    // A wrong rate (the real-time keypoints said to be filmed at 120): nothing counted, and
+    // the rate given is the first thing to check.
+    let as_filmed = std::fs::read_to_string(out.join("keypoints.jsonl")).unwrap();
+    let (wrong, printed) =
+        analyze_keypoints_with(dir.path(), "wrong-rate", &as_filmed, &["--filmed-fps", "120"]);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(wrong.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["valid_steps"], 0);
+    assert!(
+        printed.contains("timed as filmed at 120 frames per second (--filmed-fps"),
         "{printed}"
     );
 }
