@@ -15,6 +15,17 @@ const LOW_CONFIDENCE: f64 = 0.75;
 /// …and this far below the other side's is seen worse than the other.
 const CONFIDENCE_GAP: f64 = 0.15;
 
+/// The leg seen clearly better than the other, from each side's median confidence at
+/// contact; `None` when the two were seen alike (or both well).
+pub fn better_seen(left: f64, right: f64) -> Option<Side> {
+    let (better, worse_c, better_c) = if left < right {
+        (Side::Right, left, right)
+    } else {
+        (Side::Left, right, left)
+    };
+    (worse_c < LOW_CONFIDENCE && better_c - worse_c >= CONFIDENCE_GAP).then_some(better)
+}
+
 /// One sentence when one leg was seen clearly worse than the other, naming both.
 pub fn unequal_legs(steps: &[StepRecord]) -> Option<String> {
     let confidence = |side: Side| {
@@ -26,19 +37,19 @@ pub fn unequal_legs(steps: &[StepRecord]) -> Option<String> {
         (c.len() >= MIN_STEPS).then(|| median(&c)).flatten()
     };
     let (left, right) = (confidence(Side::Left)?, confidence(Side::Right)?);
-    let (worse, worse_c, better, better_c) = if left < right {
-        (Side::Left, left, Side::Right, right)
+    let better = better_seen(left, right)?;
+    let worse = better.other();
+    let (worse_c, better_c) = if better == Side::Left {
+        (right, left)
     } else {
-        (Side::Right, right, Side::Left, left)
+        (left, right)
     };
-    (worse_c < LOW_CONFIDENCE && better_c - worse_c >= CONFIDENCE_GAP).then(|| {
-        format!(
+    Some(format!(
             "the {} leg was seen less well than the {} (the pose's confidence at contact {worse_c:.2} against {better_c:.2}; most likely the leg further from the camera, seen past the near one or the treadmill): its numbers are less reliable, and differences between the sides may come from the camera rather than the runner; compare each side with itself from session to session, and trust the {} leg's numbers most",
             worse.name(),
             better.name(),
             better.name()
-        )
-    })
+    ))
 }
 
 /// One sentence when a side counted fewer than `per_side` steps (but some were counted): its

@@ -21,8 +21,16 @@ const CONTACT_HOLD_S: f64 = 0.25;
 /// (a running step lasts 0.3-0.4 s, a walking one about 0.55 s).
 const CLIP_HALF_S: f64 = 0.5;
 
+/// The steps with a measured overstride, highest first, and whether they were counted; of
+/// the better-seen leg only when one leg was seen clearly worse (otherwise "worst" and
+/// "best" would only set the near leg against the far one).
 fn by_overstride(s: &Session) -> (Vec<&StepRow>, bool) {
-    let measured = |r: &&StepRow| r.value(Metric::Overstride).is_some() && r.num(Column::IcFrame).is_some();
+    let trusted = s.trusted_side();
+    let measured = |r: &&StepRow| {
+        r.value(Metric::Overstride).is_some()
+            && r.num(Column::IcFrame).is_some()
+            && trusted.is_none_or(|side| r.text(Column::Side) == side)
+    };
     let valid: Vec<&StepRow> = s
         .steps
         .iter()

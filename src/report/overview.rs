@@ -29,9 +29,14 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
         lines.push("No running steps could be counted in this session, so no running numbers are given (see the warnings and the reasons below).".into());
     } else {
         lines.push(format!("{valid} running steps were measured."));
-        if let Some((o, _, _, _)) = s.summary_of("both", Metric::Overstride) {
+        // One leg seen clearly worse: the better-seen leg's overstride, named.
+        let (side, whose) = match s.trusted_side() {
+            Some(side) => (side, format!("Your {side} foot (the leg the camera saw best)")),
+            None => ("both", "Your foot".to_string()),
+        };
+        if let Some((o, _, _, _)) = s.summary_of(side, Metric::Overstride) {
             let cm = s
-                .summary_of("both", Metric::OverstrideCm)
+                .summary_of(side, Metric::OverstrideCm)
                 .map(|c| format!(" (about {:.0} cm)", c.0))
                 .unwrap_or_default();
             let guide = if o < OVERSTRIDE_GOOD_BELOW {
@@ -42,7 +47,7 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
                 "between landing under the hips (under 0.08, as other open-source gait tools put it) and reaching out in front (over 0.15): in between, a guide, not validated; compare with your own earlier sessions"
             };
             lines.push(format!(
-                "Your foot landed a median {o:.2} leg lengths{cm} ahead of your hips: {guide}."
+                "{whose} landed a median {o:.2} leg lengths{cm} ahead of your hips: {guide}."
             ));
         }
         if let Some((c, _, _, _)) = s.summary_of("both", Metric::Cadence) {
@@ -77,8 +82,8 @@ pub(super) fn headline(page: &mut Html, s: &Session) {
         )
     } else if s.summary.feedback["cue_due_s"].as_f64().is_some_and(|d| d > 0.0) {
         Some("A cue was due, but this session's feedback schedule kept it off the screen (see Feedback below).".to_string())
-    } else if valid < REFERENCE_STEPS + min_count {
-        Some(format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid} (record a minute or more)."))
+    } else if valid < REFERENCE_STEPS + window {
+        Some(format!("No cue could be given: a cue compares each step with your own first {REFERENCE_STEPS} counted steps at the belt speed and needs a change that lasts {min_count} steps of {window} after them; this session counted {valid}, too few after them to tell (record a minute or more)."))
     } else {
         Some(format!("No cue was given: after your own first {REFERENCE_STEPS} counted steps, which cues compare with, no change lasted {min_count} steps of {window}."))
     };

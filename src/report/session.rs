@@ -76,6 +76,18 @@ impl Session {
         Some((m.median?, m.q1?, m.q3?, m.n as u64))
     }
 
+    /// The side ("left" or "right") whose leg was seen clearly better than the other's, from
+    /// each side's median confidence at contact (as the summary's warning judges it);
+    /// `None` when both were seen alike or too few steps were counted.
+    pub fn trusted_side(&self) -> Option<&'static str> {
+        let seen = |side: &str| {
+            self.summary_of(side, Metric::Confidence)
+                .filter(|(_, _, _, n)| *n >= 5)
+                .map(|(m, ..)| m)
+        };
+        crate::analysis::sides::better_seen(seen("left")?, seen("right")?).map(|s| s.name())
+    }
+
     /// The metric names the summary holds.
     pub fn metric_names(&self) -> Vec<String> {
         self.summary.per_side.both.keys().cloned().collect()

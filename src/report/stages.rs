@@ -155,19 +155,27 @@ pub fn feedback_section(page: &mut Html, s: &Session) {
         page.p("Cues were off in this session.");
         return;
     }
+    // Rules on pelvic tilt need the stickers: without them they never apply.
+    let tilt_measured = !s.summary.pelvic_tilt_sources.is_empty();
     let rows = rules
         .iter()
+        .filter(|r| tilt_measured || r["metric"].as_str() != Some(Metric::PelvicTilt.name()))
         .map(|r| {
             let cond = |c: &Value| {
                 let name = c["metric"].as_str().and_then(Metric::from_name);
                 let label = name.map_or("?", |m| m.info().label);
                 let unit = name.map_or("", |m| m.info().unit);
-                format!(
-                    "{label} {} {} {unit} against {}",
+                let (when, against) = (
                     c["when"].as_str().unwrap_or(""),
-                    c["threshold"],
-                    c["against"].as_str().unwrap_or("")
-                )
+                    c["against"].as_str().unwrap_or(""),
+                );
+                // A margin over the runner's own steps, or a fixed value.
+                if against.starts_with("the runner's own") {
+                    let way = if when == "below" { "less" } else { "more" };
+                    format!("{label} {} {unit} {way} than on {against}", c["threshold"])
+                } else {
+                    format!("{label} {when} {} {unit} ({against})", c["threshold"])
+                }
             };
             let mut when = cond(r);
             if r["also"].is_object() {
@@ -177,6 +185,9 @@ pub fn feedback_section(page: &mut Html, s: &Session) {
         })
         .collect();
     page.table(&["cue", "shown when, in the same step"], rows);
+    if !tilt_measured {
+        page.p("Cues on pelvic tilt apply only with ASIS/PSIS stickers (not used here).");
+    }
     if f.is_object() {
         let share = f["visible_share_setting"].as_f64().unwrap_or(1.0);
         let text = if f["retest"] == true {

@@ -217,7 +217,7 @@ impl CueConfig {
             .map(|r| {
                 let against = |steps: usize| {
                     if steps > 0 {
-                        format!("the runner's own first {steps} counted steps at the current belt speed")
+                        format!("the runner's own first {steps} counted steps (at each belt speed)")
                     } else {
                         "a fixed threshold (not speed-matched)".to_string()
                     }
