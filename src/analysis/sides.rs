@@ -45,10 +45,10 @@ pub fn unequal_legs(steps: &[StepRecord]) -> Option<String> {
         (left, right)
     };
     Some(format!(
-            "the {} leg was seen less well than the {} (the pose's confidence at contact {worse_c:.2} against {better_c:.2}; most likely the leg further from the camera, seen past the near one or the treadmill): its numbers are less reliable, and differences between the sides may come from the camera rather than the runner; compare each side with itself from session to session, and trust the {} leg's numbers most",
-            worse.name(),
-            better.name(),
-            better.name()
+        "the {} leg was seen less well than the {} (the pose's confidence at contact {worse_c:.2} against {better_c:.2}; most likely the leg further from the camera, seen past the near one or the treadmill): its numbers are less reliable, and differences between the sides may come from the camera rather than the runner; compare each side with itself from session to session, and trust the {} leg's numbers most",
+        worse.name(),
+        better.name(),
+        better.name()
     ))
 }
 
